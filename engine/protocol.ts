@@ -1,0 +1,209 @@
+/**
+ * The one contract between whoever drives the engine (the window over
+ * Electron IPC or a WebSocket, the CLI in-process, the tests) and the engine.
+ * Commands go in and get exactly one response each; events come out on their
+ * own. Everything here is JSON: tensors never cross, images cross as small
+ * thumbnails. The renderer imports these types only.
+ */
+import type { ProjectFile } from './graph/schema.js';
+import type { ValidationReport } from './graph/report.js';
+
+export const PROTOCOL_VERSION = 1;
+
+// ---------------------------------------------------------------- commands
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendPreference = BackendName | 'auto';
+
+export interface TrainOptions {
+  /** Image folder; overrides the project's data path. */
+  dataPath?: string;
+  epochs?: number;
+  batchSize?: number;
+  /** The run folder; by default a new one under `runs/` beside the project file. */
+  runDir?: string;
+}
+
+export type Command =
+  | { type: 'info' }
+  | { type: 'templates.list' }
+  | { type: 'project.create'; template: string; name?: string }
+  | { type: 'project.validate'; project: ProjectFile; classCount?: number }
+  | { type: 'project.open'; path: string }
+  | { type: 'project.save'; path: string; project: ProjectFile }
+  | { type: 'train.start'; project: ProjectFile; projectPath?: string; options?: TrainOptions }
+  | { type: 'train.pause'; runId: string }
+  | { type: 'train.resume'; runId: string }
+  | { type: 'train.stop'; runId: string };
+
+export type CommandType = Command['type'];
+export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
+
+export interface TemplateInfo {
+  name: string;
+  title: string;
+  description: string;
+}
+
+export interface BackendStatus {
+  name: BackendName;
+  available: boolean;
+  /** Why it cannot be used, when it cannot. */
+  reason?: string;
+}
+
+export interface EngineInfo {
+  protocolVersion: number;
+  version: string;
+  node: string;
+  tfjs: string;
+  /** The backend in use (after the first selection), and its device. */
+  backend: BackendName | null;
+  device: 'GPU' | 'CPU' | null;
+  backends: BackendStatus[];
+  devices: string[];
+}
+
+/** What each command answers. */
+export interface CommandResults {
+  info: EngineInfo;
+  'templates.list': TemplateInfo[];
+  'project.create': ProjectFile;
+  'project.validate': ValidationReport;
+  'project.open': ProjectFile;
+  'project.save': { path: string };
+  'train.start': { runId: string; runDir: string };
+  'train.pause': { runId: string };
+  'train.resume': { runId: string };
+  'train.stop': { runId: string };
+}
+
+export type ResultOf<T extends CommandType> = CommandResults[T];
+
+export interface ErrorInfo {
+  message: string;
+  hint: string;
+  code: string;
+}
+
+/** A command on the wire, with the id its response will carry. */
+export interface RequestMessage {
+  kind: 'request';
+  id: number;
+  command: Command;
+}
+
+export type ResponseMessage =
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: ErrorInfo };
+
+export interface EventMessage {
+  kind: 'event';
+  event: EngineEvent;
+}
+
+export type EngineMessage = ResponseMessage | EventMessage;
+
+// ------------------------------------------------------------------ events
+
+export interface DatasetSizes {
+  classes: string[];
+  train: number;
+  validation: number;
+  test: number;
+}
+
+export interface RunStartedEvent {
+  type: 'run-started';
+  runId: string;
+  runDir: string;
+  backend: BackendName;
+  device: 'GPU' | 'CPU';
+  params: number;
+  trainableParams: number;
+  dataset: DatasetSizes;
+  epochs: number;
+  batchSize: number;
+  batchesPerEpoch: number;
+}
+
+export interface BatchEvent {
+  type: 'batch';
+  runId: string;
+  /** 1-based. */
+  epoch: number;
+  /** 1-based, within the epoch. */
+  batch: number;
+  batchesPerEpoch: number;
+  loss: number;
+  accuracy: number;
+  samplesPerSecond: number;
+  /** Seconds until the whole run ends, at the current pace. */
+  etaSeconds: number;
+  /** Live tensors in the backend: flat from epoch to epoch in a healthy run. */
+  tensors: number;
+  /** Bytes held by the backend. */
+  memoryBytes: number;
+}
+
+export interface EpochEvent {
+  type: 'epoch';
+  runId: string;
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  learningRate: number;
+  seconds: number;
+  tensors: number;
+}
+
+export interface CheckpointEvent {
+  type: 'checkpoint';
+  runId: string;
+  epoch: number;
+  path: string;
+  best: boolean;
+}
+
+export interface PausedEvent {
+  type: 'paused' | 'resumed';
+  runId: string;
+  epoch: number;
+  batch: number;
+}
+
+export interface FinishedEvent {
+  type: 'finished';
+  runId: string;
+  runDir: string;
+  status: 'completed' | 'early-stopped' | 'stopped';
+  epochs: number;
+  bestEpoch: number | null;
+  /** Metrics of the weights the run ended with (the best epoch's when they were restored). */
+  metrics: { loss: number; accuracy: number; valLoss: number | null; valAccuracy: number | null };
+  /** The saved model folder (model.json + weights.bin). */
+  modelPath: string;
+}
+
+export interface RunErrorEvent {
+  type: 'error';
+  runId: string | null;
+  message: string;
+  hint: string;
+  code: string;
+  /** The newest checkpoint written before the failure, when there is one. */
+  lastCheckpoint?: string;
+}
+
+export type EngineEvent =
+  | RunStartedEvent
+  | BatchEvent
+  | EpochEvent
+  | CheckpointEvent
+  | PausedEvent
+  | FinishedEvent
+  | RunErrorEvent;
+
+export type EngineEventType = EngineEvent['type'];
