@@ -113,6 +113,15 @@ export interface DatasetSizes {
   test: number;
 }
 
+/** Work before the first batch (decoding the images, building the model). */
+export interface ProgressEvent {
+  type: 'progress';
+  runId: string;
+  stage: 'loading-data' | 'building-model';
+  done: number;
+  total: number;
+}
+
 export interface RunStartedEvent {
   type: 'run-started';
   runId: string;
@@ -198,6 +207,7 @@ export interface RunErrorEvent {
 }
 
 export type EngineEvent =
+  | ProgressEvent
   | RunStartedEvent
   | BatchEvent
   | EpochEvent

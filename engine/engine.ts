@@ -1,0 +1,161 @@
+/**
+ * The engine behind every front end: one `execute(command)` per protocol
+ * command, and events to whoever listens. The CLI holds one in-process; the
+ * Electron utility process and the web host wrap one behind their transport.
+ * It never imports Electron or Svelte.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { createRequire } from 'node:module';
+import { StudioError, describeError } from './errors.js';
+import {
+  PROTOCOL_VERSION,
+  type BackendPreference,
+  type Command,
+  type CommandType,
+  type EngineEvent,
+  type EngineInfo,
+  type ResultOf,
+} from './protocol.js';
+import { validateGraph } from './graph/validate.js';
+import { createProject, listTemplates } from './graph/templates.js';
+import { projectFromJson, readProject, writeProject } from './project/projectFile.js';
+import { currentBackend, describeBackends } from './backend/select.js';
+import { defaultRunDir, newRunId, prepareRun } from './train/prepareRun.js';
+import type { TrainingRun } from './train/trainingRun.js';
+
+export type EventListener = (event: EngineEvent) => void;
+
+export interface EngineOptions {
+  /** Which backend training uses; 'auto' picks the fastest that loads. */
+  backend?: BackendPreference;
+}
+
+const packageJson = createRequire(import.meta.url)('../package.json') as { version: string };
+
+export class Engine {
+  private readonly listeners = new Set<EventListener>();
+  private readonly runs = new Map<string, TrainingRun>();
+  /** Runs being prepared or trained; one at a time shares the device fairly. */
+  private activeRun: { id: string; done: Promise<unknown> } | null = null;
+
+  constructor(private readonly options: EngineOptions = {}) {}
+
+  onEvent(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit = (event: EngineEvent): void => {
+    for (const listener of this.listeners) listener(event);
+  };
+
+  async execute<T extends CommandType>(command: Extract<Command, { type: T }>): Promise<ResultOf<T>> {
+    return (await this.dispatch(command as Command)) as ResultOf<T>;
+  }
+
+  /** Resolves when the active run (if any) has ended; for a clean shutdown. */
+  async idle(): Promise<void> {
+    await this.activeRun?.done;
+  }
+
+  private async dispatch(command: Command): Promise<unknown> {
+    switch (command.type) {
+      case 'info':
+        return this.info();
+      case 'templates.list':
+        return listTemplates();
+      case 'project.create':
+        return createProject(command.template, command.name);
+      case 'project.validate':
+        return validateGraph(projectFromJson(command.project).graph, {
+          classCount: command.classCount,
+          loss: command.project.training?.loss,
+        });
+      case 'project.open':
+        return readProject(command.path);
+      case 'project.save':
+        await writeProject(command.path, projectFromJson(command.project, command.path));
+        return { path: command.path };
+      case 'train.start':
+        return this.startRun(command);
+      case 'train.pause':
+        this.run(command.runId).pause();
+        return { runId: command.runId };
+      case 'train.resume':
+        this.run(command.runId).resume();
+        return { runId: command.runId };
+      case 'train.stop':
+        this.run(command.runId).stop();
+        return { runId: command.runId };
+      default: {
+        const unknown = (command as { type?: unknown }).type;
+        throw new StudioError(`Unknown command ${JSON.stringify(unknown)}.`, 'Use one of the commands in engine/protocol.ts.', 'unknown-command');
+      }
+    }
+  }
+
+  private run(runId: string): TrainingRun {
+    const run = this.runs.get(runId);
+    if (!run) {
+      const pending = this.activeRun?.id === runId;
+      throw new StudioError(
+        pending ? `Run ${runId} is still loading its data; it can be paused or stopped once training starts.` : `No training run ${runId} is in progress.`,
+        pending ? 'Wait for the run-started event.' : 'Start a run first; finished runs cannot be paused or stopped.',
+        pending ? 'run-not-started' : 'unknown-run',
+      );
+    }
+    return run;
+  }
+
+  /**
+   * Answers at once with the run's id and folder; everything after (loading,
+   * epochs, the end, or a failure) arrives as events carrying that id.
+   */
+  private startRun(command: Extract<Command, { type: 'train.start' }>): ResultOf<'train.start'> {
+    if (this.activeRun) {
+      throw new StudioError(`A training run (${this.activeRun.id}) is already in progress.`, 'Stop it, or wait for it to finish, before starting another.', 'run-in-progress');
+    }
+    const project = projectFromJson(command.project, command.projectPath);
+    const runId = newRunId();
+    const runDir = command.options?.runDir ?? defaultRunDir(runId, command.projectPath);
+    const done = (async () => {
+      let run: TrainingRun | null = null;
+      try {
+        run = await prepareRun({
+          runId,
+          runDir,
+          project,
+          projectPath: command.projectPath,
+          options: command.options ?? {},
+          backend: this.options.backend ?? 'auto',
+          emit: this.emit,
+        });
+        this.runs.set(runId, run);
+        await run.run();
+      } catch (e) {
+        this.emit({ type: 'error', runId, ...describeError(e) });
+      } finally {
+        run?.dispose();
+        this.runs.delete(runId);
+        this.activeRun = null;
+      }
+    })();
+    this.activeRun = { id: runId, done };
+    return { runId, runDir };
+  }
+
+  private async info(): Promise<EngineInfo> {
+    const backends = await describeBackends();
+    const current = currentBackend();
+    return {
+      protocolVersion: PROTOCOL_VERSION,
+      version: packageJson.version,
+      node: process.version,
+      tfjs: tf.version_core,
+      backend: current?.name ?? null,
+      device: current?.device ?? null,
+      backends,
+      devices: current?.devices ?? [],
+    };
+  }
+}

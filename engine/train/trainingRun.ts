@@ -1,0 +1,334 @@
+/**
+ * One training run: the epoch and batch loop over an already-built model and
+ * an already-loaded dataset, streaming events as it goes. It owns the run's
+ * control (pause, resume, stop), its checkpoints, early stopping, the
+ * learning-rate schedule and the NaN guard. Everything it needs is handed in,
+ * so the same loop serves the CLI, the window and the tests.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { join } from 'node:path';
+import { StudioError, describeError } from '../errors.js';
+import type { TrainingSettings } from '../graph/schema.js';
+import type { BackendName, EngineEvent, FinishedEvent, BatchEvent } from '../protocol.js';
+import { batchTensors, shuffledOrder } from '../data/batches.js';
+import type { ImageDataset } from '../data/types.js';
+import { evaluateSplit, labelsForLoss, type SplitMetrics } from './evaluateSplit.js';
+import { ImprovementMonitor } from './monitor.js';
+import { LearningRateSchedule } from './schedule.js';
+import { setLearningRate } from './optimizers.js';
+import { saveModelFolder, type ModelMetadata } from './modelFiles.js';
+import { RunLog } from './runLog.js';
+
+/** Batch events are throttled to about this many a second. */
+const BATCH_EVENTS_PER_SECOND = 20;
+
+export interface TrainingRunOptions {
+  runId: string;
+  runDir: string;
+  model: tfl.LayersModel;
+  /** The optimizer the model was compiled with (schedules change its rate). */
+  optimizer: tf.Optimizer;
+  dataset: ImageDataset;
+  settings: TrainingSettings;
+  backend: { name: BackendName; device: 'GPU' | 'CPU' };
+  /** Stored with every saved model (class names, input shape, preprocessing). */
+  modelMetadata: ModelMetadata;
+  emit: (event: EngineEvent) => void;
+}
+
+interface EpochResult {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
+}
+
+export class TrainingRun {
+  private pauseRequested = false;
+  private stopRequested = false;
+  private resumeWaiter: (() => void) | null = null;
+  private lastCheckpoint: string | undefined;
+  private readonly log: RunLog;
+
+  constructor(private readonly o: TrainingRunOptions) {
+    this.log = new RunLog(o.runDir);
+  }
+
+  get paused(): boolean {
+    return this.pauseRequested;
+  }
+
+  /** Takes effect between two batches; the optimizer's state is kept. */
+  pause(): void {
+    this.pauseRequested = true;
+  }
+
+  resume(): void {
+    this.pauseRequested = false;
+    this.resumeWaiter?.();
+    this.resumeWaiter = null;
+  }
+
+  /** Ends the run after the current batch; the model so far is saved. */
+  stop(): void {
+    this.stopRequested = true;
+    this.resume();
+  }
+
+  /** Frees the model's and the optimizer's tensors; the run is over. */
+  dispose(): void {
+    this.o.model.dispose();
+    this.o.optimizer.dispose();
+  }
+
+  /**
+   * Runs to the end. Never throws: a failure becomes an `error` event (and
+   * the returned promise resolves to null), so a caller cannot lose it.
+   */
+  async run(): Promise<FinishedEvent | null> {
+    try {
+      return await this.train();
+    } catch (e) {
+      const info = describeError(e);
+      const event: EngineEvent = {
+        type: 'error',
+        runId: this.o.runId,
+        ...info,
+        ...(this.lastCheckpoint ? { lastCheckpoint: this.lastCheckpoint } : {}),
+      };
+      await this.log.append(event).catch(() => undefined);
+      this.o.emit(event);
+      return null;
+    }
+  }
+
+  private emit(event: EngineEvent): void {
+    this.o.emit(event);
+  }
+
+  private async train(): Promise<FinishedEvent> {
+    const { model, optimizer, dataset, settings, runId, runDir } = this.o;
+    const { train, validation, test, classNames } = dataset;
+    const batchSize = Math.min(settings.batchSize, train.count);
+    const batchesPerEpoch = Math.ceil(train.count / batchSize);
+    const schedule = new LearningRateSchedule(settings.schedule, settings.optimizer.learningRate, settings.epochs);
+    const es = settings.earlyStopping;
+    // Without a validation split the run can only watch the training loss.
+    const monitorMetric = validation.count > 0 ? es.monitor : 'valLoss';
+    const monitor = new ImprovementMonitor(monitorMetric, es.minDelta);
+    let bestWeights: tf.Tensor[] | null = null;
+    let bestResult: EpochResult | null = null;
+    let lastResult: EpochResult | null = null;
+    let status: FinishedEvent['status'] = 'completed';
+
+    const started = {
+      type: 'run-started' as const,
+      runId,
+      runDir,
+      backend: this.o.backend.name,
+      device: this.o.backend.device,
+      params: model.countParams(),
+      trainableParams: model.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0),
+      dataset: { classes: classNames, train: train.count, validation: validation.count, test: test.count },
+      epochs: settings.epochs,
+      batchSize,
+      batchesPerEpoch,
+    };
+    await this.log.append(started);
+    this.emit(started);
+
+    const pace = new Pace(settings.epochs, batchesPerEpoch);
+    let lastBatchEventAt = 0;
+
+    epochs: for (let epoch = 1; epoch <= settings.epochs; epoch++) {
+      const epochStart = performance.now();
+      const learningRate = schedule.rateForEpoch(epoch);
+      setLearningRate(optimizer, learningRate);
+      const order = shuffledOrder(train.count, settings.seed, epoch);
+      let lossSum = 0;
+      let accuracySum = 0;
+      let seen = 0;
+
+      for (let b = 0; b < batchesPerEpoch; b++) {
+        // Between batches: let commands arrive, then honour pause and stop.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.pauseRequested) await this.waitWhilePaused(epoch, b + 1);
+        if (this.stopRequested) {
+          status = 'stopped';
+          break epochs;
+        }
+        const batchStart = performance.now();
+        const start = b * batchSize;
+        const end = Math.min(train.count, start + batchSize);
+        const { x, y } = batchTensors(train, order, start, end);
+        const target = labelsForLoss(y, settings.loss);
+        let values: number | number[];
+        try {
+          values = await model.trainOnBatch(x, target);
+        } finally {
+          tf.dispose([x, y, target]);
+        }
+        const [loss, accuracy] = values as number[];
+        if (!Number.isFinite(loss)) throw this.divergedError(epoch, b + 1, loss, learningRate);
+        const n = end - start;
+        lossSum += loss * n;
+        accuracySum += accuracy * n;
+        seen += n;
+        pace.batchDone(n, performance.now() - batchStart);
+
+        const now = performance.now();
+        const lastOfEpoch = b === batchesPerEpoch - 1;
+        if (lastOfEpoch || now - lastBatchEventAt >= 1000 / BATCH_EVENTS_PER_SECOND) {
+          lastBatchEventAt = now;
+          const memory = tf.memory();
+          const event: BatchEvent = {
+            type: 'batch',
+            runId,
+            epoch,
+            batch: b + 1,
+            batchesPerEpoch,
+            loss: lossSum / seen,
+            accuracy: accuracySum / seen,
+            samplesPerSecond: pace.samplesPerSecond(),
+            etaSeconds: pace.etaSeconds(),
+            tensors: memory.numTensors,
+            memoryBytes: memory.numBytes,
+          };
+          this.emit(event);
+        }
+      }
+
+      const validationStart = performance.now();
+      const val: SplitMetrics | null = await evaluateSplit(model, validation, batchSize, settings.loss);
+      pace.validationDone(performance.now() - validationStart);
+      const result: EpochResult = {
+        epoch,
+        loss: lossSum / seen,
+        accuracy: accuracySum / seen,
+        valLoss: val?.loss ?? null,
+        valAccuracy: val?.accuracy ?? null,
+      };
+      if (val && !Number.isFinite(val.loss)) throw this.divergedError(epoch, batchesPerEpoch, val.loss, learningRate);
+      lastResult = result;
+      const epochEvent = {
+        type: 'epoch' as const,
+        runId,
+        ...result,
+        learningRate,
+        seconds: (performance.now() - epochStart) / 1000,
+        tensors: tf.memory().numTensors,
+      };
+      await this.log.append(epochEvent);
+      this.emit(epochEvent);
+
+      const monitored = monitorMetric === 'valAccuracy' ? result.valAccuracy! : (result.valLoss ?? result.loss);
+      const improved = monitor.update(monitored, epoch);
+      if (improved) {
+        bestResult = result;
+        if (es.enabled && es.restoreBestWeights) {
+          tf.dispose(bestWeights ?? []);
+          bestWeights = model.getWeights().map((w) => tf.clone(w));
+        }
+      }
+      const checkpoint = join(runDir, 'checkpoints', `epoch-${String(epoch).padStart(3, '0')}`);
+      await saveModelFolder(model, checkpoint, { ...this.o.modelMetadata, ...result });
+      this.lastCheckpoint = checkpoint;
+      this.emit({ type: 'checkpoint', runId, epoch, path: checkpoint, best: improved });
+
+      schedule.observe(result, epoch);
+      if (es.enabled && monitor.epochsWithoutImprovement > es.patience) {
+        status = 'early-stopped';
+        break;
+      }
+    }
+
+    let finalResult = lastResult;
+    if (bestWeights && bestResult && status !== 'stopped') {
+      model.setWeights(bestWeights);
+      finalResult = bestResult;
+    }
+    tf.dispose(bestWeights ?? []);
+    if (!finalResult) {
+      // Stopped before the first epoch ended: measure what the weights are now.
+      const val = await evaluateSplit(model, validation, batchSize, settings.loss);
+      const tr = await evaluateSplit(model, train, batchSize, settings.loss);
+      finalResult = { epoch: 0, loss: tr!.loss, accuracy: tr!.accuracy, valLoss: val?.loss ?? null, valAccuracy: val?.accuracy ?? null };
+    }
+    const modelPath = join(runDir, 'model');
+    await saveModelFolder(model, modelPath, { ...this.o.modelMetadata, ...finalResult });
+    const finished: FinishedEvent = {
+      type: 'finished',
+      runId,
+      runDir,
+      status,
+      epochs: lastResult?.epoch ?? 0,
+      bestEpoch: monitor.bestEpoch,
+      metrics: { loss: finalResult.loss, accuracy: finalResult.accuracy, valLoss: finalResult.valLoss, valAccuracy: finalResult.valAccuracy },
+      modelPath,
+    };
+    await this.log.append(finished);
+    this.emit(finished);
+    return finished;
+  }
+
+  /** Pace only counts time inside batches, so time spent here never skews samples/s or the ETA. */
+  private async waitWhilePaused(epoch: number, batch: number): Promise<void> {
+    this.emit({ type: 'paused', runId: this.o.runId, epoch, batch });
+    while (this.pauseRequested) await new Promise<void>((resolve) => (this.resumeWaiter = resolve));
+    if (!this.stopRequested) this.emit({ type: 'resumed', runId: this.o.runId, epoch, batch });
+  }
+
+  private divergedError(epoch: number, batch: number, loss: number, learningRate: number): StudioError {
+    const where = this.lastCheckpoint
+      ? `The last good checkpoint is ${this.lastCheckpoint}.`
+      : 'No checkpoint was written yet (it diverged in the first epoch).';
+    return new StudioError(
+      `Training diverged: the loss became ${loss} at epoch ${epoch}, batch ${batch}. ${where}`,
+      `Lower the learning rate (it was ${learningRate}), add BatchNormalization, or check the data for broken images.`,
+      'non-finite-loss',
+    );
+  }
+}
+
+/** Throughput and time-to-go, with paused time left out. */
+class Pace {
+  private samples = 0;
+  private trainingMs = 0;
+  private batches = 0;
+  private validations = 0;
+  private validationMs = 0;
+
+  constructor(
+    private readonly epochs: number,
+    private readonly batchesPerEpoch: number,
+  ) {}
+
+  batchDone(samples: number, ms: number): void {
+    this.samples += samples;
+    this.trainingMs += ms;
+    this.batches++;
+  }
+
+  validationDone(ms: number): void {
+    this.validations++;
+    this.validationMs += ms;
+  }
+
+  samplesPerSecond(): number {
+    return this.trainingMs > 0 ? (this.samples * 1000) / this.trainingMs : 0;
+  }
+
+  /** Remaining batches at the mean batch time, plus the validations still to come at their mean time. */
+  etaSeconds(): number {
+    if (this.batches === 0) return 0;
+    const remainingBatches = this.epochs * this.batchesPerEpoch - this.batches;
+    const remainingValidations = this.epochs - this.validations;
+    // Before the first validation has run, guess it costs what a tenth of an epoch does.
+    const perValidation = this.validations
+      ? this.validationMs / this.validations
+      : (this.batchesPerEpoch * this.trainingMs) / this.batches / 10;
+    return (remainingBatches * (this.trainingMs / this.batches) + remainingValidations * perValidation) / 1000;
+  }
+}
