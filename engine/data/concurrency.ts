@@ -1,0 +1,21 @@
+/**
+ * Runs async work over many items with a bounded number in flight. Decoding
+ * and encoding happen on libuv's thread pool (sharp, fs), so a handful in
+ * flight keeps every thread busy while memory stays bounded by the limit,
+ * not by the number of files.
+ */
+export async function forEachWithConcurrency<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  if (!(Number.isInteger(limit) && limit >= 1)) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${limit}`);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
