@@ -1,0 +1,131 @@
+/**
+ * The CLI as a user runs it: the real bin script in a child process, on real
+ * project files and a real folder of PNG images. Bad input must give a
+ * one-line error with a hint and a non-zero exit, never a stack trace.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { writePatternFolder } from '../testing/imageFolderFixture.js';
+
+const BIN = resolve(import.meta.dirname, '../../bin/convnet-studio.js');
+let work: string;
+let data: string;
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'cnnstudio-cli-'));
+  data = await writePatternFolder({ perClass: 12, size: 12, seed: 3 });
+});
+
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+  await rm(data, { recursive: true, force: true });
+});
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env: { ...process.env, FORCE_COLOR: '0' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** A user error: non-zero exit, the message, and no stack trace. */
+function assertCleanError(r: { code: number; stderr: string }, code: number, pattern: RegExp) {
+  assert.equal(r.code, code, r.stderr);
+  assert.match(r.stderr, pattern);
+  assert.match(r.stderr, /^convnet-studio: .+\n {2}hint: .+\n$/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+}
+
+test('new → validate → train --json on real image files ends with `finished`', async () => {
+  const created = await cli('new', 'p.cnnstudio.json', '--template', 'seed-cnn');
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /Created p\.cnnstudio\.json \(\d+ layers, 93,322 parameters\)/);
+
+  const valid = await cli('validate', 'p.cnnstudio.json');
+  assert.equal(valid.code, 0, valid.stdout + valid.stderr);
+  assert.match(valid.stdout, /Total params: 93,322/);
+  assert.match(valid.stdout, /is valid/);
+
+  const run = await cli('train', 'p.cnnstudio.json', '--data', data, '--epochs', '1', '--batch-size', '8', '--json', '--out', join(work, 'run1'));
+  assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
+  const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(events.every((e) => typeof e.type === 'string'), 'every line is an event with a type');
+  const epoch = events.find((e) => e.type === 'epoch');
+  for (const key of ['epoch', 'loss', 'accuracy', 'valLoss', 'valAccuracy']) assert.equal(typeof epoch[key], 'number', key);
+  const last = events.at(-1);
+  assert.equal(last.type, 'finished');
+  assert.equal(last.runDir, join(work, 'run1'));
+  assert.ok(existsSync(join(work, 'run1', 'model', 'model.json')));
+  assert.equal(typeof last.metrics.valAccuracy, 'number');
+});
+
+test('validate lists every problem with its node and exits 1', async () => {
+  const project = JSON.parse(await readFile(join(work, 'p.cnnstudio.json'), 'utf8').catch(async () => {
+    await cli('new', 'p.cnnstudio.json');
+    return readFile(join(work, 'p.cnnstudio.json'), 'utf8');
+  }));
+  const conv = project.graph.nodes.find((n: { type: string }) => n.type === 'Conv2D');
+  conv.params.kernal_size = 3;
+  const dense = project.graph.nodes.filter((n: { type: string }) => n.type === 'Dense').at(-1);
+  dense.params.units = 'ten';
+  await writeFile(join(work, 'broken.json'), JSON.stringify(project));
+  const r = await cli('validate', 'broken.json');
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, new RegExp(`node "${conv.id}", kernal_size: .*kernel_size`));
+  assert.match(r.stdout, new RegExp(`node "${dense.id}", units`));
+  const json = await cli('validate', 'broken.json', '--json');
+  assert.equal(json.code, 1);
+  const report = JSON.parse(json.stdout);
+  assert.equal(report.valid, false);
+  assert.ok(report.problems.some((p: { nodeId: string; param: string }) => p.nodeId === conv.id && p.param === 'kernal_size'));
+});
+
+test('bad input gets one clear line and a non-zero exit, never a stack trace', async () => {
+  await writeFile(join(work, 'notjson.json'), 'this is not json');
+  assertCleanError(await cli('validate', 'notjson.json'), 1, /notjson\.json is not valid JSON/);
+  await writeFile(join(work, 'future.json'), JSON.stringify({ format: 'convnet-studio.project', version: 7, graph: { nodes: [], edges: [] } }));
+  assertCleanError(await cli('validate', 'future.json'), 1, /newer Convnet Studio/);
+  assertCleanError(await cli('validate', 'missing.json'), 1, /missing\.json does not exist/);
+  if (!existsSync(join(work, 'p.cnnstudio.json'))) await cli('new', 'p.cnnstudio.json');
+  assertCleanError(await cli('train', 'p.cnnstudio.json', '--epochs', 'ten', '--data', data), 2, /--epochs must be a whole number of at least 1 \(got "ten"\)/);
+  assertCleanError(await cli('train', 'p.cnnstudio.json', '--epochs', '0', '--data', data), 2, /--epochs must be a whole number/);
+  assertCleanError(await cli('train', 'p.cnnstudio.json', '--data', join(work, 'no-such-folder'), '--epochs', '1'), 1, /no-such-folder/);
+  const oneClass = join(data, 'checks');
+  assertCleanError(await cli('train', 'p.cnnstudio.json', '--data', oneClass, '--epochs', '1'), 1, new RegExp(oneClass.replace(/[/.]/g, '\\$&')));
+  assertCleanError(await cli('train', 'p.cnnstudio.json', '--backend', 'quantum'), 2, /--backend must be one of auto, tensorflow, wasm, cpu/);
+  assertCleanError(await cli('new', 'p.cnnstudio.json'), 1, /already exists; not overwriting it/);
+  assertCleanError(await cli('new', 'q.json', '--template', 'alexnet-9000'), 1, /alexnet-9000/);
+  assertCleanError(await cli('frobnicate'), 2, /Unknown command "frobnicate"/);
+  assertCleanError(await cli('train', 'p.cnnstudio.json', '--epoch', '3'), 2, /Unknown option --epoch\b/);
+});
+
+test('a --json failure ends with an error event line', async () => {
+  if (!existsSync(join(work, 'p.cnnstudio.json'))) await cli('new', 'p.cnnstudio.json');
+  const r = await cli('train', 'p.cnnstudio.json', '--data', join(work, 'nowhere'), '--json');
+  assert.equal(r.code, 1);
+  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  assert.equal(last.type, 'error');
+  assert.match(last.message, /nowhere/);
+  assert.ok(last.hint.length > 0);
+});
+
+test('info lists the backends and says why the unavailable ones are', async () => {
+  const r = await cli('info', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const info = JSON.parse(r.stdout);
+  assert.equal(info.type, 'info');
+  assert.deepEqual(info.backends.map((b: { name: string }) => b.name), ['tensorflow', 'wasm', 'cpu']);
+  for (const b of info.backends) if (!b.available) assert.ok(b.reason && b.reason.length > 10, `${b.name} says why it is unavailable`);
+  assert.ok(info.backends.find((b: { name: string }) => b.name === 'cpu').available);
+  const human = await cli('info');
+  assert.match(human.stdout, /Backends, in the order training picks them:/);
+});
