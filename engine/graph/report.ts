@@ -39,7 +39,13 @@ export type ProblemCode =
   | 'rank-mismatch'
   | 'kernel-too-large'
   | 'non-positive-size'
-  | 'class-count-mismatch';
+  | 'class-count-mismatch'
+  /** A required parameter (e.g. Conv2D's filters) is not set. */
+  | 'missing-param'
+  /** An edge that cannot exist: out of the Output marker, or a targetPort that is no slot number. */
+  | 'invalid-edge'
+  /** The last activation does not produce what the loss expects (softmax / sigmoid probabilities). */
+  | 'output-activation';
 
 export interface NodeReport {
   /** Output shape (no batch dimension); null when it could not be inferred. */

@@ -1,0 +1,34 @@
+/** The Activation layer: an element-wise function on its own node. */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { activationParam } from './common-params.js';
+import { KERAS_LEAKY_RELU_SLOPE, tfActivation } from './tfjs-helpers.js';
+import type { LayerSpec } from './types.js';
+
+export const activation: LayerSpec = {
+  type: 'Activation',
+  family: 'activation',
+  description: 'Applies a function to every value: relu, sigmoid, softmax and friends.',
+  params: [
+    { ...activationParam('relu'), doc: 'The function to apply.' },
+    {
+      name: 'negative_slope',
+      kind: 'float',
+      default: KERAS_LEAKY_RELU_SLOPE,
+      min: 0,
+      doc: 'Slope below zero, used by leaky_relu only.',
+    },
+  ],
+  arity: { min: 1, max: 1 },
+  inferShape: (ctx) => ctx.inputs[0]!,
+  countParams: () => ({ total: 0, trainable: 0 }),
+  macs: () => 0,
+  build(ctx) {
+    const name = ctx.params.string('activation');
+    const fn = tfActivation(name);
+    // tfjs has no leaky_relu activation string; its LeakyReLU layer is the same function.
+    if (fn === null) {
+      return [tfl.layers.leakyReLU({ name: ctx.layerName(), alpha: ctx.params.float('negative_slope') })];
+    }
+    return [tfl.layers.activation({ name: ctx.layerName(), activation: fn })];
+  },
+};

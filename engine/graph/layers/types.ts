@@ -1,0 +1,127 @@
+/**
+ * What the catalogue knows about one layer type: its parameters (for the
+ * inspector and for checking), how many inputs it takes, and three pure
+ * functions of its input shapes (output shape, parameter count, multiply-adds)
+ * plus how to build it from tfjs-layers. Validation uses only the pure half,
+ * so a graph is checked without creating a single tensor.
+ */
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { GraphNode, ParamValue } from '../schema.js';
+import type { ProblemCode, Shape } from '../report.js';
+import type { ResolvedParams } from './resolved-params.js';
+
+/** tfjs-layers exports its Initializer class only as the return type of its factories. */
+export type TfInitializer = ReturnType<typeof tfl.initializers.ones>;
+
+export type LayerFamily =
+  | 'input'
+  | 'convolution'
+  | 'pooling'
+  | 'normalisation'
+  | 'regularisation'
+  | 'activation'
+  | 'shape'
+  | 'merge'
+  | 'dense'
+  | 'output';
+
+/**
+ * How a parameter's value is written and checked:
+ * - `int`, `float`, `bool`: a JSON number or boolean;
+ * - `enum`, `activation`, `initializer`: one of `options`;
+ * - `int-pair`: an int (used for both height and width) or `[h, w]`;
+ * - `padding-2d`: an int, `[h, w]` (symmetric) or `[top, bottom, left, right]`;
+ * - `shape`: a list of positive ints (Reshape's may hold one -1: "infer this one");
+ * - `regularizer`: `null` or `{ l1, l2 }` (either may be left out, meaning 0).
+ */
+export type ParamKind =
+  | 'int'
+  | 'float'
+  | 'bool'
+  | 'enum'
+  | 'activation'
+  | 'initializer'
+  | 'int-pair'
+  | 'padding-2d'
+  | 'shape'
+  | 'regularizer';
+
+export interface ParamSpec {
+  /** The Keras config name, snake_case. */
+  name: string;
+  kind: ParamKind;
+  /** Used when the node leaves the parameter out; absent when `required`. */
+  default?: ParamValue;
+  /** The node must set it (Keras has no default either, e.g. `filters`). */
+  required?: boolean;
+  /** `null` is an accepted value (e.g. pooling `strides`: null means "same as pool_size"). */
+  nullable?: boolean;
+  /** Inclusive bounds of every number in the value. */
+  min?: number;
+  max?: number;
+  /** The upper bound itself is not allowed (Dropout's rate must stay below 1). */
+  maxExclusive?: boolean;
+  /** For `shape`: one entry may be -1, inferred from the input size. */
+  allowInferredDim?: boolean;
+  options?: readonly string[];
+  /** One line for the inspector. */
+  doc: string;
+}
+
+/** Everything shape inference knows about one node. */
+export interface InferContext {
+  node: GraphNode;
+  params: ResolvedParams;
+  /** Input shapes in merge order (targetPort, then edge order). */
+  inputs: Shape[];
+  /** The node id each input comes from, parallel to `inputs`, for messages. */
+  sources: string[];
+  /** Records a problem with this node (and optionally one of its parameters). */
+  problem(code: ProblemCode, message: string, hint: string, param?: string): void;
+}
+
+/** The inferred shapes of a node whose output shape is known. */
+export interface ShapedContext {
+  params: ResolvedParams;
+  inputs: Shape[];
+  output: Shape;
+}
+
+export interface ParamCount {
+  total: number;
+  /** Weights an optimizer updates; BatchNormalization's moving statistics are not among them. */
+  trainable: number;
+}
+
+export interface BuildContext {
+  params: ResolvedParams;
+  /**
+   * The tfjs layer name for this node's `role`-th layer: the node's own
+   * layer name for the main layer, `name__role` for the helpers a node needs
+   * when tfjs has no single equivalent layer (see naming.ts).
+   */
+  layerName(role?: string): string;
+  /** A tfjs initializer for a Keras initializer name, seeded when the build is. */
+  initializer(name: string, role: string): TfInitializer;
+}
+
+export interface LayerSpec {
+  /** The Keras class name, e.g. `Conv2D`. */
+  type: string;
+  family: LayerFamily;
+  description: string;
+  params: readonly ParamSpec[];
+  /** How many incoming edges the layer takes. */
+  arity: { min: number; max: number };
+  /** The output shape (no batch dimension), or null after recording why not. */
+  inferShape(ctx: InferContext): Shape | null;
+  countParams(ctx: ShapedContext): ParamCount;
+  /** Multiply-adds for one sample; see macs conventions in shape-math.ts. */
+  macs(ctx: ShapedContext): number;
+  /**
+   * The tfjs layers for this node, applied in order: the first to the node's
+   * inputs, each next one to the previous output. Input and Output nodes are
+   * built by build.ts itself and return no layers.
+   */
+  build(ctx: BuildContext): tfl.layers.Layer[];
+}
