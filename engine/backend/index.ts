@@ -1,0 +1,12 @@
+/** The backend module: which TensorFlow.js backend trains, and the kernels that let WebAssembly train. */
+export {
+  BACKEND_ORDER,
+  backendMemory,
+  currentBackend,
+  describeBackends,
+  selectBackend,
+  type ActiveBackend,
+  type Device,
+  type SelectedBackend,
+} from './select.js';
+export { registerWasmTrainingKernels, wasmTrainingKernels } from './kernels/register.js';

@@ -1,0 +1,52 @@
+/**
+ * Conv2DBackpropFilter for the WebAssembly backend, which ships the forward
+ * convolution but not this gradient. The filter gradient
+ *   dW[p,q,c,o] = Σ_{b,i,j} x[b, i·s+p·d−pad, j·s+q·d−pad, c] · dy[b,i,j,o]
+ * is itself a convolution: with the input as [C, H, W, N] (channels become the
+ * batch, the batch becomes the summed channel axis) and dy as an
+ * [outH, outW, N, O] filter, XNNPACK's Conv2D with stride d and dilation s
+ * yields [C, ≥kH, ≥kW, O]; cropping and one transpose give [kH, kW, C, O].
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { asTensor, filterGradientPadding, runForwardConv, shape4D } from './conv-geometry.js';
+
+function conv2DBackpropFilter({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.Tensor {
+  const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  return tf.tidy(() => {
+    const channelsFirst = dataFormat === 'NCHW';
+    // The rewrite works in NHWC; NCHW callers get their layout converted once.
+    const input = channelsFirst ? tf.transpose(asTensor(x), [0, 2, 3, 1]) : asTensor(x);
+    const grad = channelsFirst ? tf.transpose(asTensor(dy), [0, 2, 3, 1]) : asTensor(dy);
+    const info = tf.backend_util.computeConv2DInfo(
+      shape4D(input, 'Conv2DBackpropFilter input'),
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    if (info.outHeight * info.outWidth * info.batchSize === 0) return tf.zeros(filterShape);
+
+    const channelsAsBatch = tf.transpose(input as tf.Tensor4D, [3, 1, 2, 0]);
+    const gradAsFilter = tf.transpose(grad as tf.Tensor4D, [1, 2, 0, 3]);
+    const correlated = runForwardConv(
+      'Conv2D',
+      channelsAsBatch,
+      gradAsFilter,
+      [info.dilationHeight, info.dilationWidth],
+      [info.strideHeight, info.strideWidth],
+      filterGradientPadding(info),
+    );
+    const taps = tf.slice(correlated, [0, 0, 0, 0], [info.inChannels, info.filterHeight, info.filterWidth, info.outChannels]);
+    return tf.transpose(taps, [1, 2, 0, 3]);
+  });
+}
+
+export const conv2DBackpropFilterConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc,
+};
