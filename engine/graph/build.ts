@@ -70,6 +70,8 @@ export function buildModel(graph: Graph, options: BuildOptions = {}): tfl.Layers
 
     const ctx: BuildContext = {
       params,
+      inputShapes: index.incoming.get(id)!.map((edge) => report.nodes[edge.source]!.shape!),
+      outputShape: report.nodes[id]!.shape!,
       layerName: (role) => (role === undefined ? name : helperLayerName(name, role)),
       initializer: (initializer, role) =>
         makeInitializer(initializer, options.seed === undefined ? undefined : deriveSeed(options.seed, id, role)),

@@ -27,13 +27,14 @@ class GraphSketch {
   readonly nodes: GraphNode[] = [];
   readonly edges: GraphEdge[] = [];
   private row = 0;
+  private sideRow = 0;
 
   /**
    * Adds a node below the previous one (or beside it, in `column`), reading
    * from `from` in port order; returns its id for chaining.
    */
   add(id: string, type: string, params: Record<string, ParamValue>, from: string[], column = 0): string {
-    const row = column === 0 ? this.row++ : this.row;
+    const row = column === 0 ? this.row++ : this.nextSideRow();
     this.nodes.push({ id, type, params, position: { x: column * COLUMN_WIDTH, y: row * ROW_HEIGHT } });
     from.forEach((source, port) => {
       this.edges.push({
@@ -46,9 +47,10 @@ class GraphSketch {
     return id;
   }
 
-  /** Moves the next main-column node down one row, leaving space for a side branch. */
-  skipRow(): void {
-    this.row++;
+  /** A side branch starts level with the next main node and grows down on its own. */
+  private nextSideRow(): number {
+    this.sideRow = Math.max(this.sideRow, this.row);
+    return this.sideRow++;
   }
 
   graph(): Graph {

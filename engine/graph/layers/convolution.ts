@@ -46,7 +46,7 @@ const depthwiseRegularizerParam = regularizerParam(
 const single = { min: 1, max: 1 };
 
 /** Output height and width of a window layer, after the image-rank and fit checks. */
-function slidingWindow(ctx: InferContext): [number, number] | null {
+function slidingWindow(ctx: InferContext, dilated = true): [number, number] | null {
   if (!requireImageInput(ctx)) return null;
   const p = ctx.params;
   return windowOutput(ctx, {
@@ -54,7 +54,7 @@ function slidingWindow(ctx: InferContext): [number, number] | null {
     kernel: p.pair('kernel_size'),
     strides: p.pair('strides'),
     padding: p.string('padding'),
-    dilation: p.pair('dilation_rate'),
+    dilation: dilated ? p.pair('dilation_rate') : [1, 1],
     what: 'kernel',
   });
 }
@@ -119,7 +119,8 @@ export const depthwiseConv2d: LayerSpec = {
     stridesParam(),
     paddingParam,
     depthMultiplierParam,
-    dilationRateParam,
+    // No dilation_rate: tfjs' DepthwiseConv2D accepts one but ignores it (both
+    // in its shape and its kernel), so a dilated depthwise conv would not be built as drawn.
     activationParam(),
     useBiasParam,
     depthwiseInitializerParam,
@@ -128,7 +129,7 @@ export const depthwiseConv2d: LayerSpec = {
   ],
   arity: single,
   inferShape(ctx) {
-    const size = slidingWindow(ctx);
+    const size = slidingWindow(ctx, false);
     return size && [size[0], size[1], ctx.inputs[0]![2]! * ctx.params.int('depth_multiplier')];
   },
   countParams({ params, inputs, output }) {
@@ -149,7 +150,6 @@ export const depthwiseConv2d: LayerSpec = {
       strides: p.pair('strides'),
       padding: p.string('padding') as 'valid' | 'same',
       depthMultiplier: p.int('depth_multiplier'),
-      dilationRate: p.pair('dilation_rate'),
       activation,
       useBias: p.bool('use_bias'),
       depthwiseInitializer: ctx.initializer(p.string('depthwise_initializer'), 'depthwise'),

@@ -1,6 +1,6 @@
 /** Merges of several branches: Add, Multiply, Concatenate. */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { requireAxis } from './axis.js';
+import { requireAxis, shapeIndexOfAxis } from './axis.js';
 import { formatShape, product } from './shape-math.js';
 import type { InferContext, LayerSpec } from './types.js';
 
@@ -93,5 +93,10 @@ export const concatenate: LayerSpec = {
   },
   countParams: () => ({ total: 0, trainable: 0 }),
   macs: () => 0,
-  build: (ctx) => [tfl.layers.concatenate({ name: ctx.layerName(), axis: ctx.params.int('axis') })],
+  build(ctx) {
+    // tfjs reads every negative axis as -1, so pass the axis counted from the batch.
+    const rank = ctx.inputShapes[0]!.length;
+    const axis = shapeIndexOfAxis(ctx.params.int('axis'), rank)! + 1;
+    return [tfl.layers.concatenate({ name: ctx.layerName(), axis })];
+  },
 };

@@ -12,7 +12,17 @@ export const flatten: LayerSpec = {
   description: 'Lays an image out as one long vector, so Dense layers can follow.',
   params: [],
   arity: single,
-  inferShape: (ctx) => [product(ctx.inputs[0]!)],
+  inferShape(ctx) {
+    const input = ctx.inputs[0]!;
+    if (input.length > 1) return [product(input)];
+    // Keras would pass a vector through; tfjs' Flatten refuses one outright.
+    ctx.problem(
+      'rank-mismatch',
+      `Flatten "${ctx.node.id}" gets ${formatShape(input)}${ctx.sources[0] ? ` from "${ctx.sources[0]}"` : ''}, which is already flat.`,
+      `Delete "${ctx.node.id}" and connect its input straight to the next layer.`,
+    );
+    return null;
+  },
   countParams: noWeights,
   macs: () => 0,
   build: (ctx) => [tfl.layers.flatten({ name: ctx.layerName() })],
@@ -54,7 +64,9 @@ export const reshape: LayerSpec = {
   },
   countParams: noWeights,
   macs: () => 0,
-  build: (ctx) => [tfl.layers.reshape({ name: ctx.layerName(), targetShape: ctx.params.ints('target_shape') })],
+  // The inferred shape, not target_shape: tfjs leaves a -1 unknown in its
+  // symbolic shapes, and a Dense after it would then refuse to build.
+  build: (ctx) => [tfl.layers.reshape({ name: ctx.layerName(), targetShape: ctx.outputShape })],
 };
 
 export const zeroPadding2d: LayerSpec = {

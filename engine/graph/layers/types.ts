@@ -95,6 +95,9 @@ export interface ParamCount {
 
 export interface BuildContext {
   params: ResolvedParams;
+  /** The validated input shapes (merge order) and output shape, for layers whose tfjs form needs them. */
+  inputShapes: Shape[];
+  outputShape: Shape;
   /**
    * The tfjs layer name for this node's `role`-th layer: the node's own
    * layer name for the main layer, `name__role` for the helpers a node needs
