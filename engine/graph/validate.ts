@@ -268,7 +268,7 @@ function checkHead(
       nodeId: width.id,
       ...widthParam,
       code: 'class-count-mismatch',
-      message: `binary-crossentropy separates exactly 2 classes, but the data has ${classCount}.`,
+      message: `"${width.id}" feeds binary-crossentropy, which separates exactly 2 classes, but the data has ${classCount}.`,
       hint: `Train with sparse-categorical-crossentropy and a last Dense of ${classCount} units with softmax.`,
     });
   } else if (classCount !== undefined) {
