@@ -66,7 +66,7 @@ const conv = (filters: number, size: number, more: Record<string, ParamValue> = 
 
 function seedCnn(): Graph {
   const g = new GraphSketch();
-  let x = g.add('input', 'Input', { shape: INPUT_SHAPE }, []);
+  let x = g.add('input', 'Input', { shape: [...INPUT_SHAPE] }, []);
   x = g.add('conv1', 'Conv2D', conv(32, 3, { activation: 'relu' }), [x]);
   x = g.add('pool1', 'MaxPooling2D', { pool_size: 2 }, [x]);
   x = g.add('conv2', 'Conv2D', conv(64, 3, { activation: 'relu' }), [x]);
@@ -81,7 +81,7 @@ function seedCnn(): Graph {
 
 function lenet5(): Graph {
   const g = new GraphSketch();
-  let x = g.add('input', 'Input', { shape: INPUT_SHAPE }, []);
+  let x = g.add('input', 'Input', { shape: [...INPUT_SHAPE] }, []);
   x = g.add('c1', 'Conv2D', conv(6, 5, { padding: 'same', activation: 'tanh' }), [x]);
   x = g.add('s2', 'AveragePooling2D', { pool_size: 2 }, [x]);
   x = g.add('c3', 'Conv2D', conv(16, 5, { activation: 'tanh' }), [x]);
@@ -97,7 +97,7 @@ function lenet5(): Graph {
 function vggSmall(): Graph {
   const g = new GraphSketch();
   const same = (filters: number) => conv(filters, 3, { padding: 'same', activation: 'relu', kernel_initializer: 'he_normal' });
-  let x = g.add('input', 'Input', { shape: INPUT_SHAPE }, []);
+  let x = g.add('input', 'Input', { shape: [...INPUT_SHAPE] }, []);
   x = g.add('block1_conv1', 'Conv2D', same(16), [x]);
   x = g.add('block1_conv2', 'Conv2D', same(16), [x]);
   x = g.add('block1_pool', 'MaxPooling2D', { pool_size: 2 }, [x]);
@@ -126,7 +126,7 @@ function convBn(g: GraphSketch, id: string, from: string, filters: number, size:
 
 function resnetSmall(): Graph {
   const g = new GraphSketch();
-  let x = g.add('input', 'Input', { shape: INPUT_SHAPE }, []);
+  let x = g.add('input', 'Input', { shape: [...INPUT_SHAPE] }, []);
   x = convBn(g, 'stem', x, 16, 3);
   x = g.add('stem_relu', 'Activation', { activation: 'relu' }, [x]);
 
@@ -157,7 +157,7 @@ function mobilenetSmall(): Graph {
   const g = new GraphSketch();
   const relu6 = (id: string, from: string) => g.add(id, 'Activation', { activation: 'relu6' }, [from]);
   const bn = (id: string, from: string) => g.add(id, 'BatchNormalization', {}, [from]);
-  let x = g.add('input', 'Input', { shape: INPUT_SHAPE }, []);
+  let x = g.add('input', 'Input', { shape: [...INPUT_SHAPE] }, []);
   x = g.add('stem_conv', 'Conv2D', conv(16, 3, { strides: 2, padding: 'same', use_bias: false }), [x]);
   x = relu6('stem_relu', bn('stem_bn', x));
 
