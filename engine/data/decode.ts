@@ -2,8 +2,14 @@
  * Decodes one image file to exactly the network's input: stretched to
  * height × width (no cropping, no padding, as Keras'
  * image_dataset_from_directory does by default), EXIF rotation applied,
- * transparency flattened onto black, then greyscale (1 channel) or sRGB
- * (3 channels), as uint8 in HWC order.
+ * transparency flattened onto black, then sRGB (3 channels) or greyscale
+ * (1 channel), as uint8 in HWC order.
+ *
+ * Greyscale is computed here from sRGB with the ITU-R BT.601 weights on the
+ * encoded values (what PIL's convert('L') and TensorFlow's decode_jpeg do),
+ * so a model trained here sees the grey a Keras pipeline would. It is also
+ * about twice as fast as libvips' own conversion for small images, where
+ * sharp's per-operation cost dominates.
  */
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
@@ -44,21 +50,31 @@ export async function decodeImageInto(path: string, input: ImageInputShape, targ
   try {
     // failOn 'truncated': a cut-off file is corrupt data, but the many
     // harmless encoder warnings of images from the web are not.
-    let pipeline = sharp(bytes, { failOn: 'truncated' })
+    const { data, info } = await sharp(bytes, { failOn: 'truncated' })
       .autoOrient()
       .flatten({ background: ALPHA_BACKGROUND })
-      .resize(input.width, input.height, { fit: 'fill' });
-    pipeline = input.channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb');
-    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+      .resize(input.width, input.height, { fit: 'fill' })
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     pixels = data;
     channels = info.channels;
   } catch (error) {
     throw new ImageDecodeError(path, `cannot be decoded: ${firstLine(error)}`);
   }
-  if (channels !== input.channels || pixels.length !== expected) {
-    throw new ImageDecodeError(path, `decoded to ${channels} channels and ${pixels.length} bytes instead of ${input.channels} and ${expected}`);
+  const rgbBytes = input.height * input.width * 3;
+  if (channels !== 3 || pixels.length !== rgbBytes) {
+    throw new ImageDecodeError(path, `decoded to ${channels} channels and ${pixels.length} bytes instead of 3 and ${rgbBytes}`);
   }
-  target.set(pixels);
+  if (input.channels === 3) target.set(pixels);
+  else rgbToGrey(pixels, target);
+}
+
+/** BT.601 luma in integer arithmetic, so grey pixels (r = g = b) come back exactly. */
+export function rgbToGrey(rgb: Uint8Array, grey: Uint8Array): void {
+  for (let i = 0, j = 0; i < grey.length; i++, j += 3) {
+    grey[i] = Math.floor((299 * rgb[j]! + 587 * rgb[j + 1]! + 114 * rgb[j + 2]! + 500) / 1000);
+  }
 }
 
 function firstLine(error: unknown): string {

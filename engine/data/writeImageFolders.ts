@@ -102,9 +102,9 @@ export async function writeImageFolders(request: ImageFoldersRequest): Promise<I
     await forEachWithConcurrency(jobs, Math.max(4, availableParallelism()) * 2, async ({ path, images, index }) => {
       const bytes = images.height * images.width * images.channels;
       const pixels = Buffer.from(images.images.buffer, images.images.byteOffset + index * bytes, bytes);
-      await sharp(pixels, { raw: { width: images.width, height: images.height, channels: images.channels } })
-        .png()
-        .toFile(path);
+      const image = sharp(pixels, { raw: { width: images.width, height: images.height, channels: images.channels } });
+      // Without the explicit colour space sharp widens one channel to an RGB PNG.
+      await (images.channels === 1 ? image.toColourspace('b-w') : image).png().toFile(path);
       request.onProgress?.(++written, jobs.length);
     });
     const manifest: Manifest = {

@@ -1,0 +1,99 @@
+/**
+ * Builds real image files and folders for the data module's tests: every
+ * fixture is encoded by sharp, so the tests decode what a person's folder
+ * would hold, not mocks.
+ */
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import sharp from 'sharp';
+
+export async function makeTempDir(prefix: string): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), `convnet-studio-${prefix}-`));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+type Colour = { r: number; g: number; b: number; alpha?: number };
+
+/** A solid-colour image of the given size, encoded in `format`. */
+export async function solidImage(width: number, height: number, colour: Colour, format: 'png' | 'jpeg' | 'webp' | 'gif' | 'tiff'): Promise<Buffer> {
+  const channels = colour.alpha === undefined ? 3 : 4;
+  const image = sharp({ create: { width, height, channels, background: colour } });
+  return format === 'jpeg' ? image.jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toBuffer() : image.toFormat(format).toBuffer();
+}
+
+/** A true one-channel greyscale PNG (sharp widens to RGB unless told otherwise). */
+export async function greyPng(width: number, height: number, value: number): Promise<Buffer> {
+  return sharp(Buffer.alloc(width * height, value), { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer();
+}
+
+/**
+ * A JPEG stored 40×20 with its left half white, tagged with EXIF orientation
+ * 6 (turn 90° clockwise to view): viewed upright it is 20×40, white on top.
+ */
+export async function rotatedJpeg(): Promise<Buffer> {
+  const width = 40;
+  const height = 20;
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) pixels.fill(255, y * width * 3, (y * width + width / 2) * 3);
+  return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer();
+}
+
+/** A file tree: path → contents, or { symlink: target } for a link. */
+export type Tree = Record<string, Buffer | string | { symlink: string }>;
+
+export async function writeTree(root: string, tree: Tree): Promise<void> {
+  for (const [path, contents] of Object.entries(tree)) {
+    const full = join(root, path);
+    await mkdir(path.endsWith('/') ? full : dirname(full), { recursive: true });
+    if (path.endsWith('/')) continue;
+    if (typeof contents === 'object' && !Buffer.isBuffer(contents)) await symlink(contents.symlink, full);
+    else await writeFile(full, contents);
+  }
+}
+
+/** N tiny PNGs per class, e.g. { cat: 10, dog: 7 }, named 000.png, 001.png, … */
+export async function classFolders(root: string, counts: Record<string, number>, prefix = ''): Promise<void> {
+  const png = await greyPng(2, 2, 128);
+  const tree: Tree = {};
+  for (const [name, count] of Object.entries(counts)) {
+    if (count === 0) tree[`${prefix}${name}/`] = '';
+    for (let i = 0; i < count; i++) tree[`${prefix}${name}/${String(i).padStart(3, '0')}.png`] = png;
+  }
+  await writeTree(root, tree);
+}
+
+/** The class names of messyFolder, in the order the scan reports them. */
+export const MESSY_CLASSES = ['cat', 'dog', 'éléphant 🐘'];
+
+/**
+ * A folder with everything a real one gets wrong: mixed formats and sizes,
+ * alpha, EXIF rotation, a nested folder, a symlink loop, a broken link,
+ * hidden files, a .txt, a zero-byte and a corrupt image, an empty class and
+ * a Unicode class name.
+ */
+export async function messyFolder(root: string): Promise<void> {
+  const jpeg = await solidImage(16, 16, { r: 10, g: 200, b: 30 }, 'jpeg');
+  await writeTree(root, {
+    'cat/grey.png': await greyPng(8, 6, 77),
+    'cat/rgb.png': await solidImage(10, 20, { r: 200, g: 100, b: 50 }, 'png'),
+    'cat/nested/deeper/inner.tiff': await solidImage(5, 5, { r: 0, g: 255, b: 0 }, 'tiff'),
+    'cat/nested/loop': { symlink: '..' },
+    'cat/.hidden.png': await greyPng(2, 2, 1),
+    'cat/notes.txt': 'not an image',
+    'cat/empty.png': '',
+    'dog/alpha.png': await solidImage(6, 6, { r: 200, g: 100, b: 50, alpha: 0.5 }, 'png'),
+    'dog/photo.jpg': jpeg,
+    'dog/broken.jpg': Buffer.concat([jpeg.subarray(0, 20), Buffer.from('this is not the rest of a JPEG')]),
+    'dog/anim.gif': await solidImage(4, 4, { r: 0, g: 0, b: 255 }, 'gif'),
+    'dog/rotated.jpg': await rotatedJpeg(),
+    'éléphant 🐘/big.webp': await solidImage(64, 48, { r: 255, g: 255, b: 255 }, 'webp'),
+    'empty-class/': '',
+    'README.md': '# about these images',
+    '.git/config': '[core]',
+    dangling: { symlink: 'nowhere' },
+  });
+}
