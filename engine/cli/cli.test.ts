@@ -55,7 +55,15 @@ test('new → validate → train --json on real image files ends with `finished`
   assert.match(valid.stdout, /Total params: 93,322/);
   assert.match(valid.stdout, /is valid/);
 
-  const run = await cli('train', 'p.cnnstudio.json', '--data', data, '--epochs', '1', '--batch-size', '8', '--json', '--out', join(work, 'run1'));
+  // The template has 10 outputs and the folder 3 classes: refused, naming the layer and the fix.
+  const mismatch = await cli('train', 'p.cnnstudio.json', '--data', data, '--epochs', '1');
+  assert.equal(mismatch.code, 1);
+  assert.match(mismatch.stderr, /Node "(\w+)", parameter units: The model outputs 10 values but the data has 3 classes\..*\n {2}hint: Set units of "\1" to 3\./);
+
+  const project = JSON.parse(await readFile(join(work, 'p.cnnstudio.json'), 'utf8'));
+  project.graph.nodes.filter((n: { type: string }) => n.type === 'Dense').at(-1).params.units = 3;
+  await writeFile(join(work, 'p3.cnnstudio.json'), JSON.stringify(project));
+  const run = await cli('train', 'p3.cnnstudio.json', '--data', data, '--epochs', '1', '--batch-size', '8', '--json', '--out', join(work, 'run1'));
   assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
   const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(events.every((e) => typeof e.type === 'string'), 'every line is an event with a type');
@@ -80,7 +88,7 @@ test('validate lists every problem with its node and exits 1', async () => {
   await writeFile(join(work, 'broken.json'), JSON.stringify(project));
   const r = await cli('validate', 'broken.json');
   assert.equal(r.code, 1);
-  assert.match(r.stdout, new RegExp(`node "${conv.id}", kernal_size: .*kernel_size`));
+  assert.match(r.stdout, new RegExp(`node "${conv.id}", kernal_size: [^\\n]*\\n\\s+fix: Did you mean kernel_size\\?`));
   assert.match(r.stdout, new RegExp(`node "${dense.id}", units`));
   const json = await cli('validate', 'broken.json', '--json');
   assert.equal(json.code, 1);
