@@ -19,7 +19,10 @@ type Colour = { r: number; g: number; b: number; alpha?: number };
 export async function solidImage(width: number, height: number, colour: Colour, format: 'png' | 'jpeg' | 'webp' | 'gif' | 'tiff'): Promise<Buffer> {
   const channels = colour.alpha === undefined ? 3 : 4;
   const image = sharp({ create: { width, height, channels, background: colour } });
-  return format === 'jpeg' ? image.jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toBuffer() : image.toFormat(format).toBuffer();
+  if (format === 'jpeg') return image.jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toBuffer();
+  // sharp's TIFF defaults to JPEG compression; LZW keeps the colour exact.
+  if (format === 'tiff') return image.tiff({ compression: 'lzw' }).toBuffer();
+  return image.toFormat(format).toBuffer();
 }
 
 /** A true one-channel greyscale PNG (sharp widens to RGB unless told otherwise). */
