@@ -7,8 +7,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { StudioError } from '../errors.js';
 import type { BackendName, BackendPreference, BackendStatus } from '../protocol.js';
+import { registerTrainingKernels } from './kernels/register.js';
 import { probeTensorflow, tensorflowInstallHint } from './tensorflow.js';
 import { activateWasm, checkWasmBinary, type WasmProbe } from './wasm.js';
+
+// The cpu backend's corrections must be in place before anything trains on it.
+registerTrainingKernels();
 
 export type Device = 'GPU' | 'CPU';
 

@@ -7,14 +7,14 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from './kernels/register.js';
+import { registerTrainingKernels } from './kernels/register.js';
 
 const require = createRequire(import.meta.url);
 
 // Registered on import, not on selection: importing tfjs-backend-wasm makes
 // 'wasm' a candidate that tfjs may start by itself, and it must never run
 // without the gradients a training step needs.
-registerWasmTrainingKernels();
+registerTrainingKernels();
 
 export type WasmProbe = { loaded: true; detail: string } | { loaded: false; reason: string };
 

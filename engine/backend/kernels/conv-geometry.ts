@@ -79,16 +79,21 @@ export function interleaveZeros(t: tf.Tensor4D, strideRows: number, strideCols: 
   return out;
 }
 
-/** Crops the spatial axes where a margin is negative, pads where positive. */
+/**
+ * Crops the spatial axes where a margin is negative, pads where positive.
+ * Null when the crop leaves nothing: then no output gradient reaches the
+ * input at all (the forward pass read only padding).
+ */
 export function applyMargins(
   t: tf.Tensor4D,
   margins: { top: number; bottom: number; left: number; right: number },
-): { cropped: tf.Tensor4D; padding: ExplicitPadding } {
+): { cropped: tf.Tensor4D; padding: ExplicitPadding } | null {
   const [n, rows, cols, channels] = t.shape;
   const cropTop = Math.max(0, -margins.top);
   const cropLeft = Math.max(0, -margins.left);
   const keepRows = rows - cropTop - Math.max(0, -margins.bottom);
   const keepCols = cols - cropLeft - Math.max(0, -margins.right);
+  if (keepRows <= 0 || keepCols <= 0) return null;
   const needsCrop = keepRows !== rows || keepCols !== cols;
   const cropped = needsCrop ? tf.slice(t, [0, cropTop, cropLeft, 0], [n, keepRows, keepCols, channels]) : t;
   return {

@@ -18,12 +18,14 @@ function conv2DBackpropFilter({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap
     // The rewrite works in NHWC; NCHW callers get their layout converted once.
     const input = channelsFirst ? tf.transpose(asTensor(x), [0, 2, 3, 1]) : asTensor(x);
     const grad = channelsFirst ? tf.transpose(asTensor(dy), [0, 2, 3, 1]) : asTensor(dy);
+    // Explicit paddings list the axes in the data format's order.
+    const nhwcPad = channelsFirst && Array.isArray(pad) ? [pad[0], pad[2], pad[3], pad[1]] : pad;
     const info = tf.backend_util.computeConv2DInfo(
       shape4D(input, 'Conv2DBackpropFilter input'),
       filterShape,
       strides,
       1,
-      pad,
+      nhwcPad as typeof pad,
       dimRoundingMode,
       false,
       'channelsLast',

@@ -42,7 +42,9 @@ function depthwiseConv2dNativeBackpropInput({
 
     const spread = interleaveZeros(asTensor(dy) as tf.Tensor4D, info.strideHeight, info.strideWidth);
     const margins = inputGradientMargins(info, spread.shape[1], spread.shape[2]);
-    const { cropped, padding } = applyMargins(spread, margins);
+    const placed = applyMargins(spread, margins);
+    if (placed === null) return tf.zeros(inputShape);
+    const { cropped, padding } = placed;
     const flipped = tf.reshape(tf.reverse(asTensor(filter), [0, 1]), [
       info.filterHeight,
       info.filterWidth,

@@ -1,27 +1,40 @@
 /**
- * The gradient kernels tfjs-backend-wasm lacks for training convolutional
- * networks. Found by training a model with every layer the studio offers on
- * the wasm backend and listing the kernels the cpu backend ran that wasm has
- * no registration for (see training-step.test.ts, which keeps that true).
+ * Kernels the project registers so that training works, and gives the same
+ * result, on every backend. Found by training a model with every layer the
+ * studio offers on wasm and on cpu: training-step.test.ts lists the kernels
+ * the cpu backend ran that wasm has no registration for, and compares the
+ * two backends' weights after a few steps, which keeps these lists honest.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
+import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad.js';
 
+/** Gradient kernels tfjs-backend-wasm 4.22 does not have. */
 export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
   conv2DBackpropFilterConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
 ];
 
+/** Kernels tfjs-backend-wasm and tfjs-backend-cpu 4.22 have but compute wrongly. */
+export const kernelCorrections: readonly tf.KernelConfig[] = [maxPoolGradConfig, resizeNearestNeighborGradConfig];
+
 /**
- * Registers the kernels once per process. A newer tfjs-backend-wasm that
- * ships one of them keeps its own: registering twice would throw, and its
- * native kernel is the better one.
+ * Registers both lists; safe to call any number of times. A newer
+ * tfjs-backend-wasm that ships one of the missing kernels keeps its native
+ * one, while a correction always replaces the package's kernel.
  */
-export function registerWasmTrainingKernels(): void {
+export function registerTrainingKernels(): void {
   for (const config of wasmTrainingKernels) {
-    if (tf.getKernel(config.kernelName, 'wasm') === undefined) tf.registerKernel(config);
+    if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
+  }
+  for (const config of kernelCorrections) {
+    const current = tf.getKernel(config.kernelName, config.backendName);
+    if (current?.kernelFunc === config.kernelFunc) continue;
+    if (current) tf.unregisterKernel(config.kernelName, config.backendName);
+    tf.registerKernel(config);
   }
 }

@@ -1,0 +1,275 @@
+/**
+ * The wasm gradient kernels against the cpu backend's (and, where the cpu
+ * kernels ignore dilation, against the gradient written out as a sum), on
+ * random shapes, strides, paddings and dilations.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from './select.js';
+
+type Shape4D = [number, number, number, number];
+type Pad = 'valid' | 'same' | number | [[0, 0], [number, number], [number, number], [0, 0]];
+type RoundingMode = 'floor' | 'round' | 'ceil' | undefined;
+
+interface Case {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strides: [number, number];
+  dilations: [number, number];
+  pad: Pad;
+  dimRoundingMode: RoundingMode;
+  seed: number;
+}
+
+const NUM_RUNS = 150;
+
+function randomValues(size: number, seed: number): Float32Array {
+  // mulberry32: a fast, seedable generator, so a failing case replays exactly.
+  let state = seed >>> 0;
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+const padArb: fc.Arbitrary<{ pad: Pad; dimRoundingMode: RoundingMode }> = fc.oneof(
+  fc.constantFrom<Pad>('valid', 'same').map((pad) => ({ pad, dimRoundingMode: undefined })),
+  fc.record({
+    pad: fc.integer({ min: 0, max: 2 }) as fc.Arbitrary<Pad>,
+    dimRoundingMode: fc.constantFrom<RoundingMode>(undefined, 'floor', 'round', 'ceil'),
+  }),
+  fc
+    .tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(3))
+    .map(([t, b, l, r]) => ({ pad: [[0, 0], [t, b], [l, r], [0, 0]] as Pad, dimRoundingMode: undefined })),
+);
+
+function caseArb(options: { dilated: boolean }): fc.Arbitrary<Case> {
+  const pair = (max: number) => fc.tuple(fc.integer({ min: 1, max }), fc.integer({ min: 1, max }));
+  return fc
+    .record({
+      batch: fc.integer({ min: 1, max: 3 }),
+      inHeight: fc.integer({ min: 1, max: 9 }),
+      inWidth: fc.integer({ min: 1, max: 9 }),
+      inChannels: fc.integer({ min: 1, max: 4 }),
+      outChannels: fc.integer({ min: 1, max: 4 }),
+      filterHeight: fc.integer({ min: 1, max: 4 }),
+      filterWidth: fc.integer({ min: 1, max: 4 }),
+      strides: pair(3),
+      dilations: options.dilated ? pair(3) : fc.constant<[number, number]>([1, 1]),
+      padding: padArb,
+      seed: fc.integer(),
+    })
+    .map(({ padding, ...rest }) => ({ ...rest, ...padding }))
+    .filter((c) => {
+      // tfjs convolutions take strides or dilations above 1, never both.
+      if (c.strides.some((s) => s > 1) && c.dilations.some((d) => d > 1)) return false;
+      try {
+        const info = geometry(c, false);
+        return info.outHeight > 0 && info.outWidth > 0;
+      } catch {
+        return false;
+      }
+    });
+}
+
+function geometry(c: Case, depthwise: boolean) {
+  const filterShape: Shape4D = [c.filterHeight, c.filterWidth, c.inChannels, c.outChannels];
+  return tf.backend_util.computeConv2DInfo(
+    [c.batch, c.inHeight, c.inWidth, c.inChannels],
+    filterShape,
+    c.strides,
+    c.dilations,
+    c.pad,
+    c.dimRoundingMode,
+    depthwise,
+  );
+}
+
+interface Input {
+  shape: number[];
+  values: Float32Array;
+}
+
+async function runKernelOn(
+  backend: 'cpu' | 'wasm',
+  kernel: string,
+  inputs: Record<string, Input>,
+  attrs: object,
+): Promise<{ shape: number[]; values: Float32Array; leaked: number }> {
+  await tf.setBackend(backend);
+  const before = tf.memory().numTensors;
+  const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.values, v.shape)]));
+  const xnnComplaints = watchStderrFor('XNN status');
+  let out: tf.Tensor;
+  try {
+    out = tf.engine().runKernel(kernel, tensors, attrs as tf.NamedAttrMap) as tf.Tensor;
+  } finally {
+    xnnComplaints.stop();
+  }
+  // XNNPACK reports bad operator parameters on stderr and carries on with garbage.
+  assert.deepEqual(xnnComplaints.lines, [], `${kernel} on ${backend} made XNNPACK complain`);
+  const result = { shape: out.shape, values: out.dataSync() as Float32Array };
+  tf.dispose([...Object.values(tensors), out]);
+  return { ...result, leaked: tf.memory().numTensors - before };
+}
+
+/** The wasm module writes its warnings straight to stderr; collect those containing `needle`. */
+function watchStderrFor(needle: string): { lines: string[]; stop(): void } {
+  const lines: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (String(chunk).includes(needle)) lines.push(String(chunk));
+    return (write as (...args: unknown[]) => boolean).call(process.stderr, chunk, ...rest);
+  }) as typeof process.stderr.write;
+  return { lines, stop: () => void (process.stderr.write = write) };
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: size`);
+  for (let i = 0; i < expected.length; i++) {
+    const tolerance = 1e-4 * Math.max(1, Math.abs(expected[i]!));
+    if (!(Math.abs(actual[i]! - expected[i]!) <= tolerance)) {
+      assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
+    }
+  }
+}
+
+/** dW[p,q,c,m] = Σ x[b, i·s+p·d−top, j·s+q·d−left, c] · dy[b,i,j,c·M+m], written out. */
+function depthwiseFilterGradientBySum(c: Case, x: Float32Array, dy: Float32Array): Float32Array {
+  const info = geometry(c, true);
+  const m = info.outChannels / info.inChannels;
+  const dw = new Float32Array(c.filterHeight * c.filterWidth * c.inChannels * m);
+  for (let b = 0; b < info.batchSize; b++)
+    for (let i = 0; i < info.outHeight; i++)
+      for (let j = 0; j < info.outWidth; j++)
+        for (let p = 0; p < c.filterHeight; p++)
+          for (let q = 0; q < c.filterWidth; q++) {
+            const r = i * info.strideHeight + p * info.dilationHeight - info.padInfo.top;
+            const s = j * info.strideWidth + q * info.dilationWidth - info.padInfo.left;
+            if (r < 0 || r >= c.inHeight || s < 0 || s >= c.inWidth) continue;
+            for (let ch = 0; ch < c.inChannels; ch++)
+              for (let k = 0; k < m; k++) {
+                const xv = x[((b * c.inHeight + r) * c.inWidth + s) * c.inChannels + ch]!;
+                const dyv = dy[((b * info.outHeight + i) * info.outWidth + j) * info.outChannels + ch * m + k]!;
+                dw[((p * c.filterWidth + q) * c.inChannels + ch) * m + k]! += xv * dyv;
+              }
+          }
+  return dw;
+}
+
+/** dx[b,r,s,c] = Σ dy[b,i,j,c·M+m] · w[p,q,c,m] over i·s+p·d−top = r, j·s+q·d−left = s. */
+function depthwiseInputGradientBySum(c: Case, dy: Float32Array, w: Float32Array): Float32Array {
+  const info = geometry(c, true);
+  const m = info.outChannels / info.inChannels;
+  const dx = new Float32Array(c.batch * c.inHeight * c.inWidth * c.inChannels);
+  for (let b = 0; b < info.batchSize; b++)
+    for (let i = 0; i < info.outHeight; i++)
+      for (let j = 0; j < info.outWidth; j++)
+        for (let p = 0; p < c.filterHeight; p++)
+          for (let q = 0; q < c.filterWidth; q++) {
+            const r = i * info.strideHeight + p * info.dilationHeight - info.padInfo.top;
+            const s = j * info.strideWidth + q * info.dilationWidth - info.padInfo.left;
+            if (r < 0 || r >= c.inHeight || s < 0 || s >= c.inWidth) continue;
+            for (let ch = 0; ch < c.inChannels; ch++)
+              for (let k = 0; k < m; k++) {
+                const dyv = dy[((b * info.outHeight + i) * info.outWidth + j) * info.outChannels + ch * m + k]!;
+                const wv = w[((p * c.filterWidth + q) * c.inChannels + ch) * m + k]!;
+                dx[((b * c.inHeight + r) * c.inWidth + s) * c.inChannels + ch]! += dyv * wv;
+              }
+          }
+  return dx;
+}
+
+/** Depthwise cases read outChannels as the channel multiplier. */
+function asDepthwise(c: Case): Case {
+  return { ...c, outChannels: c.inChannels * Math.min(c.outChannels, 3) };
+}
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+describe('wasm training kernels match the cpu backend', () => {
+  test('Conv2DBackpropFilter, NHWC and NCHW', async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb({ dilated: false }), fc.boolean(), async (c, channelsFirst) => {
+        const info = geometry(c, false);
+        const toLayout = ([n, h, w, ch]: number[]) => (channelsFirst ? [n!, ch!, h!, w!] : [n!, h!, w!, ch!]);
+        const inputs = {
+          x: { shape: toLayout([c.batch, c.inHeight, c.inWidth, c.inChannels]), values: randomValues(c.batch * c.inHeight * c.inWidth * c.inChannels, c.seed) },
+          dy: { shape: toLayout(info.outShape), values: randomValues(info.outShape.reduce((a, b) => a * b, 1), c.seed + 1) },
+        };
+        const attrs = {
+          strides: c.strides,
+          pad: channelsFirst && Array.isArray(c.pad) ? [c.pad[0], c.pad[3], c.pad[1], c.pad[2]] : c.pad,
+          dataFormat: channelsFirst ? 'NCHW' : 'NHWC',
+          dimRoundingMode: c.dimRoundingMode,
+          filterShape: [c.filterHeight, c.filterWidth, c.inChannels, c.outChannels],
+        };
+        const expected = await runKernelOn('cpu', 'Conv2DBackpropFilter', inputs, attrs);
+        const actual = await runKernelOn('wasm', 'Conv2DBackpropFilter', inputs, attrs);
+        assert.deepEqual(actual.shape, expected.shape);
+        assertClose(actual.values, expected.values, 'Conv2DBackpropFilter');
+        assert.equal(actual.leaked, 0, 'tensors leaked');
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  test('DepthwiseConv2dNativeBackpropFilter, with channel multipliers and dilations', async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb({ dilated: true }).map(asDepthwise), async (c) => {
+        const info = geometry(c, true);
+        const x = randomValues(c.batch * c.inHeight * c.inWidth * c.inChannels, c.seed);
+        const dy = randomValues(info.outShape.reduce((a, b) => a * b, 1), c.seed + 1);
+        const inputs = { x: { shape: [c.batch, c.inHeight, c.inWidth, c.inChannels], values: x }, dy: { shape: info.outShape, values: dy } };
+        const filterShape = [c.filterHeight, c.filterWidth, c.inChannels, info.outChannels / c.inChannels];
+        const attrs = { strides: c.strides, dilations: c.dilations, pad: c.pad, dimRoundingMode: c.dimRoundingMode, filterShape };
+        const actual = await runKernelOn('wasm', 'DepthwiseConv2dNativeBackpropFilter', inputs, attrs);
+        assert.deepEqual(actual.shape, filterShape);
+        assertClose(actual.values, depthwiseFilterGradientBySum(c, x, dy), 'DepthwiseConv2dNativeBackpropFilter vs the sum');
+        // The cpu kernel ignores dilation (tfjs only asks for dilation 1 in gradients), so compare with it only there.
+        if (c.dilations.every((d) => d === 1)) {
+          const expected = await runKernelOn('cpu', 'DepthwiseConv2dNativeBackpropFilter', inputs, attrs);
+          assertClose(actual.values, expected.values, 'DepthwiseConv2dNativeBackpropFilter vs cpu');
+        }
+        assert.equal(actual.leaked, 0, 'tensors leaked');
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  test('DepthwiseConv2dNativeBackpropInput, with channel multipliers and dilations', async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb({ dilated: true }).map(asDepthwise), async (c) => {
+        const info = geometry(c, true);
+        const multiplier = info.outChannels / c.inChannels;
+        const dy = randomValues(info.outShape.reduce((a, b) => a * b, 1), c.seed);
+        const w = randomValues(c.filterHeight * c.filterWidth * c.inChannels * multiplier, c.seed + 1);
+        const inputShape = [c.batch, c.inHeight, c.inWidth, c.inChannels];
+        const inputs = { dy: { shape: info.outShape, values: dy }, filter: { shape: [c.filterHeight, c.filterWidth, c.inChannels, multiplier], values: w } };
+        const attrs = { strides: c.strides, dilations: c.dilations, pad: c.pad, dimRoundingMode: c.dimRoundingMode, inputShape };
+        const actual = await runKernelOn('wasm', 'DepthwiseConv2dNativeBackpropInput', inputs, attrs);
+        assert.deepEqual(actual.shape, inputShape);
+        assertClose(actual.values, depthwiseInputGradientBySum(c, dy, w), 'DepthwiseConv2dNativeBackpropInput vs the sum');
+        if (c.dilations.every((d) => d === 1)) {
+          const expected = await runKernelOn('cpu', 'DepthwiseConv2dNativeBackpropInput', inputs, attrs);
+          assertClose(actual.values, expected.values, 'DepthwiseConv2dNativeBackpropInput vs cpu');
+        }
+        assert.equal(actual.leaked, 0, 'tensors leaked');
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+});
