@@ -273,3 +273,91 @@ describe('wasm training kernels match the cpu backend', () => {
     );
   });
 });
+
+describe('corrected kernels', () => {
+  const poolArb = fc
+    .record({
+      batch: fc.integer({ min: 1, max: 3 }),
+      height: fc.integer({ min: 1, max: 9 }),
+      width: fc.integer({ min: 1, max: 9 }),
+      channels: fc.integer({ min: 1, max: 3 }),
+      filter: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+      // Mostly windows that tile the input (the fast path), sometimes overlapping ones (the cpu fallback).
+      tiled: fc.boolean(),
+      strides: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+      pad: fc.constantFrom<'valid' | 'same' | number>('valid', 'same', 0, 1),
+      seed: fc.integer(),
+    })
+    .filter((c) => {
+      const strides = c.tiled ? c.filter : c.strides;
+      if (typeof c.pad === 'number' && c.pad * 2 >= Math.min(...c.filter)) return false;
+      try {
+        const info = tf.backend_util.computePool2DInfo([c.batch, c.height, c.width, c.channels], c.filter, strides, 1, c.pad);
+        return info.outHeight > 0 && info.outWidth > 0;
+      } catch {
+        return false;
+      }
+    });
+
+  test('MaxPoolGrad on wasm routes dy like cpu, negative windows and ties included', async () => {
+    await fc.assert(
+      fc.asyncProperty(poolArb, async (c) => {
+        const strides = c.tiled ? c.filter : c.strides;
+        const shape = [c.batch, c.height, c.width, c.channels];
+        // Values rounded to a few levels, mostly negative, so windows tie and stay below zero.
+        const x = randomValues(shape.reduce((a, b) => a * b, 1), c.seed).map((v) => Math.round(v * 3) / 3 - 0.5);
+        await tf.setBackend('cpu');
+        const pooled = tf.maxPool(tf.tensor4d(x, shape as Shape4D), c.filter, strides, c.pad);
+        const output = { shape: pooled.shape, values: pooled.dataSync() as Float32Array };
+        pooled.dispose();
+        const inputs = {
+          dy: { shape: output.shape, values: randomValues(output.values.length, c.seed + 1) },
+          input: { shape, values: x },
+          output,
+        };
+        const attrs = { filterSize: c.filter, strides, pad: c.pad };
+        const expected = await runKernelOn('cpu', 'MaxPoolGrad', inputs, attrs);
+        const actual = await runKernelOn('wasm', 'MaxPoolGrad', inputs, attrs);
+        assert.deepEqual(actual.shape, shape);
+        assertClose(actual.values, expected.values, 'MaxPoolGrad');
+        assert.equal(actual.leaked, 0, 'tensors leaked');
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  test('ResizeNearestNeighborGrad on cpu and wasm sends dy where the forward pass read, for every image', async () => {
+    const resizeArb = fc.record({
+      batch: fc.integer({ min: 1, max: 3 }),
+      inSize: fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 })),
+      outSize: fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 })),
+      channels: fc.integer({ min: 1, max: 3 }),
+      corners: fc.constantFrom([false, false], [true, false], [false, true]),
+      seed: fc.integer(),
+    });
+    await fc.assert(
+      fc.asyncProperty(resizeArb, async (c) => {
+        const imagesShape = [c.batch, ...c.inSize, c.channels];
+        const dyShape = [c.batch, ...c.outSize, c.channels];
+        const dy = randomValues(dyShape.reduce((a, b) => a * b, 1), c.seed);
+        const attrs = { alignCorners: c.corners[0], halfPixelCenters: c.corners[1] };
+        // The forward kernel, fed every pixel's own index, says which pixel each output read.
+        const indices = new Float32Array(imagesShape.reduce((a, b) => a * b, 1)).map((_, i) => i);
+        const read = await runKernelOn('cpu', 'ResizeNearestNeighbor', { images: { shape: imagesShape, values: indices } }, { ...attrs, size: c.outSize });
+        const expected = new Float32Array(indices.length);
+        read.values.forEach((source, o) => (expected[source]! += dy[o]!));
+        const inputs = {
+          images: { shape: imagesShape, values: new Float32Array(indices.length) },
+          dy: { shape: dyShape, values: dy },
+        };
+        for (const backend of ['cpu', 'wasm'] as const) {
+          const actual = await runKernelOn(backend, 'ResizeNearestNeighborGrad', inputs, attrs);
+          assert.deepEqual(actual.shape, imagesShape);
+          assertClose(actual.values, expected, `ResizeNearestNeighborGrad on ${backend}`);
+          assert.equal(actual.leaked, 0, 'tensors leaked');
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+});

@@ -10,7 +10,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
-import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad.js';
+import { resizeNearestNeighborGradConfigs } from './resize-nearest-neighbor-grad.js';
 
 /** Gradient kernels tfjs-backend-wasm 4.22 does not have. */
 export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
@@ -20,7 +20,7 @@ export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
 ];
 
 /** Kernels tfjs-backend-wasm and tfjs-backend-cpu 4.22 have but compute wrongly. */
-export const kernelCorrections: readonly tf.KernelConfig[] = [maxPoolGradConfig, resizeNearestNeighborGradConfig];
+export const kernelCorrections: readonly tf.KernelConfig[] = [maxPoolGradConfig, ...resizeNearestNeighborGradConfigs];
 
 /**
  * Registers both lists; safe to call any number of times. A newer

@@ -1,9 +1,9 @@
 /**
- * ResizeNearestNeighborGrad for the cpu backend, replacing the one
- * tfjs-backend-cpu 4.22 ships: it offsets dy by the *images'* batch stride,
- * so for every image after the first it sums the wrong gradient values and
- * UpSampling2D trains wrongly with batches above 1. (The wasm and native
- * TensorFlow kernels are right.)
+ * ResizeNearestNeighborGrad for the cpu and wasm backends, replacing the
+ * kernels tfjs 4.22 ships. The cpu one offsets dy by the *images'* batch
+ * stride, so for every image after the first it sums the wrong values and
+ * UpSampling2D trains wrongly with batches above 1; the wasm one ignores
+ * halfPixelCenters and sends the gradient to pixels the forward pass never read.
  *
  * Nearest-neighbour resizing picks a source row for each output row and a
  * source column for each output column, independently. Its gradient sums
@@ -50,8 +50,8 @@ function resizeNearestNeighborGrad({ inputs, attrs }: { inputs: tf.NamedTensorIn
   });
 }
 
-export const resizeNearestNeighborGradConfig: tf.KernelConfig = {
+export const resizeNearestNeighborGradConfigs: tf.KernelConfig[] = ['cpu', 'wasm'].map((backendName) => ({
   kernelName: tf.ResizeNearestNeighborGrad,
-  backendName: 'cpu',
+  backendName,
   kernelFunc: resizeNearestNeighborGrad as unknown as tf.KernelFunc,
-};
+}));
