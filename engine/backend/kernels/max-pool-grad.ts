@@ -36,13 +36,27 @@ function maxPoolGrad({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap; attrs?:
       [[0, 0], [top, rows - top - usedRows], [left, cols - left - usedCols], [0, 0]],
       -Infinity,
     );
-    const windows = tf.reshape(grid, [n, outHeight, kh, outWidth, kw, c]);
-    const isMax = tf.equal(windows, tf.reshape(asTensor(output), [n, outHeight, 1, outWidth, 1, c]));
+    // Each window's maximum (and below, its dy) copied over the window by
+    // nearest-neighbour upsampling: wasm's broadcasting binary ops and Tile
+    // are many times slower.
+    const maxima = tf.image.resizeNearestNeighbor(asTensor(output) as tf.Tensor4D, [rows, cols]);
+    const isMax = tf.cast(tf.equal(grid, maxima), 'float32');
     // Window elements last, in row-major order, so a running count finds the first maximum.
-    const perWindow = tf.reshape(tf.transpose(tf.cast(isMax, 'float32'), [0, 1, 3, 5, 2, 4]), [n, outHeight, outWidth, c, kh * kw]);
+    const perWindow = tf.reshape(tf.transpose(tf.reshape(isMax, [n, outHeight, kh, outWidth, kw, c]), [0, 1, 3, 5, 2, 4]), [
+      n,
+      outHeight,
+      outWidth,
+      c,
+      kh * kw,
+    ]);
     const first = tf.mul(perWindow, tf.cast(tf.equal(tf.cumsum(perWindow, 4), 1), 'float32'));
-    const routed = tf.mul(first, tf.reshape(asTensor(dy), [n, outHeight, outWidth, c, 1]));
-    const back = tf.reshape(tf.transpose(tf.reshape(routed, [n, outHeight, outWidth, c, kh, kw]), [0, 1, 4, 2, 5, 3]), [n, rows, cols, c]);
+    const firstOnGrid = tf.reshape(tf.transpose(tf.reshape(first, [n, outHeight, outWidth, c, kh, kw]), [0, 1, 4, 2, 5, 3]), [
+      n,
+      rows,
+      cols,
+      c,
+    ]);
+    const back = tf.mul(firstOnGrid, tf.image.resizeNearestNeighbor(asTensor(dy) as tf.Tensor4D, [rows, cols]));
     const inside = tf.slice(back, [0, top, left, 0], [n, usedRows, usedCols, c]);
     return tf.pad(inside, [[0, 0], [0, inHeight - usedRows], [0, inWidth - usedCols], [0, 0]]);
   });
