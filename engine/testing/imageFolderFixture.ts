@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRandom } from '../data/random.js';
 
 export const PATTERN_CLASSES = ['checks', 'horizontal', 'vertical'] as const;
 
@@ -17,18 +18,6 @@ export interface PatternFolderOptions {
   seed?: number;
   /** Write DIR/train|test/<class> instead of DIR/<class>. */
   testPerClass?: number;
-}
-
-/** Mulberry32: small, fast and good enough for test data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function patternPixels(kind: (typeof PATTERN_CLASSES)[number], size: number, random: () => number): Buffer {
@@ -63,7 +52,7 @@ async function writeClassImages(dir: string, kind: (typeof PATTERN_CLASSES)[numb
 export async function writePatternFolder(options: PatternFolderOptions = {}): Promise<string> {
   const { perClass = 30, size = 12, seed = 1, testPerClass } = options;
   const root = await mkdtemp(join(tmpdir(), 'cnnstudio-patterns-'));
-  const random = seededRandom(seed);
+  const random = createRandom(seed);
   for (const kind of PATTERN_CLASSES) {
     if (testPerClass === undefined) {
       await writeClassImages(join(root, kind), kind, perClass, size, random);
