@@ -12,7 +12,11 @@ import { createRandom } from '../data/random.js';
 
 export const PATTERN_CLASSES = ['checks', 'horizontal', 'vertical'] as const;
 
+export type PatternClass = (typeof PATTERN_CLASSES)[number];
+
 export interface PatternFolderOptions {
+  /** Which classes to write (all three by default). */
+  classes?: readonly PatternClass[];
   perClass?: number;
   size?: number;
   seed?: number;
@@ -50,10 +54,10 @@ async function writeClassImages(dir: string, kind: (typeof PATTERN_CLASSES)[numb
 
 /** Writes the folder and returns its path (a fresh temporary folder). */
 export async function writePatternFolder(options: PatternFolderOptions = {}): Promise<string> {
-  const { perClass = 30, size = 12, seed = 1, testPerClass } = options;
+  const { perClass = 30, size = 12, seed = 1, testPerClass, classes = PATTERN_CLASSES } = options;
   const root = await mkdtemp(join(tmpdir(), 'cnnstudio-patterns-'));
   const random = createRandom(seed);
-  for (const kind of PATTERN_CLASSES) {
+  for (const kind of classes) {
     if (testPerClass === undefined) {
       await writeClassImages(join(root, kind), kind, perClass, size, random);
     } else {

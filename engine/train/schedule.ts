@@ -46,7 +46,8 @@ export class LearningRateSchedule {
     const value = s.monitor === 'valLoss' ? (metrics.valLoss ?? metrics.loss) : metrics.valAccuracy;
     if (value === null) return;
     this.plateau.update(value, epoch);
-    if (this.plateau.epochsWithoutImprovement > s.patience) {
+    // As Keras: act once `patience` epochs in a row brought no improvement.
+    if (this.plateau.epochsWithoutImprovement >= s.patience) {
       this.plateauRate = Math.max(s.minLearningRate, this.plateauRate * s.factor);
       this.plateau.epochsWithoutImprovement = 0;
     }

@@ -209,12 +209,12 @@ test('early stopping stops after `patience` epochs without improvement and resto
   );
   const end = finished(result);
   assert.equal(end.status, 'early-stopped');
-  assert.equal(end.epochs, 3);
+  assert.equal(end.epochs, 2, 'patience 1: one epoch without improvement ends the run, as in Keras');
   assert.equal(end.bestEpoch, 1);
   const firstEpoch = result.events.find((e) => e.type === 'epoch' && e.epoch === 1);
   assert.equal(end.metrics.valAccuracy, firstEpoch?.type === 'epoch' ? firstEpoch.valAccuracy : NaN);
   const best = await readFile(join(end.runDir, 'checkpoints', 'epoch-001', 'weights.bin'));
-  const last = await readFile(join(end.runDir, 'checkpoints', 'epoch-003', 'weights.bin'));
+  const last = await readFile(join(end.runDir, 'checkpoints', 'epoch-002', 'weights.bin'));
   const saved = await readFile(join(end.modelPath, 'weights.bin'));
   assert.ok(saved.equals(best), 'the saved model has the best epoch\'s weights');
   assert.ok(!saved.equals(last), 'and not the last epoch\'s');
@@ -239,6 +239,19 @@ test('a loss that becomes NaN stops the run with an error that says so and where
   assert.match(error.hint, /Lower the learning rate \(it was 1e\+38\)/);
   assert.equal(error.lastCheckpoint, undefined);
   assert.ok(!result.events.some((e) => e.type === 'finished'));
+});
+
+test('binary cross-entropy trains a one-unit sigmoid head on two classes', async () => {
+  const twoClasses = await writePatternFolder({ classes: ['horizontal', 'vertical'], perClass: 30, size: 12, seed: 11 });
+  try {
+    const project = tinyProject({ epochs: 6, loss: 'binary-crossentropy' });
+    const dense = project.graph.nodes.find((n) => n.id === 'dense')!;
+    dense.params = { units: 1, activation: 'sigmoid' };
+    const end = finished(await train(project, { train: { dataPath: twoClasses } }));
+    assert.ok(end.metrics.valAccuracy! >= 0.8, `validation accuracy ${end.metrics.valAccuracy} should be well above chance (0.5)`);
+  } finally {
+    await rm(twoClasses, { recursive: true, force: true });
+  }
 });
 
 test('learning-rate schedules change the rate from epoch to epoch', async () => {

@@ -238,7 +238,8 @@ export class TrainingRun {
       this.emit({ type: 'checkpoint', runId, epoch, path: checkpoint, best: improved });
 
       schedule.observe(result, epoch);
-      if (es.enabled && monitor.epochsWithoutImprovement > es.patience) {
+      // As Keras' EarlyStopping: stop once `patience` epochs in a row brought no improvement.
+      if (es.enabled && monitor.epochsWithoutImprovement >= Math.max(1, es.patience)) {
         status = 'early-stopped';
         break;
       }
