@@ -227,6 +227,33 @@ describe('wasm training kernels match the cpu backend', () => {
     );
   });
 
+  test('Conv2DBackpropInput, NHWC and NCHW', async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb({ dilated: false }), fc.boolean(), async (c, channelsFirst) => {
+        const info = geometry(c, false);
+        const toLayout = ([n, h, w, ch]: number[]) => (channelsFirst ? [n!, ch!, h!, w!] : [n!, h!, w!, ch!]);
+        const filterShape = [c.filterHeight, c.filterWidth, c.inChannels, c.outChannels];
+        const inputs = {
+          dy: { shape: toLayout(info.outShape), values: randomValues(info.outShape.reduce((a, b) => a * b, 1), c.seed) },
+          filter: { shape: filterShape, values: randomValues(filterShape.reduce((a, b) => a * b, 1), c.seed + 1) },
+        };
+        const attrs = {
+          strides: c.strides,
+          pad: channelsFirst && Array.isArray(c.pad) ? [c.pad[0], c.pad[3], c.pad[1], c.pad[2]] : c.pad,
+          dataFormat: channelsFirst ? 'NCHW' : 'NHWC',
+          dimRoundingMode: c.dimRoundingMode,
+          inputShape: toLayout([c.batch, c.inHeight, c.inWidth, c.inChannels]),
+        };
+        const expected = await runKernelOn('cpu', 'Conv2DBackpropInput', inputs, attrs);
+        const actual = await runKernelOn('wasm', 'Conv2DBackpropInput', inputs, attrs);
+        assert.deepEqual(actual.shape, expected.shape);
+        assertClose(actual.values, expected.values, 'Conv2DBackpropInput');
+        assert.equal(actual.leaked, 0, 'tensors leaked');
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
   test('DepthwiseConv2dNativeBackpropFilter, with channel multipliers and dilations', async () => {
     await fc.assert(
       fc.asyncProperty(caseArb({ dilated: true }).map(asDepthwise), async (c) => {

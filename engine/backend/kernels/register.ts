@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
@@ -23,15 +24,21 @@ export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
 export const kernelCorrections: readonly tf.KernelConfig[] = [maxPoolGradConfig, ...resizeNearestNeighborGradConfigs];
 
 /**
- * Registers both lists; safe to call any number of times. A newer
+ * Kernels tfjs-backend-wasm 4.22 computes correctly but many times slower
+ * than the same work expressed through XNNPACK (docs/performance.md has the figures).
+ */
+export const wasmSpeedups: readonly tf.KernelConfig[] = [conv2DBackpropInputConfig];
+
+/**
+ * Registers the lists; safe to call any number of times. A newer
  * tfjs-backend-wasm that ships one of the missing kernels keeps its native
- * one, while a correction always replaces the package's kernel.
+ * one, while a correction or a speedup always replaces the package's kernel.
  */
 export function registerTrainingKernels(): void {
   for (const config of wasmTrainingKernels) {
     if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
   }
-  for (const config of kernelCorrections) {
+  for (const config of [...kernelCorrections, ...wasmSpeedups]) {
     const current = tf.getKernel(config.kernelName, config.backendName);
     if (current?.kernelFunc === config.kernelFunc) continue;
     if (current) tf.unregisterKernel(config.kernelName, config.backendName);
