@@ -13,11 +13,13 @@ import { buildModel } from '../engine/graph/build.js';
 import { selectBackend } from '../engine/backend/select.js';
 import { readFashionMnist } from '../engine/data/fashionMnist.js';
 import type { BackendName } from '../engine/protocol.js';
-import { flagValue, loadAverage } from './args.js';
+import { flagValue, hasFlag, loadAverage } from './args.js';
 
 const template = flagValue('template') ?? 'seed-cnn';
 const batches = Number(flagValue('batches') ?? 20);
 const backend = (flagValue('backend') ?? 'wasm') as BackendName;
+// --shapes: one row per kernel and input shapes, to tell a network's convolutions apart.
+const byShape = hasFlag('shapes');
 const BATCH = 64;
 
 await selectBackend(backend);
@@ -44,10 +46,13 @@ for (const config of tf.getKernelsForBackend(backendName)) {
         const total = performance.now() - t0;
         const children = childMs.pop()!;
         childMs[childMs.length - 1]! += total;
-        const cost = costs.get(config.kernelName) ?? { calls: 0, ms: 0 };
+        const key = byShape
+          ? `${config.kernelName} ${Object.values(args.inputs).filter((t) => t !== undefined).map((t) => `[${t.shape.join(',')}]`).join(' ')}`
+          : config.kernelName;
+        const cost = costs.get(key) ?? { calls: 0, ms: 0 };
         cost.calls++;
         cost.ms += total - children;
-        costs.set(config.kernelName, cost);
+        costs.set(key, cost);
       }
     },
   });
@@ -87,5 +92,5 @@ const rows = [...costs.entries()].sort((a, b) => b[1].ms - a[1].ms);
 for (const [name, cost] of rows) {
   const ms = cost.ms / batches;
   if (ms < 0.05) continue;
-  console.log(`${name.padEnd(30)} ${ms.toFixed(2).padStart(7)} ms  ${((100 * ms) / stepMs).toFixed(1).padStart(5)}%  ${(cost.calls / batches).toFixed(0).padStart(4)} calls`);
+  console.log(`${name.padEnd(byShape ? 60 : 30)} ${ms.toFixed(2).padStart(7)} ms  ${((100 * ms) / stepMs).toFixed(1).padStart(5)}%  ${(cost.calls / batches).toFixed(0).padStart(4)} calls`);
 }

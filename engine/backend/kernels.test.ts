@@ -309,7 +309,7 @@ describe('corrected kernels', () => {
       width: fc.integer({ min: 1, max: 9 }),
       channels: fc.integer({ min: 1, max: 3 }),
       filter: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
-      // Mostly windows that tile the input (the fast path), sometimes overlapping ones (the cpu fallback).
+      // Windows that tile the input (the MaxPooling2D default) and windows that overlap.
       tiled: fc.boolean(),
       strides: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
       pad: fc.constantFrom<'valid' | 'same' | number>('valid', 'same', 0, 1),

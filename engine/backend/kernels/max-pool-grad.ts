@@ -5,61 +5,64 @@
  * after normalisation layers) and the network trains on wrong gradients.
  * (wasm's MaxPoolWithArgmax shares the flaw, so it cannot stand in.)
  *
- * For windows that tile the input (stride equal to the pool size: the
- * MaxPooling2D default) the input is cut into its windows by a reshape,
- * compared with the pooled output, and dy goes to the first maximum of each
- * window in row-major order, tfjs's and TensorFlow's rule for ties. Windows
- * that overlap run the cpu backend's kernel on copies instead.
+ * Each window's dy goes to the first strict maximum of the window in
+ * row-major order (tfjs's and TensorFlow's rule for ties; a window of only
+ * -Infinity or NaN passes nothing, as on cpu). One pass over the heap, all
+ * channels of a window position at once so that memory is read in order:
+ * composing the same from tfjs ops took seven full-size temporaries and was
+ * a quarter of the seed CNN's training step (docs/performance.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { runCpuKernel } from './cpu-fallback.js';
-import { asTensor, shape4D } from './conv-geometry.js';
+import { shape4D } from './conv-geometry.js';
+import { asWasmBackend, withHeapViews } from './wasm-heap.js';
 
-function maxPoolGrad({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.Tensor {
-  const { dy, input, output } = inputs as unknown as { dy: tf.TensorInfo; input: tf.TensorInfo; output: tf.TensorInfo };
+function maxPoolGrad({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown }): tf.TensorInfo {
+  const { dy, input } = inputs as unknown as { dy: tf.TensorInfo; input: tf.TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(shape4D(input, 'MaxPoolGrad input'), filterSize, strides, 1, pad, dimRoundingMode);
-  const { batchSize: n, inHeight, inWidth, inChannels: c, outHeight, outWidth, filterHeight: kh, filterWidth: kw } = info;
-  if (info.strideHeight !== kh || info.strideWidth !== kw || outHeight * outWidth === 0) {
-    return runCpuKernel(tf.MaxPoolGrad, { dy, input, output }, attrs as tf.NamedAttrMap);
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const { top, left } = info.padInfo;
+
+  const wasm = asWasmBackend(backend);
+  const { out, outValues: dx, inputValues } = withHeapViews<Float32Array>(wasm, { shape: input.shape, dtype: 'float32' }, [input, dy]);
+  const [x, grad] = inputValues as [tf.TypedArray, tf.TypedArray];
+  dx.fill(0);
+
+  const best = new Float64Array(channels);
+  const where = new Int32Array(channels);
+  const rowStride = inWidth * channels;
+  for (let b = 0; b < batchSize; b++) {
+    const imageStart = b * inHeight * rowStride;
+    for (let oy = 0; oy < outHeight; oy++) {
+      const rowStart = Math.max(0, oy * strideHeight - top);
+      const rowEnd = Math.min(inHeight, oy * strideHeight - top + filterHeight);
+      for (let ox = 0; ox < outWidth; ox++) {
+        const colStart = Math.max(0, ox * strideWidth - left);
+        const colEnd = Math.min(inWidth, ox * strideWidth - left + filterWidth);
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let r = rowStart; r < rowEnd; r++) {
+          for (let col = colStart; col < colEnd; col++) {
+            const at = imageStart + r * rowStride + col * channels;
+            for (let c = 0; c < channels; c++) {
+              const v = x[at + c]!;
+              if (v > best[c]!) {
+                best[c] = v;
+                where[c] = at + c;
+              }
+            }
+          }
+        }
+        const dyAt = ((b * outHeight + oy) * outWidth + ox) * channels;
+        for (let c = 0; c < channels; c++) {
+          const position = where[c]!;
+          if (position >= 0) dx[position]! += grad[dyAt + c]!;
+        }
+      }
+    }
   }
-  return tf.tidy(() => {
-    // The windows cover padded rows [0, rows) = input rows [-top, rows - top).
-    const rows = outHeight * kh;
-    const cols = outWidth * kw;
-    const { top, left } = info.padInfo;
-    const usedRows = Math.min(inHeight, rows - top);
-    const usedCols = Math.min(inWidth, cols - left);
-    const used = tf.slice(asTensor(input), [0, 0, 0, 0], [n, usedRows, usedCols, c]);
-    const grid = tf.pad(
-      used,
-      [[0, 0], [top, rows - top - usedRows], [left, cols - left - usedCols], [0, 0]],
-      -Infinity,
-    );
-    // Each window's maximum (and below, its dy) copied over the window by
-    // nearest-neighbour upsampling: wasm's broadcasting binary ops and Tile
-    // are many times slower.
-    const maxima = tf.image.resizeNearestNeighbor(asTensor(output) as tf.Tensor4D, [rows, cols]);
-    const isMax = tf.cast(tf.equal(grid, maxima), 'float32');
-    // Window elements last, in row-major order, so a running count finds the first maximum.
-    const perWindow = tf.reshape(tf.transpose(tf.reshape(isMax, [n, outHeight, kh, outWidth, kw, c]), [0, 1, 3, 5, 2, 4]), [
-      n,
-      outHeight,
-      outWidth,
-      c,
-      kh * kw,
-    ]);
-    const first = tf.mul(perWindow, tf.cast(tf.equal(tf.cumsum(perWindow, 4), 1), 'float32'));
-    const firstOnGrid = tf.reshape(tf.transpose(tf.reshape(first, [n, outHeight, outWidth, c, kh, kw]), [0, 1, 4, 2, 5, 3]), [
-      n,
-      rows,
-      cols,
-      c,
-    ]);
-    const back = tf.mul(firstOnGrid, tf.image.resizeNearestNeighbor(asTensor(dy) as tf.Tensor4D, [rows, cols]));
-    const inside = tf.slice(back, [0, top, left, 0], [n, usedRows, usedCols, c]);
-    return tf.pad(inside, [[0, 0], [0, inHeight - usedRows], [0, inWidth - usedCols], [0, 0]]);
-  });
+  return out;
 }
 
 export const maxPoolGradConfig: tf.KernelConfig = {
