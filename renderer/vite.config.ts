@@ -1,0 +1,23 @@
+// The renderer builds to dist/renderer: plain files that the web host serves
+// over HTTP and Electron serves through its studio:// protocol. Relative asset
+// paths keep the build valid under both.
+import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { fileURLToPath } from 'node:url';
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: './',
+  plugins: [svelte()],
+  build: {
+    outDir: fileURLToPath(new URL('../dist/renderer', import.meta.url)),
+    emptyOutDir: true,
+    // No inline scripts or data: modules: the Content-Security-Policy forbids them.
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+    sourcemap: true,
+    target: 'es2022',
+  },
+  clearScreen: false,
+  logLevel: 'warn',
+});
