@@ -23,7 +23,9 @@ export function newRunView(runId: string, runDir: string): RunView {
 /** The run after one event; events of other runs leave it as it was. */
 export function foldRunEvent(run: RunView, event: EngineEvent): RunView {
   if (event.type === 'error') {
-    if (event.runId !== run.runId) return run;
+    // An engine that died takes its run with it, whether or not the host knew the run's id.
+    const engineGone = event.runId === null && (event.code === 'engine-crashed' || event.code === 'engine-failed');
+    if (event.runId !== run.runId && !(engineGone && isActive(run))) return run;
     return { ...run, stage: 'failed', error: event.message };
   }
   if (event.runId !== run.runId) return run;

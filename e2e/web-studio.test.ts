@@ -1,0 +1,100 @@
+/**
+ * The studio in a browser, end to end: Debian's Chromium (playwright-core)
+ * opens the real renderer served by the real web host, whose engine runs in
+ * its own process and trains a real network on real Fashion-MNIST images.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './support/browser.js';
+import { screenshot, withPage } from './support/artefacts.js';
+import { writeFashionSample } from './support/sampleData.js';
+import { startWebStudio, type WebStudio } from './support/webStudio.js';
+import { listTemplates } from '../engine/graph/templates.js';
+import { createProject } from '../engine/graph/templates.js';
+import { CONTENT_SECURITY_POLICY } from '../engine/host/contentSecurityPolicy.js';
+
+let studio: WebStudio;
+let browser: Browser;
+let dataDir: string;
+let workDir: string;
+
+before(async () => {
+  [studio, browser, dataDir, workDir] = await Promise.all([
+    startWebStudio(),
+    launchChromium(),
+    writeFashionSample(8),
+    mkdtemp(join(tmpdir(), 'cnnstudio-e2e-projects-')),
+  ]);
+});
+
+after(async () => {
+  await browser?.close();
+  await studio?.host.close();
+});
+
+const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
+
+/** Opens the studio and creates a project from a template; returns the page ready to train. */
+async function createFromTemplate(page: Page, template: string, name: string): Promise<void> {
+  await page.goto(studio.host.url);
+  await byTestId(page, 'engine-ready').waitFor();
+  await byTestId(page, `template-${template}`).check();
+  await byTestId(page, 'project-name-input').fill(name);
+  await byTestId(page, 'create-project').click();
+  await byTestId(page, 'graph-summary').waitFor();
+}
+
+test('the page is served with the strict Content-Security-Policy, and inline scripts do not run', async () => {
+  await withPage(browser, 'csp', async (page) => {
+    const response = await page.goto(studio.host.url);
+    assert.equal(response?.headers()['content-security-policy'], CONTENT_SECURITY_POLICY);
+    assert.match(CONTENT_SECURITY_POLICY, /script-src 'self'(;|$)/);
+    await byTestId(page, 'engine-ready').waitFor();
+    const ran = await page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.inlineScriptRan = true';
+      document.head.append(script);
+      return (window as unknown as { inlineScriptRan?: boolean }).inlineScriptRan === true;
+    });
+    assert.equal(ran, false, 'an inline script ran despite the policy');
+  });
+});
+
+test('create a project from a template and train it one epoch; the epoch reaches the page', async () => {
+  await withPage(browser, 'create and train', async (page) => {
+    await createFromTemplate(page, 'seed-cnn', 'Fashion from the browser');
+
+    // The templates the engine offers are the ones listed.
+    const radios = await page.locator('[data-testid^="template-"]').count();
+    assert.equal(radios, listTemplates().length);
+    assert.match(await byTestId(page, 'project-title').innerText(), /Fashion from the browser/);
+    assert.equal(await byTestId(page, 'layer').count(), createProject('seed-cnn').graph.nodes.length);
+    assert.match(await byTestId(page, 'graph-summary').innerText(), /93,322 parameters · valid/);
+
+    // Saved beside its runs, so the run folder lands in the test's folder.
+    const projectPath = join(workDir, 'browser.cnnstudio.json');
+    await byTestId(page, 'project-path').fill(projectPath);
+    await byTestId(page, 'save-project').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="save-project"]')?.hasAttribute('disabled'));
+    const saved = JSON.parse(await readFile(projectPath, 'utf8'));
+    assert.equal(saved.name, 'Fashion from the browser');
+
+    await byTestId(page, 'data-path').fill(dataDir);
+    await byTestId(page, 'epochs').fill('1');
+    await byTestId(page, 'batch-size').fill('16');
+    await byTestId(page, 'train').click();
+
+    await byTestId(page, 'epoch-row').first().waitFor({ timeout: 120_000 });
+    await page.locator('[data-testid="run-status"][data-stage="finished"]').waitFor({ timeout: 60_000 });
+    assert.equal(await byTestId(page, 'epoch-row').count(), 1);
+    const status = await byTestId(page, 'run-status').innerText();
+    assert.match(status, /Finished after 1 epoch/);
+    assert.match(status, new RegExp(`Model saved in ${workDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/runs/run-`));
+    assert.equal(await byTestId(page, 'notice').count(), 0, 'the run reported an error');
+    await screenshot(page, 'web studio after one epoch');
+  });
+});
