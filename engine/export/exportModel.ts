@@ -1,0 +1,230 @@
+/**
+ * Exporting a trained model: from a run, model or export folder to one
+ * folder per format under the output folder, each with its own labels.json,
+ * plus labels.json at the top.
+ *
+ *   OUT/labels.json
+ *   OUT/tfjs/      model.json, weights.bin, labels.json
+ *   OUT/onnx/      model.onnx, labels.json
+ *   OUT/keras/     model.py, weights.safetensors, labels.json
+ *   OUT/pytorch/   model.py, weights.safetensors, labels.json
+ *
+ * The output folder is checked for writing before anything else; every file
+ * is generated in memory before the first is written, so a layer that a
+ * format cannot express stops the export with nothing written; each format's
+ * folder appears whole or not at all. What was written is read back and
+ * checked: the TensorFlow.js folder is reloaded, and the ONNX model is run
+ * with onnxruntime-node where it is installed, against the trained model.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { access, constants, mkdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { StudioError } from '../errors.js';
+import { loadModelFolder, saveModelFolder, type ModelMetadata } from '../train/modelFiles.js';
+import { writeFileAtomic, writeFolderAtomic } from '../util/atomicWrite.js';
+import { EXPORT_FORMATS, type ExportFormat } from './formats.js';
+import { describeModel, type ModelDescription } from './modelDescription.js';
+import { resolveModelSource } from './modelSource.js';
+import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, toOnnx } from './onnx/toOnnx.js';
+import { toKeras } from './python/toKeras.js';
+import { toPytorch } from './python/toPytorch.js';
+import { encodeSafetensors, namedWeights, WEIGHTS_FILE } from './safetensors.js';
+import { makeSidecar, SIDECAR_FILE, type ModelSidecar } from './sidecar.js';
+
+const studioVersion = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+export interface ExportRequest {
+  /** A run folder, a model folder or an export folder. */
+  source: string;
+  formats: ExportFormat[];
+  outDir: string;
+}
+
+export interface ExportCheck {
+  format: ExportFormat;
+  /** Largest absolute difference from the trained model's outputs on the check images; null when not run. */
+  maxDifference: number | null;
+  /** Why the check did not run. */
+  skipped?: string;
+}
+
+export interface ExportResult {
+  outDir: string;
+  formats: ExportFormat[];
+  /** Written files, relative to outDir. */
+  files: string[];
+  sidecar: ModelSidecar;
+  checks: ExportCheck[];
+}
+
+export function parseFormats(list: string | string[]): ExportFormat[] {
+  const names = (Array.isArray(list) ? list : list.split(',')).map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (names.length === 0) throw new StudioError('No export format given.', `Choose from ${EXPORT_FORMATS.join(', ')}, e.g. --format tfjs,onnx.`, 'bad-format');
+  for (const name of names) {
+    if (!(EXPORT_FORMATS as readonly string[]).includes(name)) {
+      throw new StudioError(`There is no export format "${name}".`, `Choose from ${EXPORT_FORMATS.join(', ')}.`, 'bad-format');
+    }
+  }
+  return [...new Set(names)] as ExportFormat[];
+}
+
+/** Fails with the folder's name unless files can be created in it (creating it when missing). */
+export async function checkWritableFolder(dir: string): Promise<void> {
+  const probe = join(dir, `.convnet-studio-write-check-${randomBytes(4).toString('hex')}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (e) {
+    throw new StudioError(
+      `Cannot write to the export folder ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`,
+      'Choose a folder you can write to with --out, or fix its permissions.',
+      'export-dir-unwritable',
+    );
+  }
+}
+
+export async function exportModel(request: ExportRequest): Promise<ExportResult> {
+  const formats = parseFormats(request.formats);
+  const outDir = resolve(request.outDir);
+  await checkWritableFolder(outDir);
+
+  const source = resolveModelSource(request.source);
+  const { model, metadata } = await loadModelFolder(source.modelDir);
+  try {
+    const description = describeModel(model, source.modelDir);
+    const sidecar = makeSidecar(description, metadata, formats, studioVersion);
+    const sidecarJson = JSON.stringify(sidecar, null, 2) + '\n';
+    const folders = buildFolders(description, formats, sidecar, sidecarJson);
+
+    const files: string[] = [];
+    for (const format of formats) {
+      const dir = join(outDir, format);
+      if (format === 'tfjs') {
+        await saveModelFolder(model, dir, metadata);
+        await writeFileAtomic(join(dir, SIDECAR_FILE), sidecarJson);
+        files.push('tfjs/model.json', 'tfjs/weights.bin', `tfjs/${SIDECAR_FILE}`);
+        continue;
+      }
+      await writeFolderAtomic(dir, folders.get(format)!);
+      files.push(...Object.keys(folders.get(format)!).map((name) => `${format}/${name}`));
+    }
+    await writeFileAtomic(join(outDir, SIDECAR_FILE), sidecarJson);
+    files.push(SIDECAR_FILE);
+
+    const checks = await checkExports(model, description, outDir, formats, folders);
+    return { outDir, formats, files, sidecar, checks };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Every file of every non-tfjs format, in memory; throws (naming layer and format) before anything is written. */
+function buildFolders(
+  description: ModelDescription,
+  formats: ExportFormat[],
+  sidecar: ModelSidecar,
+  sidecarJson: string,
+): Map<ExportFormat, Record<string, string | Uint8Array>> {
+  const folders = new Map<ExportFormat, Record<string, string | Uint8Array>>();
+  const about = `${sidecar.project ? `"${sidecar.project}"` : 'A network'}${sidecar.runId ? ` (run ${sidecar.runId})` : ''}, exported by ${sidecar.exportedBy}.`;
+  const classNames = sidecar.classNames;
+  let weights: Uint8Array | null = null;
+  const weightsFile = () => (weights ??= encodeSafetensors(namedWeights(description), { format: 'keras-layouts', exportedBy: sidecar.exportedBy }));
+  for (const format of formats) {
+    switch (format) {
+      case 'tfjs':
+        break;
+      case 'onnx':
+        folders.set(format, {
+          'model.onnx': toOnnx(description, {
+            producerVersion: studioVersion,
+            metadata: { classNames: JSON.stringify(classNames), preprocessing: JSON.stringify(sidecar.preprocessing), inputLayout: 'NHWC' },
+          }),
+          [SIDECAR_FILE]: sidecarJson,
+        });
+        break;
+      case 'keras':
+        folders.set(format, { 'model.py': toKeras(description, { description: about, classNames }), [WEIGHTS_FILE]: weightsFile(), [SIDECAR_FILE]: sidecarJson });
+        break;
+      case 'pytorch':
+        folders.set(format, { 'model.py': toPytorch(description, { description: about, classNames }), [WEIGHTS_FILE]: weightsFile(), [SIDECAR_FILE]: sidecarJson });
+        break;
+    }
+  }
+  return folders;
+}
+
+/** Deterministic check images in [0, 1]: the same bytes on every run. */
+function checkImages(inputShape: number[], count = 2): tf.Tensor {
+  const size = inputShape.reduce((a, b) => a * b, 1) * count;
+  const values = new Float32Array(size);
+  let state = 0x9e3779b9;
+  for (let i = 0; i < size; i++) {
+    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    values[i] = state / 0x100000000;
+  }
+  return tf.tensor(values, [count, ...inputShape], 'float32');
+}
+
+async function checkExports(
+  model: tfl.LayersModel,
+  description: ModelDescription,
+  outDir: string,
+  formats: ExportFormat[],
+  folders: Map<ExportFormat, Record<string, string | Uint8Array>>,
+): Promise<ExportCheck[]> {
+  const x = checkImages(description.inputShape);
+  const expected = tf.tidy(() => model.predict(x) as tf.Tensor);
+  const reference = (await expected.data()) as Float32Array;
+  const checks: ExportCheck[] = [];
+  try {
+    for (const format of formats) {
+      if (format === 'tfjs') {
+        const reloaded = await loadModelFolder(join(outDir, 'tfjs'));
+        const y = tf.tidy(() => reloaded.model.predict(x) as tf.Tensor);
+        checks.push({ format, maxDifference: maxDifference(reference, (await y.data()) as Float32Array) });
+        y.dispose();
+        reloaded.model.dispose();
+      } else if (format === 'onnx') {
+        checks.push(await checkOnnx(folders.get('onnx')!['model.onnx'] as Uint8Array, x, reference));
+      } else {
+        checks.push({ format, maxDifference: null, skipped: 'Python sources are checked by the test suite (PyTorch parity), not at export time.' });
+      }
+    }
+  } finally {
+    tf.dispose([x, expected]);
+  }
+  return checks;
+}
+
+/** Runs the ONNX model with onnxruntime-node when it is installed (a development dependency). */
+async function checkOnnx(bytes: Uint8Array, x: tf.Tensor, reference: Float32Array): Promise<ExportCheck> {
+  let ort: typeof import('onnxruntime-node');
+  try {
+    ort = await import('onnxruntime-node');
+  } catch {
+    return { format: 'onnx', maxDifference: null, skipped: 'onnxruntime-node is not installed here.' };
+  }
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    const input = new ort.Tensor('float32', (await x.data()) as Float32Array, x.shape);
+    const result = await session.run({ [ONNX_INPUT_NAME]: input });
+    return { format: 'onnx', maxDifference: maxDifference(reference, result[ONNX_OUTPUT_NAME]!.data as Float32Array) };
+  } finally {
+    await session.release();
+  }
+}
+
+export function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+export type { ModelMetadata };
