@@ -26,10 +26,10 @@ test('shuffledOrder is a permutation, the same for a seed and epoch, and differe
   assert.throws(() => shuffledOrder(-1, 1, 1), RangeError);
 });
 
-test('batchTensors gives float32 images in [0, 1] and int32 labels in the order of the indices', () => {
+test('batchTensors gives float32 images in [0, 1] and int32 labels in the order of the indices', async () => {
   const split = tinySplit();
   const indices = Int32Array.from([4, 0, 2, 1, 3]);
-  const { x, y } = batchTensors(split, indices, 1, 4);
+  const { x, y } = await batchTensors(split, indices, 1, 4);
   try {
     assert.deepEqual(x.shape, [3, 2, 3, 1]);
     assert.equal(x.dtype, 'float32');
@@ -46,12 +46,12 @@ test('batchTensors gives float32 images in [0, 1] and int32 labels in the order 
   }
 });
 
-test('batchTensors leaves exactly its two tensors behind, and none once they are disposed', () => {
+test('batchTensors leaves exactly its two tensors behind, and none once they are disposed', async () => {
   const split = tinySplit();
   const order = shuffledOrder(split.count, 7, 1);
   const before = tf.memory().numTensors;
   for (let start = 0; start < split.count; start += 2) {
-    const { x, y } = batchTensors(split, order, start, Math.min(split.count, start + 2));
+    const { x, y } = await batchTensors(split, order, start, Math.min(split.count, start + 2));
     assert.equal(tf.memory().numTensors, before + 2);
     x.dispose();
     y.dispose();
@@ -59,12 +59,12 @@ test('batchTensors leaves exactly its two tensors behind, and none once they are
   assert.equal(tf.memory().numTensors, before);
 });
 
-test('batchTensors refuses empty or out-of-range batches', () => {
+test('batchTensors refuses empty or out-of-range batches', async () => {
   const split = tinySplit();
   const order = sequentialOrder(split.count);
   const before = tf.memory().numTensors;
-  assert.throws(() => batchTensors(split, order, 2, 2), RangeError);
-  assert.throws(() => batchTensors(split, order, 0, 6), RangeError);
-  assert.throws(() => batchTensors(split, Int32Array.from([0, 9]), 0, 2), /outside the split/);
+  await assert.rejects(batchTensors(split, order, 2, 2), RangeError);
+  await assert.rejects(batchTensors(split, order, 0, 6), RangeError);
+  await assert.rejects(batchTensors(split, Int32Array.from([0, 9]), 0, 2), /outside the split/);
   assert.equal(tf.memory().numTensors, before);
 });

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { StudioError } from '../errors.js';
 import { loadImageDataset } from './imageFolder.js';
 import type { ImageSplit } from './types.js';
-import { classFolders, makeTempDir, messyFolder, MESSY_CLASSES } from './testing.js';
+import { classFolders, imagesOf, makeTempDir, messyFolder, MESSY_CLASSES } from './testing.js';
 
 /** Every pixel of image `index`, as [h][w][c]-flattened numbers. */
 function pixelsOf(split: ImageSplit, index: number): number[] {
   const size = split.height * split.width * split.channels;
-  return [...split.images.subarray(index * size, (index + 1) * size)];
+  return [...imagesOf(split).subarray(index * size, (index + 1) * size)];
 }
 
 function assertSolid(split: ImageSplit, index: number, expected: number[], tolerance: number): void {
@@ -39,10 +39,10 @@ test('a messy folder decodes every readable image to the exact input size; broke
   );
   assert.deepEqual([...rgb.train.labels], [0, 0, 0, 1, 1, 1, 1, 2]);
   assert.equal(rgb.train.count, 8);
-  assert.equal(rgb.train.images.length, 8 * 4 * 4 * 3);
+  assert.equal(imagesOf(rgb.train).length, 8 * 4 * 4 * 3);
   assert.deepEqual([rgb.train.height, rgb.train.width, rgb.train.channels], [4, 4, 3]);
   assert.equal(rgb.validation.count, 0);
-  assert.equal(rgb.validation.images.length, 0);
+  assert.equal(imagesOf(rgb.validation).length, 0);
   assert.equal(rgb.test.count, 0);
 
   assertSolid(rgb.train, 0, [77, 77, 77], 0); // one-channel PNG, widened to RGB
@@ -65,10 +65,10 @@ test('a messy folder decodes every readable image to the exact input size; broke
 
   assert.deepEqual(progress[0], [0, 10]);
   assert.deepEqual(progress.at(-1), [10, 10]);
-  assert.deepEqual(progress.map(([done]) => done), [...Array(11).keys()]);
+  assert.ok(progress.every(([done], i) => i === 0 || done > progress[i - 1]![0]), 'progress only goes forward');
 
   const grey = await loadImageDataset({ path: dir, validationSplit: 0, seed: 1 }, { height: 3, width: 5, channels: 1 });
-  assert.equal(grey.train.images.length, 8 * 3 * 5);
+  assert.equal(imagesOf(grey.train).length, 8 * 3 * 5);
   assertSolid(grey.train, 0, [77], 0); // grey stays exactly grey
   assertSolid(grey.train, 1, [150], 0); // BT.601: (0.299·0 + 0.587·255 + 0.114·0) = 149.7
   assertSolid(grey.train, 2, [124], 0); // (0.299·200 + 0.587·100 + 0.114·50) = 124.2
@@ -81,8 +81,8 @@ test('without a val folder the validation split is stratified, at least one per 
   await classFolders(dir, { ant: 10, bee: 7, cow: 2, dog: 1 });
   const input = { height: 2, width: 2, channels: 1 } as const;
 
-  const first = await loadImageDataset({ path: dir, validationSplit: 0.3, seed: 7 }, input, { concurrency: 3 });
-  const again = await loadImageDataset({ path: dir, validationSplit: 0.3, seed: 7 }, input, { concurrency: 1 });
+  const first = await loadImageDataset({ path: dir, validationSplit: 0.3, seed: 7 }, input);
+  const again = await loadImageDataset({ path: dir, validationSplit: 0.3, seed: 7 }, input);
   const other = await loadImageDataset({ path: dir, validationSplit: 0.3, seed: 8 }, input);
 
   assert.equal(first.validationFrom, 'held-out-from-train');
@@ -91,7 +91,7 @@ test('without a val folder the validation split is stratified, at least one per 
   assert.deepEqual(perClass(first.train), [7, 5, 1, 1]);
   assert.deepEqual(first.validation.files, again.validation.files);
   assert.deepEqual(first.train.files, again.train.files);
-  assert.deepEqual(first.train.images, again.train.images);
+  assert.deepEqual(imagesOf(first.train), imagesOf(again.train));
   assert.notDeepEqual(first.validation.files, other.validation.files);
   assert.deepEqual(perClass(other.validation), [3, 2, 1, 0]);
   const overlap = first.train.files.filter((file) => first.validation.files.includes(file));

@@ -61,3 +61,64 @@ export function stratifiedSplit<T extends Pick<ScannedImage, 'classIndex' | 'rel
     validation: images.filter((image) => heldOut.has(image)),
   };
 }
+
+export interface ThreeWaySplit<T> {
+  train: T[];
+  validation: T[];
+  test: T[];
+}
+
+/**
+ * How many of a class's images go to test once `validation` are held out:
+ * the fraction rounded, at least one when the fraction is above 0 and the
+ * class can spare it, and never the class's last training image.
+ */
+export function testCountForClass(count: number, validation: number, testSplit: number): number {
+  const left = count - validation;
+  if (testSplit === 0 || left < 2) return 0;
+  return Math.min(left - 1, Math.max(1, Math.round(count * testSplit)));
+}
+
+export function checkTestSplit(testSplit: number, validationSplit: number): void {
+  if (!(Number.isFinite(testSplit) && testSplit >= 0 && testSplit < 1) || validationSplit + testSplit >= 1) {
+    throw new StudioError(
+      `The test split ${testSplit} (with validation ${validationSplit}) leaves nothing to train on.`,
+      "Set the data source's testSplit to a fraction such as 0.1, so that validationSplit + testSplit stays below 1; or 0 for no test split.",
+      'data-bad-test-split',
+    );
+  }
+}
+
+/**
+ * Train, validation and test held out of one pool, stratified by class and
+ * seeded like stratifiedSplit: each class's lowest hashes go to validation,
+ * the next ones to test. With testSplit 0 it is exactly stratifiedSplit.
+ */
+export function stratifiedSplit3<T extends Pick<ScannedImage, 'classIndex' | 'relativePath'>>(
+  images: readonly T[],
+  validationSplit: number,
+  testSplit: number,
+  seed: number,
+): ThreeWaySplit<T> {
+  checkValidationSplit(validationSplit);
+  checkTestSplit(testSplit, validationSplit);
+  const seed32 = seedToUint32(seed);
+  const byClass = new Map<number, { image: T; key: number }[]>();
+  for (const image of images) {
+    let members = byClass.get(image.classIndex);
+    if (members === undefined) byClass.set(image.classIndex, (members = []));
+    members.push({ image, key: hashString(image.relativePath, seed32) });
+  }
+  const destination = new Map<T, 'validation' | 'test'>();
+  for (const members of byClass.values()) {
+    members.sort((a, b) => a.key - b.key || (a.image.relativePath < b.image.relativePath ? -1 : 1));
+    const validation = validationCountForClass(members.length, validationSplit);
+    const test = testCountForClass(members.length, validation, testSplit);
+    for (let i = 0; i < validation + test; i++) destination.set(members[i]!.image, i < validation ? 'validation' : 'test');
+  }
+  return {
+    train: images.filter((image) => !destination.has(image)),
+    validation: images.filter((image) => destination.get(image) === 'validation'),
+    test: images.filter((image) => destination.get(image) === 'test'),
+  };
+}

@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
+import type { ImageSplit } from './types.js';
 
 export async function makeTempDir(prefix: string): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `convnet-studio-${prefix}-`));
@@ -99,4 +100,10 @@ export async function messyFolder(root: string): Promise<void> {
     '.git/config': '[core]',
     dangling: { symlink: 'nowhere' },
   });
+}
+
+/** The pixels of a split the test expects to be held in memory. */
+export function imagesOf(split: ImageSplit): Uint8Array {
+  if (split.storage === 'stream') throw new Error('expected an in-memory split, got a streamed one');
+  return split.images;
 }

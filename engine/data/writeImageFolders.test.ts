@@ -9,7 +9,7 @@ import { StudioError } from '../errors.js';
 import { FASHION_MNIST_CLASS_NAMES, FASHION_MNIST_DEFAULT_DIR } from './fashionMnist.js';
 import { loadImageDataset } from './imageFolder.js';
 import { scanImageFolder } from './scan.js';
-import { makeTempDir } from './testing.js';
+import { imagesOf, makeTempDir } from './testing.js';
 import { MANIFEST_FILE, writeImageFolders, type LabelledImages } from './writeImageFolders.js';
 
 const run = promisify(execFile);
@@ -48,7 +48,7 @@ test('labelled images become train/ and test/ class folders of PNGs that decode 
   assert.deepEqual(data.skipped.map((entry) => entry.reason), ['hidden file'], 'only the manifest is passed over');
   data.test.files.forEach((file, i) => {
     const source = Number(/(\d+)\.png$/.exec(file)![1]);
-    assert.deepEqual([...data.test.images.subarray(i * 6, i * 6 + 6)], [...testImages.images.subarray(source * 6, source * 6 + 6)]);
+    assert.deepEqual([...imagesOf(data.test).subarray(i * 6, i * 6 + 6)], [...testImages.images.subarray(source * 6, source * 6 + 6)]);
   });
 
   const manifestTime = (await stat(join(out, MANIFEST_FILE))).mtimeMs;

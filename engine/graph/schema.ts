@@ -54,18 +54,91 @@ export interface Graph {
   edges: GraphEdge[];
 }
 
-/** Where the images come from. Issue "datasets" extends this union. */
-export interface ImageFolderSource {
+/** How an image becomes the network's input; stored with the model too. */
+export type ResizeMode = 'stretch' | 'center-crop' | 'letterbox';
+/** zero-one: x/255; minus-one-one: x/127.5 − 1; mean-std: (x/255 − mean) / std per channel, measured on the training split. */
+export type NormalizationMode = 'zero-one' | 'minus-one-one' | 'mean-std';
+
+export interface PreprocessingSettings {
+  resize: ResizeMode;
+  normalization: NormalizationMode;
+}
+
+/**
+ * Random changes to training images, drawn per image and per batch from the
+ * data seed. Every setting at 0 (or false) is off.
+ */
+export interface AugmentationSettings {
+  horizontalFlip: boolean;
+  verticalFlip: boolean;
+  /** Largest rotation either way, in degrees. */
+  rotation: number;
+  /** Largest change of scale either way, as a fraction (0.2: 80 %…120 %). */
+  zoom: number;
+  /** Largest shift either way, as a fraction of the width and height. */
+  translation: number;
+  /** Smallest side of a random crop (resized back to the input), as a fraction; 0 is off. */
+  crop: number;
+  /** Largest brightness change either way, on the [0, 1] pixel scale. */
+  brightness: number;
+  /** Largest contrast change either way, as a fraction. */
+  contrast: number;
+  /** Largest saturation change either way, as a fraction (RGB inputs only). */
+  saturation: number;
+  /** Standard deviation of added Gaussian noise, on the [0, 1] pixel scale. */
+  noise: number;
+  /** Side of a square blacked out at a random place, as a fraction of the image side; 0 is off. */
+  cutout: number;
+}
+
+export interface DataCacheSettings {
+  /**
+   * Decoded images (uint8) are kept in memory up to this many MiB; a larger
+   * dataset streams from disk. null: a quarter of the machine's memory, at most 4 GiB.
+   */
+  memoryBudgetMB: number | null;
+}
+
+/** Settings every kind of data source shares; filled with defaults when a file leaves them out. */
+export interface DataSourceCommon {
+  /** Fraction of each class held out for validation when the source has no `val` split. */
+  validationSplit: number;
+  /** Fraction of each class held out for testing when the source has no `test` split. */
+  testSplit?: number;
+  /** Seed of the stratified split, of shuffling and of augmentation. */
+  seed: number;
+  preprocessing?: PreprocessingSettings;
+  augmentation?: AugmentationSettings;
+  cache?: DataCacheSettings;
+}
+
+/** Where the images come from. */
+export interface ImageFolderSource extends DataSourceCommon {
   kind: 'image-folder';
   /** A folder of class sub-folders, or of train/val/test sub-folders. Relative paths resolve against the project file. */
   path: string | null;
-  /** Fraction of each class held out for validation when the folder has no `val` split. */
-  validationSplit: number;
-  /** Seed of the stratified split and of shuffling. */
-  seed: number;
 }
 
-export type DataSource = ImageFolderSource;
+/** A CSV file of `path,label` rows (an optional `split` column: train/val/test); image paths are relative to the CSV file. */
+export interface CsvSource extends DataSourceCommon {
+  kind: 'csv';
+  path: string | null;
+}
+
+/**
+ * MNIST-style IDX files: `path` is a folder holding train-images-idx3-ubyte,
+ * train-labels-idx1-ubyte (and t10k-… for the test split), gzipped or not;
+ * or an images file, with `labels` naming its labels file.
+ */
+export interface IdxSource extends DataSourceCommon {
+  kind: 'idx';
+  path: string | null;
+  labels?: string | null;
+  /** Names of labels 0, 1, …; by default the numbers themselves. */
+  classNames?: string[] | null;
+}
+
+export type DataSource = ImageFolderSource | CsvSource | IdxSource;
 
 export type OptimizerSettings =
   | { type: 'sgd'; learningRate: number; momentum: number; nesterov: boolean }
@@ -141,5 +214,34 @@ export function defaultTrainingSettings(): TrainingSettings {
 }
 
 export function defaultDataSource(): DataSource {
-  return { kind: 'image-folder', path: null, validationSplit: 0.1, seed: 42 };
+  return {
+    kind: 'image-folder',
+    path: null,
+    validationSplit: 0.1,
+    testSplit: 0,
+    seed: 42,
+    preprocessing: defaultPreprocessing(),
+    augmentation: defaultAugmentation(),
+    cache: { memoryBudgetMB: null },
+  };
+}
+
+export function defaultPreprocessing(): PreprocessingSettings {
+  return { resize: 'stretch', normalization: 'zero-one' };
+}
+
+export function defaultAugmentation(): AugmentationSettings {
+  return {
+    horizontalFlip: false,
+    verticalFlip: false,
+    rotation: 0,
+    zoom: 0,
+    translation: 0,
+    crop: 0,
+    brightness: 0,
+    contrast: 0,
+    saturation: 0,
+    noise: 0,
+    cutout: 0,
+  };
 }

@@ -34,7 +34,7 @@ export async function evaluateSplit(
   let accuracySum = 0;
   for (let start = 0; start < split.count; start += batchSize) {
     const end = Math.min(split.count, start + batchSize);
-    const { x, y } = batchTensors(split, order, start, end);
+    const { x, y } = await batchTensors(split, order, start, end);
     const target = labelsForLoss(y, loss);
     const scalars = model.evaluate(x, target, { batchSize: end - start }) as tf.Scalar[];
     const [batchLoss, batchAccuracy] = await Promise.all(scalars.map((s) => s.data()));

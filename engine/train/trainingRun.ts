@@ -162,7 +162,7 @@ export class TrainingRun {
         const batchStart = performance.now();
         const start = b * batchSize;
         const end = Math.min(train.count, start + batchSize);
-        const { x, y } = batchTensors(train, order, start, end);
+        const { x, y } = await batchTensors(train, order, start, end, { epoch });
         const target = labelsForLoss(y, settings.loss);
         let values: number | number[];
         try {

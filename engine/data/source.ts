@@ -1,0 +1,96 @@
+/**
+ * Every kind of data source (image folders, a CSV of path,label, IDX files)
+ * comes down to the same plan: class names, and the images of each split
+ * the source gives, each with a stable relative path that splits and run
+ * records key on. Splitting, decoding, caching and streaming then work the
+ * same for all of them.
+ */
+import type { DataSource } from '../graph/schema.js';
+import { planCsv } from './csvSource.js';
+import { planIdx } from './idxSource.js';
+import type { RawImage } from './pngDecode.js';
+import { scanImageFolder, SPLIT_NAMES, type SplitName } from './scan.js';
+import { checkTestSplit, checkValidationSplit, stratifiedSplit3 } from './split.js';
+import type { SkippedFile } from './types.js';
+
+export interface DatasetItem {
+  /** The image file, absolute; for IDX images "<file>#<index>". */
+  path: string;
+  /** Below the source's root with '/' separators: the same on every machine. */
+  relativePath: string;
+  classIndex: number;
+  /** Pixels that are already in memory (IDX), instead of a file to decode. */
+  raw?: RawImage;
+}
+
+export type SourceKind = DataSource['kind'];
+
+export interface SourcePlan {
+  kind: SourceKind;
+  /** The folder relative paths are below. */
+  root: string;
+  /** In words, e.g. "train/ and test/ folders of class folders". */
+  layout: string;
+  classNames: string[];
+  /** Images per split as the source gives them; without split folders everything is under train. */
+  images: Record<SplitName, DatasetItem[]>;
+  /** Which splits the source itself defines (folders, a CSV split column, t10k files). */
+  given: { val: boolean; test: boolean };
+  skipped: SkippedFile[];
+  warnings: string[];
+}
+
+/** Where a split's images came from. */
+export type SplitOrigin = 'given' | 'held-out' | 'none';
+
+export interface AssignedSplits {
+  train: DatasetItem[];
+  validation: DatasetItem[];
+  test: DatasetItem[];
+  origin: { validation: SplitOrigin; test: SplitOrigin };
+}
+
+export async function planSource(source: DataSource, path: string): Promise<SourcePlan> {
+  switch (source.kind) {
+    case 'image-folder': {
+      const scan = await scanImageFolder(path);
+      const layout =
+        scan.layout === 'class-folders'
+          ? 'one folder per class'
+          : `${SPLIT_NAMES.filter((split) => scan.splitFolders[split] !== null).map((split) => `${split}/`).join(', ')} folders of class folders`;
+      return {
+        kind: 'image-folder',
+        root: scan.root,
+        layout,
+        classNames: scan.classNames,
+        images: scan.images,
+        given: { val: scan.splitFolders.val !== null, test: scan.splitFolders.test !== null },
+        skipped: scan.skipped,
+        warnings: scan.warnings,
+      };
+    }
+    case 'csv':
+      return planCsv(path);
+    case 'idx':
+      return planIdx(path, source.labels ?? null, source.classNames ?? null);
+  }
+}
+
+/**
+ * The train/validation/test split: splits the source gives are kept; the
+ * others are held out of train, stratified and seeded (split.ts).
+ */
+export function assignSplits(plan: SourcePlan, validationSplit: number, testSplit: number, seed: number): AssignedSplits {
+  checkValidationSplit(validationSplit);
+  checkTestSplit(testSplit, validationSplit);
+  const held = stratifiedSplit3(plan.images.train, plan.given.val ? 0 : validationSplit, plan.given.test ? 0 : testSplit, seed);
+  const validation = plan.given.val ? plan.images.val : held.validation;
+  const test = plan.given.test ? plan.images.test : held.test;
+  const origin = (given: boolean, items: DatasetItem[]): SplitOrigin => (given ? 'given' : items.length > 0 ? 'held-out' : 'none');
+  return {
+    train: held.train,
+    validation,
+    test,
+    origin: { validation: origin(plan.given.val, validation), test: origin(plan.given.test, test) },
+  };
+}
