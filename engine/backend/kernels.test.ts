@@ -388,3 +388,90 @@ describe('corrected kernels', () => {
     );
   });
 });
+
+describe('faster wasm kernels match the cpu backend', () => {
+  const shapeArb = (minRank: number, maxRank: number) =>
+    fc.array(fc.integer({ min: 1, max: 5 }), { minLength: minRank, maxLength: maxRank });
+  const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+  test('BatchMatMul with and without transposed operands, batch broadcasting included', async () => {
+    const arb = fc.record({
+      batchA: fc.constantFrom<number[]>([], [1], [3], [2, 2]),
+      broadcastB: fc.boolean(),
+      m: fc.integer({ min: 1, max: 6 }),
+      k: fc.integer({ min: 1, max: 6 }),
+      n: fc.integer({ min: 1, max: 6 }),
+      transposeA: fc.boolean(),
+      transposeB: fc.boolean(),
+      seed: fc.integer(),
+    });
+    await fc.assert(
+      fc.asyncProperty(arb, async (c) => {
+        const batchB = c.broadcastB && c.batchA.length > 0 ? c.batchA.map(() => 1) : c.batchA;
+        const aShape = [...c.batchA, ...(c.transposeA ? [c.k, c.m] : [c.m, c.k])];
+        const bShape = [...batchB, ...(c.transposeB ? [c.n, c.k] : [c.k, c.n])];
+        const inputs = {
+          a: { shape: aShape, values: randomValues(sizeOf(aShape), c.seed) },
+          b: { shape: bShape, values: randomValues(sizeOf(bShape), c.seed + 1) },
+        };
+        const attrs = { transposeA: c.transposeA, transposeB: c.transposeB };
+        const expected = await runKernelOn('cpu', 'BatchMatMul', inputs, attrs);
+        const actual = await runKernelOn('wasm', 'BatchMatMul', inputs, attrs);
+        assert.deepEqual(actual.shape, expected.shape);
+        assertClose(actual.values, expected.values, 'BatchMatMul');
+        assert.equal(actual.leaked, 0, 'tensors leaked');
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  for (const kernel of ['Sum', 'Mean'] as const) {
+    test(`${kernel} over any axes, leading runs (the fast path) and others`, async () => {
+      const arb = shapeArb(1, 5).chain((shape) =>
+        fc.record({
+          shape: fc.constant(shape),
+          // Half the cases reduce a leading run of axes, the rest any subset (negative axes too).
+          axis: fc.oneof(
+            fc.integer({ min: 1, max: shape.length }).map((k) => [...Array(k).keys()]),
+            fc.subarray([...Array(shape.length).keys()]).map((axes) => axes.map((a) => (a % 2 ? a - shape.length : a))),
+          ),
+          keepDims: fc.boolean(),
+          seed: fc.integer(),
+        }),
+      );
+      await fc.assert(
+        fc.asyncProperty(arb, async (c) => {
+          const inputs = { x: { shape: c.shape, values: randomValues(sizeOf(c.shape), c.seed) } };
+          const attrs = { axis: c.axis, keepDims: c.keepDims };
+          const expected = await runKernelOn('cpu', kernel, inputs, attrs);
+          const actual = await runKernelOn('wasm', kernel, inputs, attrs);
+          assert.deepEqual(actual.shape, expected.shape);
+          assertClose(actual.values, expected.values, kernel);
+          assert.equal(actual.leaked, 0, 'tensors leaked');
+        }),
+        { numRuns: NUM_RUNS },
+      );
+    });
+  }
+
+  test('Reverse over any axes of any rank', async () => {
+    const arb = shapeArb(0, 5).chain((shape) =>
+      fc.record({
+        shape: fc.constant(shape),
+        dims: fc.subarray([...Array(shape.length).keys()]),
+        seed: fc.integer(),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(arb, async (c) => {
+        const inputs = { x: { shape: c.shape, values: randomValues(sizeOf(c.shape), c.seed) } };
+        const expected = await runKernelOn('cpu', 'Reverse', inputs, { dims: c.dims });
+        const actual = await runKernelOn('wasm', 'Reverse', inputs, { dims: c.dims });
+        assert.deepEqual(actual.shape, expected.shape);
+        assertClose(actual.values, expected.values, 'Reverse');
+        assert.equal(actual.leaked, 0, 'tensors leaked');
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+});

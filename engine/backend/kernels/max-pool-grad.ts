@@ -7,61 +7,44 @@
  *
  * Each window's dy goes to the first strict maximum of the window in
  * row-major order (tfjs's and TensorFlow's rule for ties; a window of only
- * -Infinity or NaN passes nothing, as on cpu). One pass over the heap, all
- * channels of a window position at once so that memory is read in order:
- * composing the same from tfjs ops took seven full-size temporaries and was
- * a quarter of the seed CNN's training step (docs/performance.md).
+ * -Infinity or NaN passes nothing, as on cpu), computed by the project's SIMD
+ * kernel in one pass over the heap. Composing the same from tfjs ops took
+ * seven full-size temporaries and a quarter of the seed CNN's training step;
+ * a JavaScript loop, a tenth (docs/performance.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { heapAddress, simdKernels } from '../simd/kernels.js';
 import { shape4D } from './conv-geometry.js';
+import type { KernelArgs } from './package-kernels.js';
 import { asWasmBackend, withHeapViews } from './wasm-heap.js';
 
-function maxPoolGrad({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown }): tf.TensorInfo {
+function maxPoolGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
   const { dy, input } = inputs as unknown as { dy: tf.TensorInfo; input: tf.TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(shape4D(input, 'MaxPoolGrad input'), filterSize, strides, 1, pad, dimRoundingMode);
-  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const { top, left } = info.padInfo;
-
-  const wasm = asWasmBackend(backend);
-  const { out, outValues: dx, inputValues } = withHeapViews<Float32Array>(wasm, { shape: input.shape, dtype: 'float32' }, [input, dy]);
-  const [x, grad] = inputValues as [tf.TypedArray, tf.TypedArray];
-  dx.fill(0);
-
-  const best = new Float64Array(channels);
-  const where = new Int32Array(channels);
-  const rowStride = inWidth * channels;
-  for (let b = 0; b < batchSize; b++) {
-    const imageStart = b * inHeight * rowStride;
-    for (let oy = 0; oy < outHeight; oy++) {
-      const rowStart = Math.max(0, oy * strideHeight - top);
-      const rowEnd = Math.min(inHeight, oy * strideHeight - top + filterHeight);
-      for (let ox = 0; ox < outWidth; ox++) {
-        const colStart = Math.max(0, ox * strideWidth - left);
-        const colEnd = Math.min(inWidth, ox * strideWidth - left + filterWidth);
-        best.fill(-Infinity);
-        where.fill(-1);
-        for (let r = rowStart; r < rowEnd; r++) {
-          for (let col = colStart; col < colEnd; col++) {
-            const at = imageStart + r * rowStride + col * channels;
-            for (let c = 0; c < channels; c++) {
-              const v = x[at + c]!;
-              if (v > best[c]!) {
-                best[c] = v;
-                where[c] = at + c;
-              }
-            }
-          }
-        }
-        const dyAt = ((b * outHeight + oy) * outWidth + ox) * channels;
-        for (let c = 0; c < channels; c++) {
-          const position = where[c]!;
-          if (position >= 0) dx[position]! += grad[dyAt + c]!;
-        }
-      }
-    }
+  if (input.dtype !== 'float32' || dy.dtype !== 'float32') {
+    throw new Error(`MaxPoolGrad on wasm takes float32 tensors, got ${input.dtype} and ${dy.dtype}`);
   }
+  const wasm = asWasmBackend(backend);
+  const { out, outValues } = withHeapViews<Float32Array>(wasm, { shape: input.shape, dtype: 'float32' }, []);
+  outValues.fill(0);
+  simdKernels(wasm).max_pool_grad(
+    heapAddress(wasm, input),
+    heapAddress(wasm, dy),
+    heapAddress(wasm, out),
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  );
   return out;
 }
 

@@ -7,7 +7,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { batchMatMulConfig } from './batch-mat-mul.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
+import { meanConfig, sumConfig } from './leading-axes-reduction.js';
+import { reverseConfig } from './reverse.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
@@ -27,7 +30,13 @@ export const kernelCorrections: readonly tf.KernelConfig[] = [maxPoolGradConfig,
  * Kernels tfjs-backend-wasm 4.22 computes correctly but many times slower
  * than the same work expressed through XNNPACK (docs/performance.md has the figures).
  */
-export const wasmSpeedups: readonly tf.KernelConfig[] = [conv2DBackpropInputConfig];
+export const wasmSpeedups: readonly tf.KernelConfig[] = [
+  conv2DBackpropInputConfig,
+  batchMatMulConfig,
+  sumConfig,
+  meanConfig,
+  reverseConfig,
+];
 
 /**
  * Registers the lists; safe to call any number of times. A newer
