@@ -22,6 +22,11 @@ export interface TrainOptions {
   batchSize?: number;
   /** The run folder; by default a new one under `runs/` beside the project file. */
   runDir?: string;
+  /**
+   * Fine-tuning: a run, model or export folder whose weights the layers start
+   * from (matched by layer name and shape); frozen nodes must find theirs.
+   */
+  initialWeights?: string;
 }
 
 export type Command =

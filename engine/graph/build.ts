@@ -78,11 +78,25 @@ export function buildModel(graph: Graph, options: BuildOptions = {}): tfl.Layers
     };
     let tensor: tfl.SymbolicTensor | tfl.SymbolicTensor[] = inputs.length === 1 ? inputs[0]! : inputs;
     for (const layer of spec.build(ctx)) {
-      if (node.frozen) layer.trainable = false;
+      if (node.frozen) freeze(layer);
       tensor = layer.apply(tensor) as tfl.SymbolicTensor;
     }
     tensors.set(id, tensor as tfl.SymbolicTensor);
   }
   // Validation guarantees exactly one Input and one Output, both on the path.
   return tfl.model({ inputs: modelInput!, outputs: modelOutput! });
+}
+
+/**
+ * A frozen layer's weights never change. tfjs' BatchNormalization would still
+ * normalise with batch statistics and move its moving mean and variance
+ * while fitting, whatever `trainable` says; a frozen one always runs in
+ * inference mode, as in Keras. The override is on the instance, so the saved
+ * model still names a plain BatchNormalization.
+ */
+function freeze(layer: tfl.layers.Layer): void {
+  layer.trainable = false;
+  if (layer.getClassName() !== 'BatchNormalization') return;
+  const call = layer.call.bind(layer);
+  layer.call = (inputs, kwargs) => call(inputs, { ...kwargs, training: false });
 }

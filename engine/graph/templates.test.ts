@@ -14,10 +14,10 @@ before(async () => {
 });
 
 describe('templates', () => {
-  test('the five documented templates are listed', () => {
+  test('the six documented templates are listed', () => {
     assert.deepEqual(
       listTemplates().map((t) => t.name),
-      ['seed-cnn', 'lenet5', 'vgg-small', 'resnet-small', 'mobilenet-small'],
+      ['seed-cnn', 'lenet5', 'vgg-small', 'resnet-small', 'mobilenet-small', 'transfer'],
     );
     for (const t of listTemplates()) assert.ok(t.title && t.description, `${t.name} has a title and description`);
   });

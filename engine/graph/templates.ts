@@ -179,6 +179,27 @@ function mobilenetSmall(): Graph {
   return g.graph();
 }
 
+/**
+ * The fine-tuning recipe: the seed CNN's convolutions (same node ids, so a
+ * trained seed-cnn's weights load into them by name) frozen, global average
+ * pooling instead of Flatten, and a new dense head, the only trained layer.
+ */
+function transfer(): Graph {
+  const g = new GraphSketch();
+  let x = g.add('input', 'Input', { shape: [...INPUT_SHAPE] }, []);
+  x = g.add('conv1', 'Conv2D', conv(32, 3, { activation: 'relu' }), [x]);
+  x = g.add('pool1', 'MaxPooling2D', { pool_size: 2 }, [x]);
+  x = g.add('conv2', 'Conv2D', conv(64, 3, { activation: 'relu' }), [x]);
+  x = g.add('pool2', 'MaxPooling2D', { pool_size: 2 }, [x]);
+  x = g.add('conv3', 'Conv2D', conv(64, 3, { activation: 'relu' }), [x]);
+  const base = new Set(g.nodes.map((n) => n.id));
+  x = g.add('pool', 'GlobalAveragePooling2D', {}, [x]);
+  x = g.add('head', 'Dense', { units: CLASSES, activation: 'softmax' }, [x]);
+  g.add('output', 'Output', {}, [x]);
+  for (const node of g.nodes) if (base.has(node.id) && node.type !== 'Input') node.frozen = true;
+  return g.graph();
+}
+
 interface Template extends TemplateInfo {
   /** Total parameters, trainable and not (BatchNormalization's moving statistics are not). */
   params: number;
@@ -226,6 +247,15 @@ const TEMPLATES: readonly Template[] = [
     params: 9_610,
     trainableParams: 9_034,
     graph: mobilenetSmall,
+  },
+  {
+    name: 'transfer',
+    title: 'Transfer (fine-tuning)',
+    description:
+      "The fine-tuning recipe: the seed CNN's three convolutions frozen (start from a trained seed-cnn's weights), global average pooling, a new dense head. 56,394 parameters (650 trainable).",
+    params: 56_394,
+    trainableParams: 650,
+    graph: transfer,
   },
 ];
 

@@ -18,6 +18,7 @@ import { checkTrainingSettings } from '../project/trainingSettings.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { createOptimizer } from './optimizers.js';
 import { TrainingRun } from './trainingRun.js';
+import { applyInitialWeights } from '../export/initialWeights.js';
 
 export interface PrepareRunRequest {
   runId: string;
@@ -96,6 +97,13 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
   const backend = await selectBackend(req.backend);
   emit({ type: 'progress', runId, stage: 'building-model', done: 0, total: 1 });
   const model = buildModel(project.graph, { seed: settings.seed });
+  // Fine-tuning: layers start from a trained model's weights (by layer name) instead of their initializers.
+  const initialWeights = options.initialWeights
+    ? await applyInitialWeights(model, project.graph, options.initialWeights).catch((e: unknown) => {
+        model.dispose();
+        throw e;
+      })
+    : null;
   const optimizer = createOptimizer(settings.optimizer);
   model.compile({
     optimizer,
@@ -126,6 +134,7 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
         sizes: { train: dataset.train.count, validation: dataset.validation.count, test: dataset.test.count },
         skipped: dataset.skipped,
         graph: project.graph,
+        initialWeights,
         tfjs: tf.version_core,
       },
       null,
