@@ -22,6 +22,10 @@ import { projectFromJson, readProject, writeProject } from './project/projectFil
 import { currentBackend, describeBackends } from './backend/select.js';
 import { defaultRunDir, newRunId, prepareRun } from './train/prepareRun.js';
 import type { TrainingRun } from './train/trainingRun.js';
+import { runModelCommand } from './export/modelCommands.js';
+import { summarizeDataset } from './data/summary.js';
+import { previewAugmentation } from './data/preview.js';
+import { resolveSourcePath } from './data/source.js';
 
 export type EventListener = (event: EngineEvent) => void;
 
@@ -78,6 +82,13 @@ export class Engine {
         return { path: command.path };
       case 'train.start':
         return this.startRun(command);
+      case 'model.export':
+      case 'model.predict':
+      case 'model.evaluate':
+      case 'model.import':
+      case 'graph.freeze':
+      case 'graph.replaceHead':
+        return runModelCommand(command, this.options.backend ?? 'auto');
       case 'train.pause':
         this.run(command.runId).pause();
         return { runId: command.runId };
@@ -87,6 +98,13 @@ export class Engine {
       case 'train.stop':
         this.run(command.runId).stop();
         return { runId: command.runId };
+      case 'data.summary':
+        return summarizeDataset(command.data, resolveSourcePath(command.data, command.projectPath), {
+          thumbnailsPerClass: command.thumbnailsPerClass,
+          verify: command.verify,
+        });
+      case 'data.preview':
+        return previewAugmentation(command);
       default: {
         const unknown = (command as { type?: unknown }).type;
         throw new StudioError(`Unknown command ${JSON.stringify(unknown)}.`, 'Use one of the commands in engine/protocol.ts.', 'unknown-command');

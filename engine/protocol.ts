@@ -7,6 +7,16 @@
  */
 import type { ProjectFile } from './graph/schema.js';
 import type { ValidationReport } from './graph/report.js';
+import type { Graph } from './graph/schema.js';
+import type { ExportFormat } from './export/formats.js';
+import type { ExportResult } from './export/exportModel.js';
+import type { ImportedProject } from './export/modelCommands.js';
+import type { PredictResult } from './evaluate/predict.js';
+import type { EvaluationReport } from './evaluate/evaluate.js';
+import type { DataLoadingInfo } from './data/types.js';
+import type { DataSource } from './graph/schema.js';
+import type { DatasetSummary } from './data/summary.js';
+import type { AugmentationPreview, AugmentationPreviewRequest } from './data/preview.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -37,9 +47,25 @@ export type Command =
   | { type: 'project.open'; path: string }
   | { type: 'project.save'; path: string; project: ProjectFile }
   | { type: 'train.start'; project: ProjectFile; projectPath?: string; options?: TrainOptions }
+  /** Writes a trained model (run, model or export folder) as tfjs/onnx/keras/pytorch folders with labels.json under outDir. */
+  | { type: 'model.export'; source: string; formats: ExportFormat[]; outDir: string }
+  /** The top classes of each image, with probabilities. */
+  | { type: 'model.predict'; model: string; images: string[]; topK?: number }
+  /** Accuracy, confusion matrix, per-class precision/recall/F1 and the worst mistakes (with thumbnails) on a folder of labelled images. */
+  | { type: 'model.evaluate'; model: string; dataPath: string; worst?: number }
+  /** A TensorFlow.js layers model as a project graph for fine-tuning, optionally frozen up to a node and with a new head. */
+  | { type: 'model.import'; path: string; freezeUpTo?: string; classCount?: number; headAfter?: string }
+  /** Freezes nodes one by one (nodeIds, frozen) or everything up to a node (upTo); answers the edited graph. */
+  | { type: 'graph.freeze'; graph: Graph; nodeIds?: string[]; frozen?: boolean; upTo?: string }
+  /** Replaces the classifier head with a new Dense for classCount classes; answers the edited graph. */
+  | { type: 'graph.replaceHead'; graph: Graph; classCount: number; after?: string }
   | { type: 'train.pause'; runId: string }
   | { type: 'train.resume'; runId: string }
-  | { type: 'train.stop'; runId: string };
+  | { type: 'train.stop'; runId: string }
+  /** What a data source holds: counts per class and split, sizes, skipped files, warnings, thumbnails. */
+  | { type: 'data.summary'; data: DataSource; projectPath?: string; thumbnailsPerClass?: number; verify?: boolean }
+  /** N augmented versions of one image, as PNG data URLs. */
+  | ({ type: 'data.preview' } & AugmentationPreviewRequest);
 
 export type CommandType = Command['type'];
 export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
@@ -78,9 +104,17 @@ export interface CommandResults {
   'project.open': ProjectFile;
   'project.save': { path: string };
   'train.start': { runId: string; runDir: string };
+  'model.export': ExportResult;
+  'model.predict': PredictResult;
+  'model.evaluate': EvaluationReport;
+  'model.import': ImportedProject;
+  'graph.freeze': Graph;
+  'graph.replaceHead': Graph;
   'train.pause': { runId: string };
   'train.resume': { runId: string };
   'train.stop': { runId: string };
+  'data.summary': DatasetSummary;
+  'data.preview': AugmentationPreview;
 }
 
 export type ResultOf<T extends CommandType> = CommandResults[T];
@@ -139,6 +173,8 @@ export interface RunStartedEvent {
   epochs: number;
   batchSize: number;
   batchesPerEpoch: number;
+  /** Whether the decoded images are held in memory or streamed from disk (past the memory budget). */
+  dataLoading?: DataLoadingInfo;
 }
 
 export interface BatchEvent {

@@ -118,10 +118,15 @@ async function describeSharpFailure(bytes: Buffer, error: unknown): Promise<stri
   const message = firstLine(error);
   if (/pixel limit/i.test(message)) {
     const size = pngSize(bytes) ?? (await sharp(bytes, { limitInputPixels: false }).metadata().catch(() => null));
-    const dims = size?.width && size?.height ? `${size.width}×${size.height} pixels (${Math.round((size.width * size.height) / 1e6)} megapixels)` : 'too large';
-    return `is ${dims}, more than the decoder's limit of ${Math.round(MAX_INPUT_PIXELS / 1e6)} megapixels; shrink it (e.g. to 4096 pixels on its longest side) or move it out of the dataset`;
+    return tooLargeReason(size?.width, size?.height);
   }
   return `cannot be decoded: ${message}`;
+}
+
+/** Why an image above the pixel limit is skipped, and what to do about it. */
+export function tooLargeReason(width: number | undefined, height: number | undefined): string {
+  const dims = width && height ? `${width}×${height} pixels (${Math.round((width * height) / 1e6)} megapixels)` : 'too large';
+  return `is ${dims}, more than the decoder's limit of ${Math.round(MAX_INPUT_PIXELS / 1e6)} megapixels; shrink it (e.g. to 4096 pixels on its longest side) or move it out of the dataset`;
 }
 
 function firstLine(error: unknown): string {

@@ -5,6 +5,8 @@
  * records key on. Splitting, decoding, caching and streaming then work the
  * same for all of them.
  */
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { StudioError } from '../errors.js';
 import type { DataSource } from '../graph/schema.js';
 import { planCsv } from './csvSource.js';
 import { planIdx } from './idxSource.js';
@@ -93,4 +95,20 @@ export function assignSplits(plan: SourcePlan, validationSplit: number, testSpli
     test,
     origin: { validation: origin(plan.given.val, validation), test: origin(plan.given.test, test) },
   };
+}
+
+/** The source's path, absolute: a relative one is relative to the project file's folder. */
+export function resolveSourcePath(source: DataSource, projectPath?: string): string {
+  if (!source.path) {
+    throw new StudioError(
+      'The data source has no path.',
+      source.kind === 'csv'
+        ? 'Set data.path to the CSV file of path,label rows.'
+        : source.kind === 'idx'
+          ? 'Set data.path to the folder of IDX files (or the images file).'
+          : 'Set data.path to the folder of class sub-folders.',
+      'no-data',
+    );
+  }
+  return isAbsolute(source.path) ? source.path : resolve(projectPath ? dirname(resolve(projectPath)) : process.cwd(), source.path);
 }

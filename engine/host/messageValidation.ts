@@ -17,7 +17,7 @@ export type ParsedRequest =
   /** `id` is the request's id when one could be read, so the caller's promise can be answered too. */
   | { ok: false; id: number | null; error: ErrorInfo };
 
-type FieldKind = 'string' | 'object' | 'positive-int' | 'train-options';
+type FieldKind = 'string' | 'object' | 'positive-int' | 'train-options' | 'boolean' | 'number';
 type FieldSpec = Record<string, { kind: FieldKind; optional?: boolean }>;
 
 /**
@@ -39,6 +39,20 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
   'train.pause': { runId: { kind: 'string' } },
   'train.resume': { runId: { kind: 'string' } },
   'train.stop': { runId: { kind: 'string' } },
+  'data.summary': {
+    data: { kind: 'object' },
+    projectPath: { kind: 'string', optional: true },
+    thumbnailsPerClass: { kind: 'number', optional: true },
+    verify: { kind: 'boolean', optional: true },
+  },
+  'data.preview': {
+    image: { kind: 'string' },
+    input: { kind: 'object' },
+    augmentation: { kind: 'object', optional: true },
+    resize: { kind: 'string', optional: true },
+    count: { kind: 'positive-int', optional: true },
+    seed: { kind: 'number', optional: true },
+  },
 };
 
 const TRAIN_OPTION_FIELDS: FieldSpec = {
@@ -76,6 +90,12 @@ function checkField(where: string, value: unknown, kind: FieldKind): void {
       return;
     case 'positive-int':
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw wrong('a whole number of at least 1');
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw wrong('true or false');
+      return;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw wrong('a number');
       return;
     case 'train-options':
       if (!isPlainObject(value)) throw wrong('an object');

@@ -12,7 +12,8 @@ import type { ProjectFile, TrainingSettings } from '../graph/schema.js';
 import type { BackendPreference, EngineEvent, TrainOptions } from '../protocol.js';
 import { validateGraph } from '../graph/validate.js';
 import { buildModel } from '../graph/build.js';
-import { loadImageDataset } from '../data/imageFolder.js';
+import { loadDataset } from '../data/dataset.js';
+import { writeSplitRecord } from '../data/splitRecord.js';
 import { selectBackend } from '../backend/select.js';
 import { checkTrainingSettings } from '../project/trainingSettings.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
@@ -85,8 +86,9 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
   const [height, width, channels] = inputShape as [number, number, 1 | 3];
 
   const dataPath = resolveDataPath(project, options, req.projectPath);
-  const dataset = await loadImageDataset(
-    { path: dataPath, validationSplit: project.data.validationSplit, seed: project.data.seed },
+  const dataset = await loadDataset(
+    project.data,
+    dataPath,
     { height, width, channels },
     { onProgress: throttled((done, total) => emit({ type: 'progress', runId, stage: 'loading-data', done, total })) },
   );
@@ -115,7 +117,7 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
   const modelMetadata = {
     classNames: dataset.classNames,
     inputShape,
-    preprocessing: { resize: 'stretch', channels, scale: '[0,1]' },
+    preprocessing: dataset.preprocessing,
     project: project.name,
     runId,
   };
@@ -133,6 +135,7 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
         classNames: dataset.classNames,
         sizes: { train: dataset.train.count, validation: dataset.validation.count, test: dataset.test.count },
         skipped: dataset.skipped,
+        data: { kind: dataset.kind, layout: dataset.layout, splits: dataset.origin, loading: dataset.loading, preprocessing: dataset.preprocessing, augmentation: dataset.train.augmentation?.settings ?? null },
         graph: project.graph,
         initialWeights,
         tfjs: tf.version_core,
@@ -141,6 +144,8 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
       2,
     ),
   );
+
+  await writeSplitRecord(runDir, dataset, project.data);
 
   return new TrainingRun({
     runId,

@@ -135,6 +135,7 @@ export class TrainingRun {
       epochs: settings.epochs,
       batchSize,
       batchesPerEpoch,
+      ...(dataset.loading ? { dataLoading: dataset.loading } : {}),
     };
     await this.log.append(started);
     this.emit(started);
