@@ -1,7 +1,7 @@
 /**
  * Builds what the window needs, only when its sources changed:
  *   dist/renderer/   the Svelte app (Vite), served by the web host and by Electron
- *   dist/electron/   main.cjs, preload.cjs and engine.mjs (esbuild), for the desktop window
+ *   dist/electron/   main.cjs and preload.cjs (esbuild), for the desktop window
  * Usage: node --import tsx scripts/build.ts [renderer|electron|all] [--force]
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -46,8 +46,9 @@ const ELECTRON_SOURCES = ['electron', 'engine'];
 
 /**
  * Bundles the Electron side: main and preload as CommonJS (a sandboxed preload
- * cannot load ES modules), the engine's utility-process entry as an ES module.
- * Packages stay outside the bundles (node_modules ships with the app).
+ * cannot load ES modules). Packages stay outside the bundles (node_modules
+ * ships with the app). The engine's utility process needs no bundle: it runs
+ * the engine's sources through tsx (electron/engineProcess.mjs).
  */
 export async function ensureElectronBuilt(options: { force?: boolean; log?: (line: string) => void } = {}): Promise<string> {
   const main = join(ELECTRON_DIST, 'main.cjs');
@@ -56,7 +57,6 @@ export async function ensureElectronBuilt(options: { force?: boolean; log?: (lin
     const esbuild = await import('esbuild');
     const common = { bundle: true, platform: 'node' as const, target: 'node22', sourcemap: true, logLevel: 'warning' as const };
     await esbuild.build({ ...common, entryPoints: [join(ROOT, 'electron', 'preload.ts')], outfile: join(ELECTRON_DIST, 'preload.cjs'), format: 'cjs', external: ['electron'] });
-    await esbuild.build({ ...common, entryPoints: [join(ROOT, 'electron', 'engineEntry.ts')], outfile: join(ELECTRON_DIST, 'engine.mjs'), format: 'esm', packages: 'external' });
     // main last: its time stamp is the one the staleness check reads.
     await esbuild.build({ ...common, entryPoints: [join(ROOT, 'electron', 'main.ts')], outfile: main, format: 'cjs', packages: 'external' });
   }
