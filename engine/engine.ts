@@ -18,6 +18,7 @@ import {
 } from './protocol.js';
 import { validateGraph } from './graph/validate.js';
 import { createProject, listTemplates } from './graph/templates.js';
+import { catalogue } from './graph/layers/index.js';
 import { projectFromJson, readProject, writeProject } from './project/projectFile.js';
 import { currentBackend, describeBackends } from './backend/select.js';
 import { defaultRunDir, newRunId, prepareRun } from './train/prepareRun.js';
@@ -68,6 +69,8 @@ export class Engine {
         return this.info();
       case 'templates.list':
         return listTemplates();
+      case 'layers.catalogue':
+        return catalogue();
       case 'project.create':
         return createProject(command.template, command.name);
       case 'project.validate':

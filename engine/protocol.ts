@@ -7,6 +7,7 @@
  */
 import type { ProjectFile } from './graph/schema.js';
 import type { ValidationReport } from './graph/report.js';
+import type { LayerTypeInfo } from './graph/layers/index.js';
 import type { Graph } from './graph/schema.js';
 import type { ExportFormat } from './export/formats.js';
 import type { ExportResult } from './export/exportModel.js';
@@ -42,6 +43,8 @@ export interface TrainOptions {
 export type Command =
   | { type: 'info' }
   | { type: 'templates.list' }
+  /** Every layer type with its family, description and parameter specs (the palette and the inspector). */
+  | { type: 'layers.catalogue' }
   | { type: 'project.create'; template: string; name?: string }
   | { type: 'project.validate'; project: ProjectFile; classCount?: number }
   | { type: 'project.open'; path: string }
@@ -99,6 +102,7 @@ export interface EngineInfo {
 export interface CommandResults {
   info: EngineInfo;
   'templates.list': TemplateInfo[];
+  'layers.catalogue': LayerTypeInfo[];
   'project.create': ProjectFile;
   'project.validate': ValidationReport;
   'project.open': ProjectFile;

@@ -17,7 +17,7 @@ export type ParsedRequest =
   /** `id` is the request's id when one could be read, so the caller's promise can be answered too. */
   | { ok: false; id: number | null; error: ErrorInfo };
 
-type FieldKind = 'string' | 'object' | 'positive-int' | 'train-options' | 'boolean' | 'number';
+type FieldKind = 'string' | 'string-list' | 'object' | 'positive-int' | 'train-options' | 'boolean' | 'number';
 type FieldSpec = Record<string, { kind: FieldKind; optional?: boolean }>;
 
 /**
@@ -27,6 +27,7 @@ type FieldSpec = Record<string, { kind: FieldKind; optional?: boolean }>;
 const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
   info: {},
   'templates.list': {},
+  'layers.catalogue': {},
   'project.create': { template: { kind: 'string' }, name: { kind: 'string', optional: true } },
   'project.validate': { project: { kind: 'object' }, classCount: { kind: 'positive-int', optional: true } },
   'project.open': { path: { kind: 'string' } },
@@ -36,6 +37,22 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
     projectPath: { kind: 'string', optional: true },
     options: { kind: 'train-options', optional: true },
   },
+  'model.export': { source: { kind: 'string' }, formats: { kind: 'string-list' }, outDir: { kind: 'string' } },
+  'model.predict': { model: { kind: 'string' }, images: { kind: 'string-list' }, topK: { kind: 'positive-int', optional: true } },
+  'model.evaluate': { model: { kind: 'string' }, dataPath: { kind: 'string' }, worst: { kind: 'positive-int', optional: true } },
+  'model.import': {
+    path: { kind: 'string' },
+    freezeUpTo: { kind: 'string', optional: true },
+    classCount: { kind: 'positive-int', optional: true },
+    headAfter: { kind: 'string', optional: true },
+  },
+  'graph.freeze': {
+    graph: { kind: 'object' },
+    nodeIds: { kind: 'string-list', optional: true },
+    frozen: { kind: 'boolean', optional: true },
+    upTo: { kind: 'string', optional: true },
+  },
+  'graph.replaceHead': { graph: { kind: 'object' }, classCount: { kind: 'positive-int' }, after: { kind: 'string', optional: true } },
   'train.pause': { runId: { kind: 'string' } },
   'train.resume': { runId: { kind: 'string' } },
   'train.stop': { runId: { kind: 'string' } },
@@ -60,6 +77,7 @@ const TRAIN_OPTION_FIELDS: FieldSpec = {
   epochs: { kind: 'positive-int', optional: true },
   batchSize: { kind: 'positive-int', optional: true },
   runDir: { kind: 'string', optional: true },
+  initialWeights: { kind: 'string', optional: true },
 };
 
 const PROTOCOL_HINT = 'Send {"kind":"request","id":<integer>,"command":{"type":…}} as engine/protocol.ts describes.';
@@ -84,6 +102,9 @@ function checkField(where: string, value: unknown, kind: FieldKind): void {
   switch (kind) {
     case 'string':
       if (typeof value !== 'string') throw wrong('a string');
+      return;
+    case 'string-list':
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw wrong('a list of strings');
       return;
     case 'object':
       if (!isPlainObject(value)) throw wrong('an object');
