@@ -12,6 +12,8 @@ import type { ValidationReport } from '../graph/report.js';
 import type { ProjectFile } from '../graph/schema.js';
 import { parseArgs, positiveIntFlag, stringFlag, UsageError } from './args.js';
 import { formatDuration, ProgressLine, renderBar } from './progressBar.js';
+import { evaluateCommand, exportCommand, importCommand, MODEL_COMMANDS_USAGE, predictCommand } from './exportCommands.js';
+import { dataCommand } from './dataCommand.js';
 
 const USAGE = `convnet-studio — design, train and export convolutional networks
 
@@ -19,7 +21,10 @@ Usage:
   convnet-studio new <project-file> [--template NAME] [--name NAME] [--force]
   convnet-studio validate <project-file> [--classes N] [--json]
   convnet-studio train <project-file> [--data DIR] [--epochs N] [--batch-size N]
-                       [--backend auto|tensorflow|wasm|cpu] [--out RUN_DIR] [--json]
+                       [--backend auto|tensorflow|wasm|cpu] [--out RUN_DIR] [--weights MODEL_DIR] [--json]
+${MODEL_COMMANDS_USAGE}
+  convnet-studio data <DIR | FILE.csv | IDX-DIR | project-file> [--json] [--quick]
+                      [--validation-split F] [--test-split F] [--seed N] [--thumbnails N]
   convnet-studio info [--json]
 
 Templates: run \`convnet-studio new --help\`. Exit codes: 0 ok, 1 invalid input or failed run, 2 wrong usage.`;
@@ -41,6 +46,16 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
         return await trainCommand(rest, out);
       case 'info':
         return await infoCommand(rest, out);
+      case 'export':
+        return await exportCommand(rest, out);
+      case 'predict':
+        return await predictCommand(rest, out);
+      case 'evaluate':
+        return await evaluateCommand(rest, out);
+      case 'import':
+        return await importCommand(rest, out);
+      case 'data':
+        return await dataCommand(rest, out);
       case undefined:
       case 'help':
       case '--help':
@@ -51,7 +66,7 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
         out((await new Engine().execute({ type: 'info' })).version);
         return 0;
       default:
-        throw new UsageError(`Unknown command "${command}".`, 'Commands: new, validate, train, info (see --help).');
+        throw new UsageError(`Unknown command "${command}".`, 'Commands: new, validate, train, data, info, export, predict, evaluate, import (see --help).');
     }
   } catch (e) {
     const { message, hint, code } = describeError(e);
@@ -143,10 +158,10 @@ async function infoCommand(argv: string[], out: Out): Promise<number> {
 }
 
 async function trainCommand(argv: string[], out: Out): Promise<number> {
-  const usage = 'convnet-studio train <project-file> [--data DIR] [--epochs N] [--batch-size N] [--backend NAME] [--out RUN_DIR] [--json]';
+  const usage = 'convnet-studio train <project-file> [--data DIR] [--epochs N] [--batch-size N] [--backend NAME] [--out RUN_DIR] [--weights MODEL_DIR] [--json]';
   const { positional, flags } = parseArgs(
     argv,
-    { data: { value: true }, epochs: { value: true }, 'batch-size': { value: true }, backend: { value: true }, out: { value: true }, json: { value: false } },
+    { data: { value: true }, epochs: { value: true }, 'batch-size': { value: true }, backend: { value: true }, out: { value: true }, weights: { value: true }, json: { value: false } },
     usage,
   );
   const path = requireFile(positional, usage);
@@ -157,6 +172,7 @@ async function trainCommand(argv: string[], out: Out): Promise<number> {
     epochs: positiveIntFlag(flags, 'epochs'),
     batchSize: positiveIntFlag(flags, 'batch-size'),
     runDir: stringFlag(flags, 'out'),
+    initialWeights: stringFlag(flags, 'weights'),
   };
   const engine = new Engine({ backend });
   const project = await engine.execute({ type: 'project.open', path });
@@ -216,7 +232,13 @@ class TrainingView {
         this.out(
           `Training on ${e.backend} (${e.device}): ${e.params.toLocaleString('en-US')} parameters, ` +
             `${e.dataset.train} training / ${e.dataset.validation} validation images in ${e.dataset.classes.length} classes, ` +
-            `batch ${e.batchSize}, ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}. Run folder: ${e.runDir}`,
+            `batch ${e.batchSize}, ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}` +
+            (e.dataLoading
+              ? e.dataLoading.mode === 'memory'
+                ? ', images in memory'
+                : `, images streamed from disk (${(e.dataLoading.datasetBytes / 2 ** 20).toFixed(1)} MiB decoded > ${(e.dataLoading.budgetBytes / 2 ** 20).toFixed(1)} MiB budget)`
+              : '') +
+            `. Run folder: ${e.runDir}`,
         );
         break;
       case 'batch':

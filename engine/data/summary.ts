@@ -164,7 +164,7 @@ export async function summarizeDataset(source: DataSource, dataPath: string, opt
     formats,
     skipped,
     duplicates,
-    warnings: [...plan.warnings, ...datasetWarnings(plan.classNames, perClass, duplicates, skipped.length)],
+    warnings: [...plan.warnings, ...datasetWarnings(plan.classNames, perClass, duplicates, skipped.filter((entry) => !entry.reason.startsWith('hidden ')).length)],
     thumbnails,
     verified: verify,
   };
@@ -275,6 +275,6 @@ export function datasetWarnings(classNames: string[], perClass: Record<SplitKey,
       `${conflicting.length} image${conflicting.length === 1 ? ' appears' : 's appear'} under more than one class (e.g. "${example[0]!.path}" as "${example[0]!.className}" and "${example[1]!.path}" as "${example[1]!.className}"); keep each image in its one right class.`,
     );
   }
-  if (skipped > 0) warnings.push(`${skipped} file${skipped === 1 ? ' was' : 's were'} skipped; the list says why for each.`);
+  if (skipped > 0) warnings.push(`${skipped} file${skipped === 1 ? ' was' : 's were'} skipped (hidden files not counted); the list says why for each.`);
   return warnings;
 }
