@@ -1,139 +1,171 @@
 /**
- * `npm run bench:train`: training throughput of the seed CNN on Fashion-MNIST
- * (batch 64) on every backend that loads, side by side with the same network
- * in PyTorch on the same CPU, in one run. Not part of `npm test`: speed is
- * measured here, never asserted in tests.
+ * `npm run bench`: training and inference throughput of every template
+ * (batch 64, Adam, Fashion-MNIST) on every backend that loads, side by side
+ * with the same networks in PyTorch (bench/torch_templates.py) at 1 and 2
+ * threads, in one run. Prints the table with each backend's ratio to PyTorch
+ * single-threaded and writes it as JSON under bench/results/. Not part of
+ * `npm test`: speed is measured here, never asserted in tests.
  *
- * Options: --batches N (timed batches per backend, default 60; the pure-JS
- * cpu backend gets a few only), --backends wasm,cpu, --no-torch.
+ * The machine's load average is recorded with every row: other work on the
+ * same cores lowers every figure, so compare rows of one run.
+ *
+ * Options: --templates seed-cnn,lenet5 (default all), --backends wasm,cpu
+ * (default tensorflow,wasm,cpu), --batches N (timed batches per row, default
+ * 40; the pure-JS cpu backend gets 1), --no-torch.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { createProject } from '../engine/graph/templates.js';
 import { buildModel } from '../engine/graph/build.js';
+import { createProject, listTemplates } from '../engine/graph/templates.js';
 import { selectBackend } from '../engine/backend/select.js';
 import { readFashionMnist } from '../engine/data/fashionMnist.js';
 import type { BackendName } from '../engine/protocol.js';
+import { flagValue, hasFlag, loadAverage } from './args.js';
 
 interface Row {
-  name: string;
-  threads: string;
+  template: string;
+  runtime: string;
+  threads: number;
   trainSamplesPerSecond: number;
   inferSamplesPerSecond: number;
   batches: number;
+  /** Load averages (1, 5, 15 min) when the row started and ended. */
+  load: [string, string];
 }
 
-const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? undefined : args[i + 1];
-};
 const BATCH = 64;
-const timedBatches = Number(flag('batches') ?? 60);
-const backends = (flag('backends') ?? 'tensorflow,wasm,cpu').split(',') as BackendName[];
+const templates = (flagValue('templates') ?? listTemplates().map((t) => t.name).join(',')).split(',');
+const backends = (flagValue('backends') ?? 'tensorflow,wasm,cpu').split(',') as BackendName[];
+const timedBatches = Number(flagValue('batches') ?? 40);
 
 const fashion = await readFashionMnist();
-const images = fashion.train.images;
-const labels = fashion.train.labels;
 const pixels = 28 * 28;
 
 function batch(i: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
-  const start = (i * BATCH) % (labels.length - BATCH);
+  const start = (i * BATCH) % (fashion.train.labels.length - BATCH);
   return tf.tidy(() => ({
-    x: tf.div(tf.tensor4d(images.subarray(start * pixels, (start + BATCH) * pixels), [BATCH, 28, 28, 1], 'int32'), 255) as tf.Tensor4D,
-    y: tf.tensor1d(Float32Array.from(labels.subarray(start, start + BATCH)), 'float32'),
+    x: tf.div(tf.tensor4d(fashion.train.images.subarray(start * pixels, (start + BATCH) * pixels), [BATCH, 28, 28, 1], 'int32'), 255) as tf.Tensor4D,
+    y: tf.tensor1d(Float32Array.from(fashion.train.labels.subarray(start, start + BATCH)), 'float32'),
   }));
 }
 
-async function measure(backend: BackendName): Promise<Row | string> {
-  let selected;
-  try {
-    selected = await selectBackend(backend);
-  } catch (e) {
-    return `${backend}: ${(e as Error).message}`;
-  }
-  // The pure-JS backend is two to three orders of magnitude slower: a few batches tell its speed.
-  const n = backend === 'cpu' ? Math.min(3, timedBatches) : timedBatches;
+async function measureStudio(template: string, backend: BackendName, runtime: string): Promise<Row> {
+  // The pure-JS backend is two to three orders of magnitude slower: one batch tells its speed.
+  const n = backend === 'cpu' ? 1 : timedBatches;
   const warmup = backend === 'cpu' ? 1 : 5;
-  const model = buildModel(createProject('seed-cnn').graph, { seed: 1 });
-  const optimizer = tf.train.adam(0.001);
+  const startLoad = loadAverage();
+  const model = buildModel(createProject(template).graph, { seed: 1 });
+  const optimizer = tf.train.adam(0.001, 0.9, 0.999, 1e-7);
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-
-  const run = async (i: number) => {
+  const step = async (i: number) => {
     const { x, y } = batch(i);
     await model.trainOnBatch(x, y);
     tf.dispose([x, y]);
   };
-  for (let i = 0; i < warmup; i++) await run(i);
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) await run(warmup + i);
-  const trainSeconds = (performance.now() - t0) / 1000;
-
-  const t1 = performance.now();
-  for (let i = 0; i < n; i++) {
+  const infer = async (i: number) => {
     const { x, y } = batch(i);
     const p = model.predict(x) as tf.Tensor;
     await p.data();
     tf.dispose([x, y, p]);
-  }
+  };
+  for (let i = 0; i < warmup; i++) await step(i);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await step(warmup + i);
+  const trainSeconds = (performance.now() - t0) / 1000;
+  await infer(0);
+  const t1 = performance.now();
+  for (let i = 0; i < n; i++) await infer(i);
   const inferSeconds = (performance.now() - t1) / 1000;
   model.dispose();
   optimizer.dispose();
   return {
-    name: `studio ${selected.name} (${selected.device})`,
-    threads: selected.name === 'tensorflow' ? 'tf default' : '1',
+    template,
+    runtime,
+    threads: 1,
     trainSamplesPerSecond: (n * BATCH) / trainSeconds,
     inferSamplesPerSecond: (n * BATCH) / inferSeconds,
     batches: n,
+    load: [startLoad, loadAverage()],
   };
 }
 
-function torch(threads: number): Row | string {
-  const r = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'torch_seed_cnn.py'), '--threads', String(threads), '--batches', String(Math.max(timedBatches, 50))], { encoding: 'utf8' });
-  if (r.status !== 0) return `pytorch (${threads} thread): ${(r.stderr || r.error?.message || 'failed').trim().split('\n').at(-1)}`;
-  const j = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-  return { name: j.framework, threads: String(threads), trainSamplesPerSecond: j.trainSamplesPerSecond, inferSamplesPerSecond: j.inferSamplesPerSecond, batches: j.batches };
+function measureTorch(threads: number): Row[] | string {
+  const startLoad = loadAverage();
+  const script = join(import.meta.dirname, 'torch_templates.py');
+  const args = [script, '--threads', String(threads), '--batches', String(Math.max(timedBatches, 40)), '--templates', templates.join(',')];
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
+  if (r.status !== 0) return `PyTorch (${threads} thread${threads > 1 ? 's' : ''}): ${(r.stderr || r.error?.message || 'failed').trim().split('\n').at(-1)}`;
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+    .map((j) => ({
+      template: j.template,
+      runtime: j.framework,
+      threads,
+      trainSamplesPerSecond: j.trainSamplesPerSecond,
+      inferSamplesPerSecond: j.inferSamplesPerSecond,
+      batches: j.batches,
+      load: [startLoad, loadAverage()] as [string, string],
+    }));
 }
 
 const rows: Row[] = [];
 const notes: string[] = [];
-for (const b of backends) {
-  process.stderr.write(`measuring ${b}…\n`);
-  const r = await measure(b);
-  if (typeof r === 'string') notes.push(r);
-  else rows.push(r);
+for (const backend of backends) {
+  let runtime: string;
+  try {
+    const selected = await selectBackend(backend);
+    runtime = `studio ${selected.name}`;
+  } catch (e) {
+    notes.push(`${backend}: ${(e as Error).message}`);
+    continue;
+  }
+  for (const template of templates) {
+    process.stderr.write(`measuring ${template} on ${backend}…\n`);
+    rows.push(await measureStudio(template, backend, runtime));
+  }
 }
-if (!args.includes('--no-torch')) {
-  for (const t of [1, 2]) {
-    process.stderr.write(`measuring pytorch, ${t} thread(s)…\n`);
-    const r = torch(t);
+if (!hasFlag('no-torch')) {
+  for (const threads of [1, 2]) {
+    process.stderr.write(`measuring PyTorch, ${threads} thread(s)…\n`);
+    const r = measureTorch(threads);
     if (typeof r === 'string') notes.push(r);
-    else rows.push(r);
+    else rows.push(...r);
   }
 }
 
-const anchor = rows.find((r) => r.name.startsWith('pytorch') && r.threads === '1');
-const table = [
-  ['network: seed-cnn (93,322 params), Fashion-MNIST 28×28×1, batch 64, Adam'],
-  [],
-  ['runtime', 'threads', 'train samples/s', 'vs PyTorch 1 thr', 'infer samples/s', 'batches'],
-  ...rows.map((r) => [
-    r.name,
-    r.threads,
-    r.trainSamplesPerSecond.toFixed(1),
-    anchor ? (r.trainSamplesPerSecond / anchor.trainSamplesPerSecond).toFixed(4) : '-',
-    r.inferSamplesPerSecond.toFixed(1),
-    String(r.batches),
-  ]),
-];
-const widths = table[2].map((_, i) => Math.max(...table.slice(2).map((row) => row[i].length)));
-for (const row of table) console.log(row.length < 2 ? row.join('') : row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+const anchor = (template: string) => rows.find((r) => r.template === template && r.runtime.startsWith('pytorch') && r.threads === 1);
+const ratio = (r: Row, key: 'trainSamplesPerSecond' | 'inferSamplesPerSecond') => {
+  const a = anchor(r.template);
+  return a ? (r[key] / a[key]).toFixed(3) : '-';
+};
+const header = ['template', 'runtime', 'thr', 'train/s', 'train ×PT1', 'infer/s', 'infer ×PT1', 'batches', 'load at start → end'];
+const body = templates.flatMap((template) =>
+  rows
+    .filter((r) => r.template === template)
+    .map((r) => [
+      r.template,
+      r.runtime,
+      String(r.threads),
+      r.trainSamplesPerSecond.toFixed(1),
+      ratio(r, 'trainSamplesPerSecond'),
+      r.inferSamplesPerSecond.toFixed(1),
+      ratio(r, 'inferSamplesPerSecond'),
+      String(r.batches),
+      `${r.load[0]} → ${r.load[1]}`,
+    ]),
+);
+const widths = header.map((_, i) => Math.max(header[i]!.length, ...body.map((row) => row[i]!.length)));
+console.log(`Batch ${BATCH}, Adam, Fashion-MNIST 28×28×1; samples/s; ×PT1 = ratio to PyTorch with 1 thread. CPU: ${cpus()[0]?.model} ×${cpus().length}`);
+for (const row of [header, ...body]) console.log(row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
 for (const n of notes) console.log(`not measured: ${n}`);
 
 const outDir = join(import.meta.dirname, 'results');
 await mkdir(outDir, { recursive: true });
-const out = join(outDir, `train-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-await writeFile(out, JSON.stringify({ date: new Date().toISOString(), cpu: (await import('node:os')).cpus()[0]?.model, rows, notes }, null, 2));
+const out = join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+await writeFile(out, JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, batchSize: BATCH, rows, notes }, null, 2));
 console.log(`\nwritten: ${out}`);

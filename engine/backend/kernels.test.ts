@@ -454,6 +454,27 @@ describe('faster wasm kernels match the cpu backend', () => {
     });
   }
 
+  test('Tile with any repetitions of any rank', async () => {
+    const arb = shapeArb(0, 5).chain((shape) =>
+      fc.record({
+        shape: fc.constant(shape),
+        reps: fc.tuple(...shape.map(() => fc.integer({ min: 1, max: 3 }))),
+        seed: fc.integer(),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(arb, async (c) => {
+        const inputs = { x: { shape: c.shape, values: randomValues(sizeOf(c.shape), c.seed) } };
+        const expected = await runKernelOn('cpu', 'Tile', inputs, { reps: c.reps });
+        const actual = await runKernelOn('wasm', 'Tile', inputs, { reps: c.reps });
+        assert.deepEqual(actual.shape, expected.shape);
+        assertClose(actual.values, expected.values, 'Tile');
+        assert.equal(actual.leaked, 0, 'tensors leaked');
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
   test('Reverse over any axes of any rank', async () => {
     const arb = shapeArb(0, 5).chain((shape) =>
       fc.record({

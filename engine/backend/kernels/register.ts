@@ -11,6 +11,7 @@ import { batchMatMulConfig } from './batch-mat-mul.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { meanConfig, sumConfig } from './leading-axes-reduction.js';
 import { reverseConfig } from './reverse.js';
+import { tileConfig } from './tile.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
@@ -36,6 +37,7 @@ export const wasmSpeedups: readonly tf.KernelConfig[] = [
   sumConfig,
   meanConfig,
   reverseConfig,
+  tileConfig,
 ];
 
 /**
