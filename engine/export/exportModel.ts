@@ -193,7 +193,7 @@ async function checkExports(
       } else if (format === 'onnx') {
         checks.push(await checkOnnx(folders.get('onnx')!['model.onnx'] as Uint8Array, x, reference));
       } else {
-        checks.push({ format, maxDifference: null, skipped: 'Python sources are checked by the test suite (PyTorch parity), not at export time.' });
+        checks.push({ format, maxDifference: null, skipped: 'the Python sources are verified by the test suite (PyTorch parity), not at export time.' });
       }
     }
   } finally {

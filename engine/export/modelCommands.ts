@@ -1,0 +1,86 @@
+/**
+ * The protocol's model commands (export, predict, evaluate, import for
+ * fine-tuning) and graph edits of fine-tuning, behind one function so the
+ * engine's dispatcher stays a list of cases.
+ */
+import { selectBackend } from '../backend/select.js';
+import { evaluateModel } from '../evaluate/evaluate.js';
+import { predictImages } from '../evaluate/predict.js';
+import {
+  defaultDataSource,
+  defaultTrainingSettings,
+  PROJECT_FORMAT,
+  PROJECT_VERSION,
+  type Graph,
+  type ProjectFile,
+} from '../graph/schema.js';
+import type { BackendPreference, Command, CommandResults } from '../protocol.js';
+import { exportModel } from './exportModel.js';
+import { freezeUpTo, replaceHead, setFrozen } from './fineTune.js';
+import { importedProjectName, importLayersModel } from './importLayersModel.js';
+
+export type ModelCommand = Extract<
+  Command,
+  { type: 'model.export' | 'model.predict' | 'model.evaluate' | 'model.import' | 'graph.freeze' | 'graph.replaceHead' }
+>;
+
+export interface ImportForFineTuning {
+  /** The path the model was imported from (a run, model or export folder). */
+  path: string;
+  /** Freeze this node and everything before it. */
+  freezeUpTo?: string;
+  /** Replace the classifier head with a new one for this many classes. */
+  classCount?: number;
+  /** The node the new head follows; by default the input of the last Dense. */
+  headAfter?: string;
+}
+
+export interface ImportedProject {
+  project: ProjectFile;
+  /** The model folder to pass as train.start's options.initialWeights. */
+  initialWeights: string;
+  /** The imported model's class names, when it recorded them. */
+  classNames: string[] | null;
+}
+
+export async function importForFineTuning(request: ImportForFineTuning): Promise<ImportedProject> {
+  const imported = await importLayersModel(request.path);
+  let graph: Graph = imported.graph;
+  if (request.freezeUpTo !== undefined) graph = freezeUpTo(graph, request.freezeUpTo);
+  if (request.classCount !== undefined) graph = replaceHead(graph, { classCount: request.classCount, after: request.headAfter });
+  const project: ProjectFile = {
+    format: PROJECT_FORMAT,
+    version: PROJECT_VERSION,
+    name: importedProjectName(imported.modelDir, imported.metadata),
+    graph,
+    data: defaultDataSource(),
+    training: defaultTrainingSettings(),
+    runs: [],
+  };
+  return { project, initialWeights: imported.modelDir, classNames: imported.classNames };
+}
+
+export async function runModelCommand<T extends ModelCommand>(command: T, backend: BackendPreference): Promise<CommandResults[T['type']]> {
+  return (await dispatch(command, backend)) as CommandResults[T['type']];
+}
+
+async function dispatch(command: ModelCommand, backend: BackendPreference): Promise<unknown> {
+  switch (command.type) {
+    case 'graph.freeze':
+      return 'upTo' in command && command.upTo !== undefined ? freezeUpTo(command.graph, command.upTo) : setFrozen(command.graph, command.nodeIds ?? [], command.frozen ?? true);
+    case 'graph.replaceHead':
+      return replaceHead(command.graph, { classCount: command.classCount, after: command.after });
+  }
+  // Everything below runs models, so a backend must be active.
+  await selectBackend(backend);
+  switch (command.type) {
+    case 'model.export':
+      return exportModel({ source: command.source, formats: command.formats, outDir: command.outDir });
+    case 'model.predict':
+      return predictImages(command.model, command.images, command.topK);
+    case 'model.evaluate':
+      return evaluateModel(command.model, command.dataPath, { worst: command.worst });
+    case 'model.import':
+      return importForFineTuning(command);
+  }
+}
