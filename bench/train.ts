@@ -41,6 +41,8 @@ const templates = (flagValue('templates') ?? listTemplates().map((t) => t.name).
 const backends = (flagValue('backends') ?? 'tensorflow,wasm,cpu').split(',') as BackendName[];
 const timedBatches = Number(flagValue('batches') ?? 40);
 
+const rows: Row[] = [];
+const notes: string[] = [];
 const fashion = await readFashionMnist();
 const pixels = 28 * 28;
 
@@ -98,10 +100,13 @@ function measureTorch(threads: number): Row[] | string {
   const args = [script, '--threads', String(threads), '--batches', String(Math.max(timedBatches, 40)), '--templates', templates.join(',')];
   const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
   if (r.status !== 0) return `PyTorch (${threads} thread${threads > 1 ? 's' : ''}): ${(r.stderr || r.error?.message || 'failed').trim().split('\n').at(-1)}`;
-  return r.stdout
+  const results = r.stdout
     .trim()
     .split('\n')
-    .map((line) => JSON.parse(line))
+    .map((line) => JSON.parse(line));
+  for (const j of results.filter((j) => j.skipped && threads === 1)) notes.push(`PyTorch: ${j.skipped}`);
+  return results
+    .filter((j) => !j.skipped)
     .map((j) => ({
       template: j.template,
       runtime: j.framework,
@@ -113,8 +118,6 @@ function measureTorch(threads: number): Row[] | string {
     }));
 }
 
-const rows: Row[] = [];
-const notes: string[] = [];
 for (const backend of backends) {
   let runtime: string;
   try {
