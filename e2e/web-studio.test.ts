@@ -98,3 +98,42 @@ test('create a project from a template and train it one epoch; the epoch reaches
     await screenshot(page, 'web studio after one epoch');
   });
 });
+
+test('the engine killed mid-run: the page says so, the engine comes back, the project is intact', async () => {
+  await withPage(browser, 'engine killed mid-run', async (page) => {
+    await createFromTemplate(page, 'lenet5', 'Crash survivor');
+    const projectPath = join(workDir, 'survivor.cnnstudio.json');
+    await byTestId(page, 'project-path').fill(projectPath);
+    await byTestId(page, 'save-project').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="save-project"]')?.hasAttribute('disabled'));
+    const onDisk = await readFile(projectPath, 'utf8');
+    const layersBefore = await byTestId(page, 'layer').allInnerTexts();
+
+    await byTestId(page, 'data-path').fill(dataDir);
+    await byTestId(page, 'epochs').fill('500');
+    await byTestId(page, 'batch-size').fill('4');
+    await byTestId(page, 'train').click();
+    await page.locator('[data-testid="run-status"][data-stage="training"]').waitFor({ timeout: 60_000 });
+    const pid = studio.host.enginePid()!;
+    process.kill(pid, 'SIGKILL');
+
+    const notice = page.locator('[data-testid="notice"][data-code="engine-crashed"]');
+    await notice.waitFor({ timeout: 30_000 });
+    assert.match(await notice.innerText(), /The engine process was killed \(SIGKILL\) and was restarted\. Run run-\S+ was interrupted/);
+    assert.match(await notice.innerText(), /Your project is untouched/);
+    await page.locator('[data-testid="run-status"][data-stage="failed"]').waitFor();
+
+    // Same project on the page and on disk; a new engine process answers.
+    assert.match(await byTestId(page, 'project-title').innerText(), /Crash survivor/);
+    assert.deepEqual(await byTestId(page, 'layer').allInnerTexts(), layersBefore);
+    assert.equal(await readFile(projectPath, 'utf8'), onDisk);
+    assert.notEqual(studio.host.enginePid(), pid);
+    await byTestId(page, 'engine-ready').waitFor();
+
+    await byTestId(page, 'epochs').fill('1');
+    await byTestId(page, 'train').click();
+    await page.locator('[data-testid="run-status"][data-stage="finished"]').waitFor({ timeout: 120_000 });
+    assert.equal(await byTestId(page, 'epoch-row').count(), 1);
+    await screenshot(page, 'web studio after an engine restart');
+  });
+});
