@@ -252,7 +252,7 @@ function convertLayer(g: OnnxGraph, layer: DescribedLayer, inputs: Value[]): Val
     case 'Concatenate': {
       const layout = inputs[0]!.layout;
       const axisWithBatch = configAxes(layer, rank)[0]!;
-      const axis = layout === 'nchw' ? [0, 2, 3, 1].indexOf(axisWithBatch) : axisWithBatch;
+      const axis = layout === 'nchw' ? [0, 3, 1, 2].indexOf(axisWithBatch) : axisWithBatch;
       return { name: g.op('Concat', inputs.map((v) => g.inLayout(v, layout).name), n, { axis }), rank, layout };
     }
 

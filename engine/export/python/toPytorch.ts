@@ -395,7 +395,7 @@ function convertLayer(m: ModuleWriter, layer: DescribedLayer, inputs: PyValue[])
     case 'Concatenate': {
       const layout = inputs[0]!.layout;
       const axisWithBatch = configAxes(layer, rank)[0]!;
-      const dim = layout === 'nchw' ? [0, 2, 3, 1].indexOf(axisWithBatch) : axisWithBatch;
+      const dim = layout === 'nchw' ? [0, 3, 1, 2].indexOf(axisWithBatch) : axisWithBatch;
       return { v: m.assign(id, `torch.cat([${inputs.map((v) => m.inLayout(v, layout).v).join(', ')}], dim=${dim})`), rank, layout };
     }
 
