@@ -101,6 +101,28 @@ interface Taps {
   stride: number;
 }
 
+/**
+ * Taps depend only on the sizes, and a dataset's images mostly share one
+ * size: computing them once per size, not once per image, halves the cost
+ * of resizing a small image.
+ */
+const tapsCache = new Map<string, Taps>();
+const TAPS_CACHE_SIZE = 64;
+
+function cachedTaps(sourceLength: number, start: number, extent: number, outLength: number): Taps {
+  const key = `${sourceLength} ${start} ${extent} ${outLength}`;
+  let taps = tapsCache.get(key);
+  if (taps === undefined) {
+    if (tapsCache.size >= TAPS_CACHE_SIZE) tapsCache.delete(tapsCache.keys().next().value!);
+    taps = axisTaps(sourceLength, start, extent, outLength);
+    tapsCache.set(key, taps);
+  }
+  return taps;
+}
+
+/** Scratch rows of the horizontal pass, grown as needed and reused. */
+let scratch = new Float32Array(0);
+
 function axisTaps(sourceLength: number, start: number, extent: number, outLength: number): Taps {
   const scale = extent / outLength;
   const filterScale = Math.max(1, scale);
@@ -128,9 +150,14 @@ function axisTaps(sourceLength: number, start: number, extent: number, outLength
       weights[i * stride] = 1;
       continue;
     }
-    for (let k = 0; k < n; k++) weights[i * stride + k]! /= sum;
-    first[i] = lo;
-    count[i] = n;
+    // Taps of weight 0 at either end cost a multiply each and add nothing.
+    let skip = 0;
+    while (skip < n - 1 && weights[i * stride + skip] === 0) skip++;
+    let kept = n - skip;
+    while (kept > 1 && weights[i * stride + skip + kept - 1] === 0) kept--;
+    for (let k = 0; k < kept; k++) weights[i * stride + k] = weights[i * stride + skip + k]! / sum;
+    first[i] = lo + skip;
+    count[i] = kept;
   }
   return { first, count, weights, stride };
 }
@@ -145,37 +172,45 @@ export function resample(
   outWidth: number,
   outHeight: number,
 ): Uint8Array {
-  const xs = axisTaps(width, source.x, source.width, outWidth);
-  const ys = axisTaps(height, source.y, source.height, outHeight);
+  const xs = cachedTaps(width, source.x, source.width, outWidth);
+  const ys = cachedTaps(height, source.y, source.height, outHeight);
   // Horizontal pass over only the rows the vertical pass reads.
   const rowLo = ys.first[0]!;
   const rowHi = ys.first[outHeight - 1]! + ys.count[outHeight - 1]!;
   const rows = rowHi - rowLo;
-  const horizontal = new Float32Array(rows * outWidth * channels);
+  const rowLength = outWidth * channels;
+  if (scratch.length < rows * rowLength) scratch = new Float32Array(rows * rowLength);
+  const horizontal = scratch;
+  const xFirst = xs.first;
+  const xCount = xs.count;
+  const xWeights = xs.weights;
+  const xStride = xs.stride;
   for (let y = 0; y < rows; y++) {
     const srcRow = (rowLo + y) * width * channels;
-    const dstRow = y * outWidth * channels;
+    const dstRow = y * rowLength;
     for (let x = 0; x < outWidth; x++) {
-      const f = xs.first[x]!;
-      const n = xs.count[x]!;
-      const w0 = x * xs.stride;
+      const n = xCount[x]!;
+      const w0 = x * xStride;
+      const from = srcRow + xFirst[x]! * channels;
       for (let c = 0; c < channels; c++) {
         let sum = 0;
-        for (let k = 0; k < n; k++) sum += data[srcRow + (f + k) * channels + c]! * xs.weights[w0 + k]!;
+        for (let k = 0, at = from + c; k < n; k++, at += channels) sum += data[at]! * xWeights[w0 + k]!;
         horizontal[dstRow + x * channels + c] = sum;
       }
     }
   }
   const out = new Uint8Array(outWidth * outHeight * channels);
-  const rowLength = outWidth * channels;
+  const yWeights = ys.weights;
   for (let y = 0; y < outHeight; y++) {
-    const f = ys.first[y]! - rowLo;
     const n = ys.count[y]!;
     const w0 = y * ys.stride;
+    const from = (ys.first[y]! - rowLo) * rowLength;
+    const dst = y * rowLength;
     for (let i = 0; i < rowLength; i++) {
       let sum = 0;
-      for (let k = 0; k < n; k++) sum += horizontal[(f + k) * rowLength + i]! * ys.weights[w0 + k]!;
-      out[y * rowLength + i] = sum <= 0 ? 0 : sum >= 255 ? 255 : Math.round(sum);
+      for (let k = 0, at = from + i; k < n; k++, at += rowLength) sum += horizontal[at]! * yWeights[w0 + k]!;
+      // Uint8Array stores clamp nothing: round and clamp by hand.
+      out[dst + i] = sum <= 0 ? 0 : sum >= 255 ? 255 : (sum + 0.5) | 0;
     }
   }
   return out;
