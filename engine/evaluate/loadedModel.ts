@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { StudioError } from '../errors.js';
 import { resolveModelSource } from '../export/modelSource.js';
 import { readSidecar } from '../export/sidecar.js';
-import { loadModelFolder } from '../train/modelFiles.js';
+import { loadLayersModelFolder } from '../export/loadLayersModel.js';
 import { decodeForModel, inputSpecOf, normalise, type InputSpec } from './preprocess.js';
 
 export interface LoadedModel {
@@ -23,7 +23,7 @@ export interface LoadedModel {
 
 export async function loadModelForInference(path: string): Promise<LoadedModel> {
   const source = resolveModelSource(path);
-  const { model, metadata } = await loadModelFolder(source.modelDir);
+  const { model, metadata } = await loadLayersModelFolder(source.modelDir);
   try {
     const sidecar = (await readSidecar(source.modelDir)) ?? (source.kind === 'export-folder' ? await readSidecar(dirname(source.modelDir)) : null);
     const inputShape = (model.inputs[0]!.shape as (number | null)[]).slice(1).map((d) => d ?? -1);

@@ -27,6 +27,7 @@ import { loadModelFolder, saveModelFolder, type ModelMetadata } from '../train/m
 import { writeFileAtomic, writeFolderAtomic } from '../util/atomicWrite.js';
 import { EXPORT_FORMATS, type ExportFormat } from './formats.js';
 import { describeModel, type ModelDescription } from './modelDescription.js';
+import { loadLayersModelFolder } from './loadLayersModel.js';
 import { resolveModelSource } from './modelSource.js';
 import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, toOnnx } from './onnx/toOnnx.js';
 import { toKeras } from './python/toKeras.js';
@@ -94,7 +95,7 @@ export async function exportModel(request: ExportRequest): Promise<ExportResult>
   await checkWritableFolder(outDir);
 
   const source = resolveModelSource(request.source);
-  const { model, metadata } = await loadModelFolder(source.modelDir);
+  const { model, metadata } = await loadLayersModelFolder(source.modelDir);
   try {
     const description = describeModel(model, source.modelDir);
     const sidecar = makeSidecar(description, metadata, formats, studioVersion);

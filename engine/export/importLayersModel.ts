@@ -7,18 +7,17 @@
  * names, so the model built from the graph has the same layer names and the
  * imported weights load into it by name (initialWeights.ts).
  *
- * Before tfjs sees the files, they are checked: that model.json is a layers
- * model, that every weight file exists, and that the files hold exactly the
- * bytes the manifest describes; then that the weights fit the topology.
+ * The files are checked on loading (loadLayersModel.ts): a file that is not
+ * a layers model, or weights that do not fit it, are named with the mismatch.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { StudioError } from '../errors.js';
 import { ACTIVATIONS, layerSpec } from '../graph/layers/index.js';
 import { HELPER_SEPARATOR, sanitiseLayerName } from '../graph/naming.js';
 import type { Graph, GraphEdge, GraphNode, ParamValue } from '../graph/schema.js';
 import { validateGraph } from '../graph/validate.js';
-import { loadModelFolder, MODEL_JSON, type ModelMetadata } from '../train/modelFiles.js';
+import { MODEL_JSON, type ModelMetadata } from '../train/modelFiles.js';
+import { loadLayersModelFolder } from './loadLayersModel.js';
 import { configAxes, configPair, configSides, describeModel, type DescribedLayer, type ModelDescription } from './modelDescription.js';
 import { resolveModelSource } from './modelSource.js';
 
@@ -43,18 +42,7 @@ const KERAS_ALIASES = new Set(['InputLayer', 'LeakyReLU', 'ReLU', 'Softmax']);
 export async function importLayersModel(path: string): Promise<ImportedModel> {
   const source = resolveModelSource(path);
   const jsonPath = join(source.modelDir, MODEL_JSON);
-  await checkModelFiles(jsonPath, source.modelDir);
-  let loaded: Awaited<ReturnType<typeof loadModelFolder>>;
-  try {
-    loaded = await loadModelFolder(source.modelDir);
-  } catch (e) {
-    if (e instanceof StudioError) throw e;
-    throw new StudioError(
-      `${jsonPath}: its weights do not match its layers (${(e as Error).message}).`,
-      'The weight files belong to another model, or model.json was edited; export the model again.',
-      'weights-mismatch',
-    );
-  }
+  const loaded = await loadLayersModelFolder(source.modelDir);
   try {
     const description = describeModel(loaded.model, jsonPath);
     const { graph, nodeIdOfLayer } = graphOfModel(description, jsonPath);
@@ -74,65 +62,6 @@ export async function importLayersModel(path: string): Promise<ImportedModel> {
     };
   } finally {
     loaded.model.dispose();
-  }
-}
-
-interface ModelJson {
-  format?: unknown;
-  modelTopology?: unknown;
-  weightsManifest?: Array<{ paths?: unknown; weights?: Array<{ name?: string; shape?: number[]; dtype?: string }> }>;
-}
-
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2 };
-
-/** model.json is a layers model whose weight files hold exactly what its manifest lists. */
-async function checkModelFiles(jsonPath: string, dir: string): Promise<void> {
-  let json: ModelJson;
-  try {
-    json = JSON.parse(await readFile(jsonPath, 'utf8')) as ModelJson;
-  } catch (e) {
-    throw new StudioError(`Cannot read ${jsonPath} as JSON (${(e as Error).message}).`, 'Point at a TensorFlow.js layers model (model.json + weights).', 'model-wrong-format');
-  }
-  if (json.format === 'graph-model') {
-    throw new StudioError(
-      `${jsonPath} is a TensorFlow.js graph model (converted from a SavedModel), not a layers model.`,
-      'Convert the Keras model with `tensorflowjs_converter --input_format keras model.h5 OUT/` to get a layers model.',
-      'model-wrong-format',
-    );
-  }
-  const topology = json.modelTopology as { class_name?: unknown; model_config?: { class_name?: unknown } } | undefined;
-  const className = topology?.model_config?.class_name ?? topology?.class_name;
-  if (typeof topology !== 'object' || topology === null || typeof className !== 'string' || !Array.isArray(json.weightsManifest)) {
-    throw new StudioError(
-      `${jsonPath} is not a TensorFlow.js layers model (it needs modelTopology with a Keras model class and a weightsManifest).`,
-      'Export the model in the TensorFlow.js layers format, or convert a Keras model with tensorflowjs_converter.',
-      'model-wrong-format',
-    );
-  }
-  for (const group of json.weightsManifest) {
-    const paths = Array.isArray(group.paths) ? group.paths.map(String) : [];
-    const expected = (group.weights ?? []).reduce((sum, w) => {
-      const bytes = DTYPE_BYTES[w.dtype ?? 'float32'];
-      if (bytes === undefined) {
-        throw new StudioError(`${jsonPath}: weight ${w.name} has dtype ${w.dtype}, which the studio does not read.`, 'Convert the model without quantisation.', 'weights-mismatch');
-      }
-      return sum + (w.shape ?? []).reduce((a, b) => a * b, 1) * bytes;
-    }, 0);
-    let actual = 0;
-    for (const p of paths) {
-      try {
-        actual += (await stat(join(dir, p))).size;
-      } catch {
-        throw new StudioError(`${jsonPath} lists the weight file ${p}, which is missing from ${dir}.`, 'Copy the weight files next to model.json, or export the model again.', 'weights-missing');
-      }
-    }
-    if (actual !== expected) {
-      throw new StudioError(
-        `${jsonPath}: the weight files ${paths.join(', ')} hold ${actual} bytes, but the manifest's ${group.weights?.length ?? 0} weights need ${expected}.`,
-        'The weight files belong to another model (or were cut short, or quantised); export the model again.',
-        'weights-mismatch',
-      );
-    }
   }
 }
 
