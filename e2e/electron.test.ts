@@ -14,7 +14,7 @@ import { findElectronBinary } from '../electron/electronBinary.js';
 import { CONTENT_SECURITY_POLICY } from '../engine/host/contentSecurityPolicy.js';
 import { listTemplates } from '../engine/graph/templates.js';
 import { screenshot } from './support/artefacts.js';
-import { writeFashionSample } from './support/sampleData.js';
+import { sampleData } from './support/sampleData.js';
 
 const electron = findElectronBinary(ROOT);
 const skip = electron.found ? false : `the Electron binary is not installed: ${electron.reason}`;
@@ -67,7 +67,7 @@ test('the window is locked down: studio:// origin, CSP, no Node, only the bridge
 });
 
 test('create a project, train one epoch in the utility process, see the epoch', { skip }, async () => {
-  const data = await writeFashionSample(8);
+  const data = sampleData();
   await byTestId('engine-ready').waitFor();
   assert.equal(await page.locator('[data-testid^="template-"]').count(), listTemplates().length);
   await byTestId('template-seed-cnn').check();

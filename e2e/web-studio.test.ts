@@ -1,7 +1,7 @@
 /**
  * The studio in a browser, end to end: Debian's Chromium (playwright-core)
  * opens the real renderer served by the real web host, whose engine runs in
- * its own process and trains a real network on real Fashion-MNIST images.
+ * its own process and trains a real network on the sample Fashion-MNIST images.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/browser.js';
 import { screenshot, withPage } from './support/artefacts.js';
-import { writeFashionSample } from './support/sampleData.js';
+import { sampleData } from './support/sampleData.js';
 import { startWebStudio, type WebStudio } from './support/webStudio.js';
 import { listTemplates } from '../engine/graph/templates.js';
 import { createProject } from '../engine/graph/templates.js';
@@ -26,7 +26,7 @@ before(async () => {
   [studio, browser, dataDir, workDir] = await Promise.all([
     startWebStudio(),
     launchChromium(),
-    writeFashionSample(8),
+    sampleData(),
     mkdtemp(join(tmpdir(), 'cnnstudio-e2e-projects-')),
   ]);
 });

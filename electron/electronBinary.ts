@@ -25,7 +25,7 @@ export function findElectronBinary(projectRoot: string, env: NodeJS.ProcessEnv =
     const path = join(override, relative || (process.platform === 'win32' ? 'electron.exe' : 'electron'));
     return existsSync(path) ? { found: true, path } : { found: false, reason: `ELECTRON_OVERRIDE_DIST_PATH has no Electron binary at ${path}` };
   }
-  if (!relative) return { found: false, reason: 'its binary was never downloaded (`npx install-electron` fetches it where there is network)' };
+  if (!relative) return { found: false, reason: 'its binary was never downloaded; `npx install-electron` fetches it where there is network' };
   const path = join(packageDir, 'dist', relative);
   return existsSync(path) ? { found: true, path } : { found: false, reason: `its binary is missing from ${path}` };
 }

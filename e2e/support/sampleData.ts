@@ -1,29 +1,13 @@
 /**
- * Small real training data for the end-to-end tests: the first images of each
- * Fashion-MNIST class (Debian's dataset-fashion-mnist, test split) written as
- * PNG class folders, the way a person points the studio at their own images.
+ * The sample data shipped in resources/: a Fashion-MNIST subset as PNG class
+ * folders (train/ and test/), the data a person first trains on.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FASHION_MNIST_CLASS_NAMES, FASHION_MNIST_DEFAULT_DIR, fashionMnistFile } from '../../engine/data/fashionMnist.js';
-import { readIdxImagesAndLabels } from '../../engine/data/idx.js';
-import { writeImageFolders } from '../../engine/data/writeImageFolders.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-export async function writeFashionSample(perClass: number): Promise<string> {
-  const images = await fashionMnistFile(FASHION_MNIST_DEFAULT_DIR, 't10k-images-idx3-ubyte');
-  const labels = await fashionMnistFile(FASHION_MNIST_DEFAULT_DIR, 't10k-labels-idx1-ubyte');
-  if (!images || !labels) {
-    throw new Error(`Fashion-MNIST is not in ${FASHION_MNIST_DEFAULT_DIR}; install Debian's dataset-fashion-mnist (.ci/run does).`);
-  }
-  const outDir = join(await mkdtemp(join(tmpdir(), 'cnnstudio-e2e-')), 'fashion');
-  await writeImageFolders({
-    outDir,
-    classNames: FASHION_MNIST_CLASS_NAMES,
-    splits: { train: await readIdxImagesAndLabels(images, labels) },
-    perClass,
-    source: { dataset: 'fashion-mnist-test', perClass },
-  });
-  // writeImageFolders nests each split: DIR/train/<class>/…
-  return outDir;
+export const SAMPLE_DATA = fileURLToPath(new URL('../../resources/sample-data/fashion-mnist/images', import.meta.url));
+
+export function sampleData(): string {
+  if (!existsSync(SAMPLE_DATA)) throw new Error(`The sample data is missing from ${SAMPLE_DATA}; it is part of the repository (resources/README.md says how it is made).`);
+  return SAMPLE_DATA;
 }
