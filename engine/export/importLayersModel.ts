@@ -99,7 +99,7 @@ export function graphOfModel(model: ModelDescription, file: string): { graph: Gr
     nodes.push({ id, type, params, position: { x: 0, y: 0 }, ...(trainable === false ? { frozen: true } : {}) });
     const sources = layer.inputs.map(nodeOf);
     sources.forEach((source, port) => {
-      edges.push({ id: `${source}->${id}`, source, target: id, ...(sources.length > 1 ? { targetPort: port } : {}) });
+      edges.push({ id: `${source}->${id}${sources.length > 1 ? `:${port}` : ''}`, source, target: id, ...(sources.length > 1 ? { targetPort: port } : {}) });
     });
   }
   const outputId = uniqueId('output');
@@ -190,7 +190,9 @@ function nodeOfLayer(layer: DescribedLayer, file: string): { type: string; param
         if (param.name === 'axis') {
           const axes = configAxes(layer, layer.inputShapes[0]!.length + 1);
           if (axes.length !== 1) throw unsupported(layer, file, `it works over the axes ${JSON.stringify(axes)}; the studio's ${layer.className} takes one axis.`);
-          params[param.name] = Array.isArray(value) ? axes[0]! : Number(value);
+          // The last axis reads as -1 ("the channels"), however the file counts it.
+          const rank = layer.inputShapes[0]!.length + 1;
+          params[param.name] = axes[0] === rank - 1 ? -1 : axes[0]!;
         } else {
           params[param.name] = Number(value);
         }
