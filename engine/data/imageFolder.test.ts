@@ -35,25 +35,44 @@ test('a messy folder decodes every readable image to the exact input size; broke
   assert.equal(rgb.validationFrom, 'none');
   assert.deepEqual(
     rgb.train.files.map((path) => path.slice(dir.length + 1)),
-    ['cat/grey.png', 'cat/nested/deeper/inner.tiff', 'cat/rgb.png', 'dog/alpha.png', 'dog/anim.gif', 'dog/photo.jpg', 'dog/rotated.jpg', 'éléphant 🐘/big.webp'],
+    [
+      'cat/deep16.png',
+      'cat/grey.png',
+      'cat/interlaced.png',
+      'cat/nested/deeper/inner.tiff',
+      'cat/rgb.png',
+      'dog/alpha.png',
+      'dog/anim.gif',
+      'dog/palette-alpha.png',
+      'dog/palette.png',
+      'dog/photo.jpg',
+      'dog/rotated.jpg',
+      'éléphant 🐘/big.webp',
+      'éléphant 🐘/grey-alpha.png',
+    ],
   );
-  assert.deepEqual([...rgb.train.labels], [0, 0, 0, 1, 1, 1, 1, 2]);
-  assert.equal(rgb.train.count, 8);
-  assert.equal(imagesOf(rgb.train).length, 8 * 4 * 4 * 3);
+  assert.deepEqual([...rgb.train.labels], [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2]);
+  assert.equal(rgb.train.count, 13);
+  assert.equal(imagesOf(rgb.train).length, 13 * 4 * 4 * 3);
   assert.deepEqual([rgb.train.height, rgb.train.width, rgb.train.channels], [4, 4, 3]);
   assert.equal(rgb.validation.count, 0);
   assert.equal(imagesOf(rgb.validation).length, 0);
   assert.equal(rgb.test.count, 0);
 
-  assertSolid(rgb.train, 0, [77, 77, 77], 0); // one-channel PNG, widened to RGB
-  assertSolid(rgb.train, 1, [0, 255, 0], 0); // TIFF in a nested folder
-  assertSolid(rgb.train, 2, [200, 100, 50], 0); // 10×20 stretched to 4×4
-  assertSolid(rgb.train, 3, [100, 50, 25], 1); // half-transparent, flattened on black
-  assertSolid(rgb.train, 4, [0, 0, 255], 0); // GIF
-  assertSolid(rgb.train, 5, [10, 200, 30], 3); // JPEG at quality 100
-  assertSolid(rgb.train, 7, [255, 255, 255], 0); // WebP, Unicode class folder
+  assertSolid(rgb.train, 0, [200, 100, 50], 0); // 16-bit PNG: the high byte of each sample
+  assertSolid(rgb.train, 1, [77, 77, 77], 0); // one-channel PNG, widened to RGB
+  assertSolid(rgb.train, 2, [0, 128, 255], 0); // interlaced PNG (decoded by sharp)
+  assertSolid(rgb.train, 3, [0, 255, 0], 0); // TIFF in a nested folder
+  assertSolid(rgb.train, 4, [200, 100, 50], 0); // 10×20 stretched to 4×4
+  assertSolid(rgb.train, 5, [100, 50, 25], 1); // half-transparent, flattened on black
+  assertSolid(rgb.train, 6, [0, 0, 255], 0); // animated GIF: the first frame only
+  assertSolid(rgb.train, 7, [100, 50, 25], 1); // palette entry with alpha 128, flattened
+  assertSolid(rgb.train, 8, [10, 20, 30], 0); // 4-bit palette
+  assertSolid(rgb.train, 9, [10, 200, 30], 3); // JPEG at quality 100
+  assertSolid(rgb.train, 11, [255, 255, 255], 0); // WebP, Unicode class folder
+  assertSolid(rgb.train, 12, [40, 40, 40], 0); // grey 200 at alpha 51
   // EXIF orientation 6: stored with its left half white, viewed with its top half white.
-  const rotated = pixelsOf(rgb.train, 6);
+  const rotated = pixelsOf(rgb.train, 10);
   const rowMean = (row: number) => rotated.slice(row * 12, row * 12 + 12).reduce((a, b) => a + b, 0) / 12;
   assert.ok(rowMean(0) > 230 && rowMean(3) < 25, `rotated rows: ${[0, 1, 2, 3].map(rowMean).join(', ')}`);
 
@@ -63,16 +82,19 @@ test('a messy folder decodes every readable image to the exact input size; broke
   assert.match(skipped.at(-1)!.reason, /^cannot be decoded: .+/);
   assert.equal(skipped.length, 9, 'the scan reports 7 entries, the decoder 2');
 
-  assert.deepEqual(progress[0], [0, 10]);
-  assert.deepEqual(progress.at(-1), [10, 10]);
+  assert.deepEqual(progress[0], [0, 15]);
+  assert.deepEqual(progress.at(-1), [15, 15]);
   assert.ok(progress.every(([done], i) => i === 0 || done > progress[i - 1]![0]), 'progress only goes forward');
 
   const grey = await loadImageDataset({ path: dir, validationSplit: 0, seed: 1 }, { height: 3, width: 5, channels: 1 });
-  assert.equal(imagesOf(grey.train).length, 8 * 3 * 5);
-  assertSolid(grey.train, 0, [77], 0); // grey stays exactly grey
-  assertSolid(grey.train, 1, [150], 0); // BT.601: (0.299·0 + 0.587·255 + 0.114·0) = 149.7
-  assertSolid(grey.train, 2, [124], 0); // (0.299·200 + 0.587·100 + 0.114·50) = 124.2
-  assertSolid(grey.train, 7, [255], 0);
+  assert.equal(imagesOf(grey.train).length, 13 * 3 * 5);
+  assertSolid(grey.train, 0, [124], 0); // BT.601: 0.299·200 + 0.587·100 + 0.114·50 = 124.2
+  assertSolid(grey.train, 1, [77], 0); // grey stays exactly grey
+  assertSolid(grey.train, 2, [104], 0); // 0.587·128 + 0.114·255 = 104.2
+  assertSolid(grey.train, 3, [150], 0); // 0.587·255 = 149.7
+  assertSolid(grey.train, 8, [18], 0); // 0.299·10 + 0.587·20 + 0.114·30 = 18.2
+  assertSolid(grey.train, 11, [255], 0);
+  assertSolid(grey.train, 12, [40], 0);
 });
 
 test('without a val folder the validation split is stratified, at least one per class, and the same for the same seed', async (t) => {

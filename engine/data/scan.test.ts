@@ -24,19 +24,24 @@ test('scan of a messy class-folder dataset: classes, images and every skipped en
   assert.deepEqual(
     scan.images.train.map((image) => [image.classIndex, image.relativePath]),
     [
+      [0, 'cat/deep16.png'],
       [0, 'cat/empty.png'],
       [0, 'cat/grey.png'],
+      [0, 'cat/interlaced.png'],
       [0, 'cat/nested/deeper/inner.tiff'],
       [0, 'cat/rgb.png'],
       [1, 'dog/alpha.png'],
       [1, 'dog/anim.gif'],
       [1, 'dog/broken.jpg'],
+      [1, 'dog/palette-alpha.png'],
+      [1, 'dog/palette.png'],
       [1, 'dog/photo.jpg'],
       [1, 'dog/rotated.jpg'],
       [2, 'éléphant 🐘/big.webp'],
+      [2, 'éléphant 🐘/grey-alpha.png'],
     ],
   );
-  assert.equal(scan.images.train[0]!.path, join(dir, 'cat', 'empty.png'));
+  assert.equal(scan.images.train[1]!.path, join(dir, 'cat', 'empty.png'));
   assert.deepEqual(scan.images.val, []);
   assert.deepEqual(scan.images.test, []);
   assert.deepEqual(scan.splitFolders, { train: null, val: null, test: null });
