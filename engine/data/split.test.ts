@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { StudioError } from '../errors.js';
-import { stratifiedSplit, validationCountForClass } from './split.js';
+import { stratifiedSplit, stratifiedSplit3, validationCountForClass } from './split.js';
 
 const image = (classIndex: number, relativePath: string) => ({ classIndex, relativePath });
 
@@ -60,4 +60,26 @@ test('a validation split outside [0, 1) is a StudioError naming the setting', ()
   for (const bad of [-0.1, 1, 1.5, Number.NaN]) {
     assert.throws(() => stratifiedSplit(imagesFor([3, 3]), bad, 1), (error: unknown) => error instanceof StudioError && error.code === 'data-bad-validation-split' && /validationSplit/.test(error.hint));
   }
+});
+
+test('stratifiedSplit3: train, validation and test per class, disjoint, the same for a seed, exactly stratifiedSplit when testSplit is 0', () => {
+  const images = ['a', 'b', 'c'].flatMap((name, classIndex) =>
+    Array.from({ length: [40, 20, 3][classIndex]! }, (_, i) => ({ classIndex, relativePath: `${name}/${String(i).padStart(3, '0')}.png` })),
+  );
+  const split = stratifiedSplit3(images, 0.2, 0.1, 11);
+  const perClass = (list: typeof images) => [0, 1, 2].map((c) => list.filter((image) => image.classIndex === c).length);
+  assert.deepEqual(perClass(split.validation), [8, 4, 1]);
+  assert.deepEqual(perClass(split.test), [4, 2, 1]);
+  assert.deepEqual(perClass(split.train), [28, 14, 1]);
+  const all = [...split.train, ...split.validation, ...split.test].map((image) => image.relativePath);
+  assert.equal(new Set(all).size, images.length, 'every image in exactly one split');
+  assert.deepEqual(stratifiedSplit3(images, 0.2, 0.1, 11), split);
+  assert.notDeepEqual(stratifiedSplit3(images, 0.2, 0.1, 12).test, split.test);
+  // Order of the input does not matter: only the seed and the paths do.
+  const shuffled = [...images].reverse();
+  assert.deepEqual(new Set(stratifiedSplit3(shuffled, 0.2, 0.1, 11).test.map((image) => image.relativePath)), new Set(split.test.map((image) => image.relativePath)));
+  const two = stratifiedSplit(images, 0.2, 11);
+  const three = stratifiedSplit3(images, 0.2, 0, 11);
+  assert.deepEqual([three.train, three.validation, three.test], [two.train, two.validation, []]);
+  assert.throws(() => stratifiedSplit3(images, 0.5, 0.5, 1), /leaves nothing to train on/);
 });
