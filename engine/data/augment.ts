@@ -61,7 +61,7 @@ export function augmentBatch(images: tf.Tensor4D, settings: AugmentationSettings
   return tf.tidy(() => {
     let x: tf.Tensor4D = images;
     if (draws.some((draw) => !isIdentity(draw.transform))) {
-      x = tf.image.transform(x, tf.tensor2d(draws.flatMap((draw) => draw.transform), [n, 8]), 'bilinear', 'constant', 0);
+      x = warp(x, draws.map((draw) => draw.transform));
     }
     const perImage = (values: number[]) => tf.tensor4d(values, [n, 1, 1, 1]);
     if (settings.brightness > 0) x = tf.add(x, perImage(draws.map((draw) => draw.brightness)));
@@ -77,6 +77,17 @@ export function augmentBatch(images: tf.Tensor4D, settings: AugmentationSettings
     if (settings.cutout > 0) x = tf.mul(x, cutoutMask(draws, settings.cutout, height, width));
     return tf.clipByValue(x, 0, 1) as tf.Tensor4D;
   });
+}
+
+/**
+ * One affine warp per image. tfjs 4.22's cpu Transform kernel returns after
+ * the first image of a batch (the rest stay black), so on cpu each image is
+ * warped on its own; wasm and tensorflow warp the batch at once.
+ */
+function warp(x: tf.Tensor4D, transforms: number[][]): tf.Tensor4D {
+  if (tf.getBackend() !== 'cpu') return tf.image.transform(x, tf.tensor2d(transforms.flat(), [transforms.length, 8]), 'bilinear', 'constant', 0);
+  const images = tf.split(x, transforms.length, 0);
+  return tf.concat(images.map((image, i) => tf.image.transform(image, tf.tensor2d([transforms[i]!]), 'bilinear', 'constant', 0)), 0);
 }
 
 function drawImage(random: () => number, s: AugmentationSettings, height: number, width: number): ImageDraw {
