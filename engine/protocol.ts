@@ -241,6 +241,13 @@ export interface FinishedEvent {
   modelPath: string;
 }
 
+/**
+ * A failure of a run (`runId` set), or of the transport (`runId: null`): a
+ * refused frame ('invalid-message', 'unknown-command', 'message-too-large';
+ * engine/host/messageValidation.ts), or the engine process dying
+ * ('engine-crashed' when it was restarted, 'engine-failed' when it kept dying,
+ * 'engine-unavailable' for a request sent after that; engine/host/engineSupervisor.ts).
+ */
 export interface RunErrorEvent {
   type: 'error';
   runId: string | null;

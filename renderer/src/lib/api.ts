@@ -38,7 +38,7 @@ export class EngineRequestError extends Error {
 }
 
 /** Error events after which no answer will come from the engine that was asked. */
-const ENGINE_GONE = new Set(['engine-crashed', 'engine-failed']);
+const ENGINE_GONE = new Set(['engine-crashed', 'engine-failed', 'engine-unavailable']);
 
 export interface StudioClient {
   readonly transport: TransportKind;
