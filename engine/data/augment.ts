@@ -87,7 +87,7 @@ export function augmentBatch(images: tf.Tensor4D, settings: AugmentationSettings
 function warp(x: tf.Tensor4D, transforms: number[][]): tf.Tensor4D {
   if (tf.getBackend() !== 'cpu') return tf.image.transform(x, tf.tensor2d(transforms.flat(), [transforms.length, 8]), 'bilinear', 'constant', 0);
   const images = tf.split(x, transforms.length, 0);
-  return tf.concat(images.map((image, i) => tf.image.transform(image, tf.tensor2d([transforms[i]!]), 'bilinear', 'constant', 0)), 0);
+  return tf.concat(images.map((image, i) => tf.image.transform(image as tf.Tensor4D, tf.tensor2d([transforms[i]!]), 'bilinear', 'constant', 0)), 0);
 }
 
 function drawImage(random: () => number, s: AugmentationSettings, height: number, width: number): ImageDraw {
