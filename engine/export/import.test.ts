@@ -13,7 +13,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { main } from '../cli/main.js';
 import { makeTempDir } from '../data/testing.js';
+import { readProject } from '../project/projectFile.js';
 import { buildModel } from '../graph/build.js';
 import { layerNamesByNode } from '../graph/naming.js';
 import { validateGraph } from '../graph/validate.js';
@@ -168,6 +170,23 @@ describe('importing layers models', () => {
     const report = validateGraph(tuned, { classCount: 3 });
     assert.deepEqual(report.problems, []);
     assert.deepEqual(report.outputShape, [3]);
+  });
+});
+
+describe('convnet-studio import', () => {
+  test('writes a project frozen up to a node with a new head, and says how to fine-tune it', async () => {
+    const dir = await kerasFixture('keras-cli');
+    const projectPath = join(temp.dir, 'tuned.cnnstudio.json');
+    const lines: string[] = [];
+    const code = await main(['import', dir, projectPath, '--freeze-up-to', 'max_pooling2d', '--classes', '4', '--json'], (l) => lines.push(l));
+    assert.equal(code, 0, lines.join('\n'));
+    const reply = JSON.parse(lines[0]!) as { initialWeights: string; frozen: string[] };
+    assert.equal(reply.initialWeights, dir);
+    assert.deepEqual(reply.frozen, ['input_1', 'conv2d', 'batch_normalization', 're_lu', 'max_pooling2d']);
+    const project = await readProject(projectPath);
+    assert.equal(project.graph.nodes.find((n) => n.id === 'head')!.params['units'], 4);
+    const again = await main(['import', dir, projectPath], () => undefined);
+    assert.equal(again, 1, 'an existing project file is not overwritten without --force');
   });
 });
 
