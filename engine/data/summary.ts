@@ -215,29 +215,28 @@ async function classThumbnails(
   classNames: string[],
   perClass: number,
 ): Promise<Record<string, ClassThumbnail[]>> {
-  const thumbnails: Record<string, ClassThumbnail[]> = {};
-  if (perClass <= 0) return thumbnails;
+  if (perClass <= 0) return {};
   const members = classNames.map(() => [] as DatasetItem[]);
   all.forEach(({ item }, i) => {
     if (reasons[i] === null) members[item.classIndex]!.push(item);
   });
-  await Promise.all(
-    classNames.map(async (name, c) => {
+  const made = await Promise.all(
+    classNames.map(async (_, c) => {
       const items = members[c]!;
       const count = Math.min(perClass, items.length);
       const picked = Array.from({ length: count }, (_, k) => items[Math.floor((k * items.length) / count)]!);
-      const made: ClassThumbnail[] = [];
+      const thumbnails: ClassThumbnail[] = [];
       for (const item of picked) {
         try {
-          made.push({ path: item.path, dataUrl: item.raw ? await rawThumbnail(item.raw) : await fileThumbnail(item.path) });
+          thumbnails.push({ path: item.path, dataUrl: item.raw ? await rawThumbnail(item.raw) : await fileThumbnail(item.path) });
         } catch {
           // A file that changed since it was checked: one thumbnail fewer.
         }
       }
-      thumbnails[name] = made;
+      return thumbnails;
     }),
   );
-  return thumbnails;
+  return Object.fromEntries(classNames.map((name, c) => [name, made[c]!]));
 }
 
 export function datasetWarnings(classNames: string[], perClass: Record<SplitKey, number[]>, duplicates: DuplicateGroup[], skipped: number): string[] {
@@ -261,7 +260,8 @@ export function datasetWarnings(classNames: string[], perClass: Record<SplitKey,
   }
   const crossSplit = duplicates.filter((group) => new Set(group.files.map((file) => file.split)).size > 1);
   if (crossSplit.length > 0) {
-    const example = crossSplit[0]!.files;
+    const files = crossSplit[0]!.files;
+    const example = [files[0]!, files.find((file) => file.split !== files[0]!.split)!];
     const copies = crossSplit.reduce((n, group) => n + group.files.length - 1, 0);
     warnings.push(
       `${copies} image${copies === 1 ? ' is an exact copy' : 's are exact copies'} of images in another split (e.g. "${example[0]!.path}" in ${example[0]!.split} = "${example[1]!.path}" in ${example[1]!.split}); ` +
@@ -270,7 +270,8 @@ export function datasetWarnings(classNames: string[], perClass: Record<SplitKey,
   }
   const conflicting = duplicates.filter((group) => new Set(group.files.map((file) => file.className)).size > 1);
   if (conflicting.length > 0) {
-    const example = conflicting[0]!.files;
+    const files = conflicting[0]!.files;
+    const example = [files[0]!, files.find((file) => file.className !== files[0]!.className)!];
     warnings.push(
       `${conflicting.length} image${conflicting.length === 1 ? ' appears' : 's appear'} under more than one class (e.g. "${example[0]!.path}" as "${example[0]!.className}" and "${example[1]!.path}" as "${example[1]!.className}"); keep each image in its one right class.`,
     );

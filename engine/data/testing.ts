@@ -27,9 +27,11 @@ export async function solidImage(width: number, height: number, colour: Colour, 
   return image.toFormat(format).toBuffer();
 }
 
-/** A true one-channel greyscale PNG (sharp widens to RGB unless told otherwise). */
-export async function greyPng(width: number, height: number, value: number): Promise<Buffer> {
-  return sharp(Buffer.alloc(width * height, value), { raw: { width, height, channels: 1 } })
+/** A true one-channel greyscale PNG (sharp widens to RGB unless told otherwise); `firstPixel` tells otherwise equal images apart. */
+export async function greyPng(width: number, height: number, value: number, firstPixel = value): Promise<Buffer> {
+  const pixels = Buffer.alloc(width * height, value);
+  pixels[0] = firstPixel;
+  return sharp(pixels, { raw: { width, height, channels: 1 } })
     .toColourspace('b-w')
     .png()
     .toBuffer();
