@@ -9,19 +9,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { StudioError } from '../errors.js';
+import { normalizeBytes } from '../data/batches.js';
+import { RESIZE_MODES } from '../data/dataset.js';
 import { decodeImageInto } from '../data/decode.js';
 import type { ImageInputShape } from '../data/types.js';
+import type { ResizeMode } from '../graph/schema.js';
 
 export interface InputSpec extends ImageInputShape {
-  resize: string;
+  resize: ResizeMode;
   /** Per channel, on the [0, 1] scale: input = (value / 255 − mean) / std. */
   mean: number[];
   std: number[];
   /** True when the model recorded no preprocessing and the defaults were assumed. */
   assumed: boolean;
 }
-
-const RESIZE_MODES = ['stretch', 'center-crop', 'letterbox'];
 
 export function inputSpecOf(inputShape: number[], preprocessing: unknown, where: string): InputSpec {
   const [height, width, channels] = inputShape;
@@ -31,7 +32,7 @@ export function inputSpecOf(inputShape: number[], preprocessing: unknown, where:
   const shape = { height: height!, width: width!, channels: channels as 1 | 3 };
   if (preprocessing === null || preprocessing === undefined) return { ...shape, resize: 'stretch', mean: [0], std: [1], assumed: true };
   const p = preprocessing as { resize?: unknown; scale?: unknown; normalization?: { mean?: unknown; std?: unknown } };
-  const resize = typeof p.resize === 'string' ? p.resize : 'stretch';
+  const resize = (typeof p.resize === 'string' ? p.resize : 'stretch') as ResizeMode;
   if (!RESIZE_MODES.includes(resize)) {
     throw new StudioError(`${where} was trained with resize mode "${resize}", which predict does not know.`, `Known modes: ${RESIZE_MODES.join(', ')}.`, 'unknown-preprocessing');
   }
@@ -51,27 +52,19 @@ function isNumbers(value: unknown): value is number[] {
   return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number' && Number.isFinite(v));
 }
 
-// The data module's decoder takes the resize mode as a fourth argument where it supports more than 'stretch'.
-const decode = decodeImageInto as (path: string, input: ImageInputShape, target: Uint8Array, resize?: string) => Promise<void>;
-
 /** The decoded bytes of one image at the model's input size (uint8, HWC). */
 export async function decodeForModel(path: string, spec: InputSpec): Promise<Uint8Array> {
   const bytes = new Uint8Array(spec.height * spec.width * spec.channels);
-  await decode(path, spec, bytes, spec.resize);
+  await decodeImageInto(path, spec, bytes, spec.resize);
   return bytes;
 }
 
-/** value · 1/(255·std) − mean/std per channel: the trainer's normalisation, as one multiply-add. */
+/** The images as the network's input, normalised exactly as the trainer's batches are. */
 export function normalise(images: Uint8Array[], spec: InputSpec): tf.Tensor4D {
   const perImage = spec.height * spec.width * spec.channels;
-  const values = new Float32Array(images.length * perImage);
-  const scale = Array.from({ length: spec.channels }, (_, c) => 1 / (255 * (spec.std[c] ?? spec.std[0]!)));
-  const offset = Array.from({ length: spec.channels }, (_, c) => -(spec.mean[c] ?? spec.mean[0]!) / (spec.std[c] ?? spec.std[0]!));
-  images.forEach((image, i) => {
-    for (let p = 0; p < perImage; p++) {
-      const c = p % spec.channels;
-      values[i * perImage + p] = image[p]! * scale[c]! + offset[c]!;
-    }
-  });
+  const bytes = new Uint8Array(images.length * perImage);
+  images.forEach((image, i) => bytes.set(image, i * perImage));
+  const perChannel = (values: number[]) => Array.from({ length: spec.channels }, (_, c) => values[c] ?? values[0]!);
+  const values = normalizeBytes(bytes, spec.channels, { mode: 'mean-std', mean: perChannel(spec.mean), std: perChannel(spec.std) });
   return tf.tensor4d(values, [images.length, spec.height, spec.width, spec.channels], 'float32');
 }
