@@ -21,6 +21,15 @@ import type { AugmentationPreview, AugmentationPreviewRequest } from './data/pre
 
 export const PROTOCOL_VERSION = 1;
 
+/** An image file's bytes, base64-encoded (a data: URL is accepted too), with the name it had where it came from. */
+export interface SentImage {
+  name: string;
+  base64: string;
+}
+
+/** The largest image model.predict accepts as bytes: a frame holds at most 2 MiB, and base64 takes 4/3 of the bytes. */
+export const MAX_SENT_IMAGE_BYTES = 1.25 * 1024 * 1024;
+
 // ---------------------------------------------------------------- commands
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -52,8 +61,13 @@ export type Command =
   | { type: 'train.start'; project: ProjectFile; projectPath?: string; options?: TrainOptions }
   /** Writes a trained model (run, model or export folder) as tfjs/onnx/keras/pytorch folders with labels.json under outDir. */
   | { type: 'model.export'; source: string; formats: ExportFormat[]; outDir: string }
-  /** The top classes of each image, with probabilities. */
-  | { type: 'model.predict'; model: string; images: string[]; topK?: number }
+  /**
+   * The top classes of each image, with probabilities. `imageData` carries
+   * images that have no path the engine can read (a file dropped in a
+   * browser), as base64 bytes of at most 1.25 MiB each; their predictions
+   * follow those of `images` and carry the names they were sent with.
+   */
+  | { type: 'model.predict'; model: string; images: string[]; imageData?: SentImage[]; topK?: number }
   /** Accuracy, confusion matrix, per-class precision/recall/F1 and the worst mistakes (with thumbnails) on a folder of labelled images. */
   | { type: 'model.evaluate'; model: string; dataPath: string; worst?: number }
   /** A TensorFlow.js layers model as a project graph for fine-tuning, optionally frozen up to a node and with a new head. */

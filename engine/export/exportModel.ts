@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { access, constants, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -57,6 +57,8 @@ export interface ExportResult {
   formats: ExportFormat[];
   /** Written files, relative to outDir. */
   files: string[];
+  /** Size in bytes of each written file, in the order of `files`. */
+  sizes: number[];
   sidecar: ModelSidecar;
   checks: ExportCheck[];
 }
@@ -118,7 +120,8 @@ export async function exportModel(request: ExportRequest): Promise<ExportResult>
     files.push(SIDECAR_FILE);
 
     const checks = await checkExports(model, description, outDir, formats, folders);
-    return { outDir, formats, files, sidecar, checks };
+    const sizes = await Promise.all(files.map(async (file) => (await stat(join(outDir, file))).size));
+    return { outDir, formats, files, sizes, sidecar, checks };
   } finally {
     model.dispose();
   }

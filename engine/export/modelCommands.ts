@@ -6,6 +6,7 @@
 import { selectBackend } from '../backend/select.js';
 import { evaluateModel } from '../evaluate/evaluate.js';
 import { predictImages } from '../evaluate/predict.js';
+import { predictImageData } from '../evaluate/predictImageData.js';
 import {
   defaultDataSource,
   defaultTrainingSettings,
@@ -77,7 +78,9 @@ async function dispatch(command: ModelCommand, backend: BackendPreference): Prom
     case 'model.export':
       return exportModel({ source: command.source, formats: command.formats, outDir: command.outDir });
     case 'model.predict':
-      return predictImages(command.model, command.images, command.topK);
+      return command.imageData?.length
+        ? predictImageData(command.model, command.images, command.imageData, command.topK)
+        : predictImages(command.model, command.images, command.topK);
     case 'model.evaluate':
       return evaluateModel(command.model, command.dataPath, { worst: command.worst });
     case 'model.import':

@@ -17,7 +17,7 @@ export type ParsedRequest =
   /** `id` is the request's id when one could be read, so the caller's promise can be answered too. */
   | { ok: false; id: number | null; error: ErrorInfo };
 
-type FieldKind = 'string' | 'string-list' | 'object' | 'positive-int' | 'train-options' | 'boolean' | 'number';
+type FieldKind = 'string' | 'string-list' | 'object' | 'positive-int' | 'train-options' | 'boolean' | 'number' | 'sent-images';
 type FieldSpec = Record<string, { kind: FieldKind; optional?: boolean }>;
 
 /**
@@ -38,7 +38,12 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
     options: { kind: 'train-options', optional: true },
   },
   'model.export': { source: { kind: 'string' }, formats: { kind: 'string-list' }, outDir: { kind: 'string' } },
-  'model.predict': { model: { kind: 'string' }, images: { kind: 'string-list' }, topK: { kind: 'positive-int', optional: true } },
+  'model.predict': {
+    model: { kind: 'string' },
+    images: { kind: 'string-list' },
+    imageData: { kind: 'sent-images', optional: true },
+    topK: { kind: 'positive-int', optional: true },
+  },
   'model.evaluate': { model: { kind: 'string' }, dataPath: { kind: 'string' }, worst: { kind: 'positive-int', optional: true } },
   'model.import': {
     path: { kind: 'string' },
@@ -79,6 +84,8 @@ const TRAIN_OPTION_FIELDS: FieldSpec = {
   runDir: { kind: 'string', optional: true },
   initialWeights: { kind: 'string', optional: true },
 };
+
+const SENT_IMAGE_FIELDS: FieldSpec = { name: { kind: 'string' }, base64: { kind: 'string' } };
 
 const PROTOCOL_HINT = 'Send {"kind":"request","id":<integer>,"command":{"type":…}} as engine/protocol.ts describes.';
 
@@ -121,6 +128,13 @@ function checkField(where: string, value: unknown, kind: FieldKind): void {
     case 'train-options':
       if (!isPlainObject(value)) throw wrong('an object');
       checkFields(where, value, TRAIN_OPTION_FIELDS);
+      return;
+    case 'sent-images':
+      if (!Array.isArray(value)) throw wrong('a list of {name, base64} images');
+      value.forEach((image, i) => {
+        if (!isPlainObject(image)) throw new Refusal(`${where}[${i}] must be an object (got ${describe(image)}).`, PROTOCOL_HINT, 'invalid-message');
+        checkFields(`${where}[${i}]`, image, SENT_IMAGE_FIELDS);
+      });
       return;
   }
 }
