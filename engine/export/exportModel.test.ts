@@ -84,6 +84,9 @@ describe('exportModel', () => {
   test('every format round-trips, with labels.json in each folder', async () => {
     const out = join(temp.dir, 'out');
     const result = await exportModel({ source: modelDir, formats: ['tfjs', 'onnx', 'keras', 'pytorch'], outDir: out });
+    // Each file's size as written, in the order of files (the window lists them).
+    assert.equal(result.sizes.length, result.files.length);
+    for (const [i, file] of result.files.entries()) assert.equal(result.sizes[i], (await readFile(join(out, file))).length, file);
     assert.deepEqual(result.files.sort(), [
       'keras/labels.json', 'keras/model.py', 'keras/weights.safetensors',
       'labels.json',
