@@ -50,11 +50,20 @@ export function themeColours(): ThemeColours {
   };
 }
 
-/** Calls `listener` when the light/dark preference changes; returns the function that stops it. */
+/**
+ * Calls `listener` when the theme in effect changes: the system's light/dark
+ * preference, or the person's choice (data-theme on <html>, set by the
+ * window's theme menu). Returns the function that stops listening.
+ */
 export function onThemeChange(listener: () => void): () => void {
   const query = window.matchMedia('(prefers-color-scheme: dark)');
   query.addEventListener('change', listener);
-  return () => query.removeEventListener('change', listener);
+  const observer = new MutationObserver(listener);
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme', 'class', 'style'] });
+  return () => {
+    query.removeEventListener('change', listener);
+    observer.disconnect();
+  };
 }
 
 /**
