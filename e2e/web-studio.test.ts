@@ -48,6 +48,22 @@ async function createFromTemplate(page: Page, template: string, name: string): P
   await byTestId(page, 'graph-summary').waitFor();
 }
 
+/** The Data tab: the image folder, read by the engine (which also sets it as the project's data path). */
+async function useData(page: Page, folder: string): Promise<void> {
+  await byTestId(page, 'tab-data').click();
+  await byTestId(page, 'data-path').fill(folder);
+  await byTestId(page, 'data-load').click();
+  await byTestId(page, 'data-summary').waitFor({ timeout: 60_000 });
+}
+
+/** The Train tab: epochs and batch size, then Start. */
+async function startTraining(page: Page, settings: { epochs: string; batchSize: string }): Promise<void> {
+  await byTestId(page, 'tab-train').click();
+  await byTestId(page, 'train-epochs').fill(settings.epochs);
+  await byTestId(page, 'train-batch-size').fill(settings.batchSize);
+  await byTestId(page, 'train-start').click();
+}
+
 test('the page is served with the strict Content-Security-Policy, and inline scripts do not run', async () => {
   await withPage(browser, 'csp', async (page) => {
     const response = await page.goto(studio.host.url);
@@ -68,9 +84,11 @@ test('create a project from a template and train it one epoch; the epoch reaches
   await withPage(browser, 'create and train', async (page) => {
     await createFromTemplate(page, 'seed-cnn', 'Fashion from the browser');
 
-    // The templates the engine offers are the ones listed.
+    // The templates the engine offers are the ones listed (in the New… dialog once a project is open).
+    await byTestId(page, 'new-project').click();
     const radios = await page.locator('[data-testid^="template-"]').count();
     assert.equal(radios, listTemplates().length);
+    await page.keyboard.press('Escape');
     assert.match(await byTestId(page, 'project-title').innerText(), /Fashion from the browser/);
     assert.equal(await byTestId(page, 'layer').count(), createProject('seed-cnn').graph.nodes.length);
     assert.match(await byTestId(page, 'graph-summary').innerText(), /93,322 parameters · valid/);
@@ -83,17 +101,14 @@ test('create a project from a template and train it one epoch; the epoch reaches
     const saved = JSON.parse(await readFile(projectPath, 'utf8'));
     assert.equal(saved.name, 'Fashion from the browser');
 
-    await byTestId(page, 'data-path').fill(dataDir);
-    await byTestId(page, 'epochs').fill('1');
-    await byTestId(page, 'batch-size').fill('16');
-    await byTestId(page, 'train').click();
+    await useData(page, dataDir);
+    await startTraining(page, { epochs: '1', batchSize: '16' });
 
-    await byTestId(page, 'epoch-row').first().waitFor({ timeout: 120_000 });
-    await page.locator('[data-testid="run-status"][data-stage="finished"]').waitFor({ timeout: 60_000 });
-    assert.equal(await byTestId(page, 'epoch-row').count(), 1);
-    const status = await byTestId(page, 'run-status').innerText();
-    assert.match(status, /Finished after 1 epoch/);
-    assert.match(status, new RegExp(`Model saved in ${workDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/runs/run-`));
+    await page.locator('[data-testid="train-progress"][data-stage="finished"]').waitFor({ timeout: 180_000 });
+    assert.match(await byTestId(page, 'train-progress').innerText(), /Finished after 1 epoch/);
+    assert.equal(await byTestId(page, 'run-row').count(), 1);
+    const runDir = (await byTestId(page, 'run-row').locator('code').innerText()).trim();
+    assert.ok(runDir.startsWith(join(workDir, 'runs', 'run-')), `the model was saved in ${runDir}, beside the project`);
     assert.equal(await byTestId(page, 'notice').count(), 0, 'the run reported an error');
     await screenshot(page, 'web studio after one epoch');
   });
@@ -109,11 +124,9 @@ test('the engine killed mid-run: the page says so, the engine comes back, the pr
     const onDisk = await readFile(projectPath, 'utf8');
     const layersBefore = await byTestId(page, 'layer').allInnerTexts();
 
-    await byTestId(page, 'data-path').fill(dataDir);
-    await byTestId(page, 'epochs').fill('500');
-    await byTestId(page, 'batch-size').fill('4');
-    await byTestId(page, 'train').click();
-    await page.locator('[data-testid="run-status"][data-stage="training"]').waitFor({ timeout: 60_000 });
+    await useData(page, dataDir);
+    await startTraining(page, { epochs: '500', batchSize: '4' });
+    await page.locator('[data-testid="train-progress"][data-stage="training"]').waitFor({ timeout: 60_000 });
     const pid = studio.host.enginePid()!;
     process.kill(pid, 'SIGKILL');
 
@@ -121,19 +134,19 @@ test('the engine killed mid-run: the page says so, the engine comes back, the pr
     await notice.waitFor({ timeout: 30_000 });
     assert.match(await notice.innerText(), /The engine process was killed \(SIGKILL\) and was restarted\. Run run-\S+ was interrupted/);
     assert.match(await notice.innerText(), /Your project is untouched/);
-    await page.locator('[data-testid="run-status"][data-stage="failed"]').waitFor();
+    await page.locator('[data-testid="train-progress"][data-stage="failed"]').waitFor();
 
     // Same project on the page and on disk; a new engine process answers.
     assert.match(await byTestId(page, 'project-title').innerText(), /Crash survivor/);
+    await byTestId(page, 'tab-summary').click();
     assert.deepEqual(await byTestId(page, 'layer').allInnerTexts(), layersBefore);
     assert.equal(await readFile(projectPath, 'utf8'), onDisk);
     assert.notEqual(studio.host.enginePid(), pid);
     await byTestId(page, 'engine-ready').waitFor();
 
-    await byTestId(page, 'epochs').fill('1');
-    await byTestId(page, 'train').click();
-    await page.locator('[data-testid="run-status"][data-stage="finished"]').waitFor({ timeout: 120_000 });
-    assert.equal(await byTestId(page, 'epoch-row').count(), 1);
+    await startTraining(page, { epochs: '1', batchSize: '4' });
+    await page.locator('[data-testid="train-progress"][data-stage="finished"]').waitFor({ timeout: 120_000 });
+    assert.match(await byTestId(page, 'train-progress').innerText(), /Finished after 1 epoch/);
     await screenshot(page, 'web studio after an engine restart');
   });
 });

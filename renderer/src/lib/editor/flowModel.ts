@@ -1,0 +1,77 @@
+/**
+ * The project graph as Svelte Flow nodes and edges. Flow objects are reused
+ * for nodes and edges whose content did not change, so after an edit only the
+ * nodes it touched are redrawn (what keeps a 300-node graph under a frame).
+ */
+import type { Edge, Node } from '@xyflow/svelte';
+import type { Graph, GraphNode } from '../../../../engine/graph/schema.js';
+import type { NodeReport, Problem, ValidationReport } from '../../../../engine/graph/report.js';
+import type { LayerTypeInfo } from '../../../../engine/graph/layers/index.js';
+
+export interface LayerNodeData extends Record<string, unknown> {
+  node: GraphNode;
+  info: LayerTypeInfo | undefined;
+  report: NodeReport | undefined;
+  problems: Problem[];
+}
+export type LayerFlowNode = Node<LayerNodeData, 'layer'>;
+
+export interface ShapeEdgeData extends Record<string, unknown> {
+  shape: string;
+  problem: Problem | undefined;
+}
+export type ShapeFlowEdge = Edge<ShapeEdgeData, 'shape'>;
+
+export const shapeText = (shape: number[] | null | undefined): string => (shape ? `[${shape.join(', ')}]` : '?');
+
+const sameReport = (a: NodeReport | undefined, b: NodeReport | undefined) =>
+  a === b || (!!a && !!b && a.params === b.params && a.macs === b.macs && shapeText(a.shape) === shapeText(b.shape));
+
+const sameProblems = (a: Problem[], b: Problem[]) => a.length === b.length && a.every((p, i) => p.message === b[i]!.message && p.param === b[i]!.param);
+
+export function problemsByNode(report: ValidationReport | null): Map<string, Problem[]> {
+  const map = new Map<string, Problem[]>();
+  for (const p of report?.problems ?? []) if (p.nodeId) map.set(p.nodeId, [...(map.get(p.nodeId) ?? []), p]);
+  return map;
+}
+
+export function toFlowNodes(
+  graph: Graph,
+  report: ValidationReport | null,
+  types: Map<string, LayerTypeInfo>,
+  previous: Map<string, LayerFlowNode>,
+  selected: Set<string>,
+): LayerFlowNode[] {
+  const problems = problemsByNode(report);
+  return graph.nodes.map((node) => {
+    const old = previous.get(node.id);
+    const nodeReport = report?.nodes[node.id];
+    const nodeProblems = problems.get(node.id) ?? [];
+    const isSelected = selected.has(node.id);
+    if (old && old.data.node === node && sameReport(old.data.report, nodeReport) && sameProblems(old.data.problems, nodeProblems) && old.data.info === types.get(node.type)) {
+      if (!!old.selected === isSelected && old.position.x === node.position.x && old.position.y === node.position.y) return old;
+      return { ...old, selected: isSelected, position: node.position };
+    }
+    return {
+      ...(old ?? {}),
+      id: node.id,
+      type: 'layer',
+      position: node.position,
+      selected: isSelected,
+      data: { node, info: types.get(node.type), report: nodeReport, problems: nodeProblems },
+    } as LayerFlowNode;
+  });
+}
+
+export function toFlowEdges(graph: Graph, report: ValidationReport | null, previous: Map<string, ShapeFlowEdge>, selected: Set<string>): ShapeFlowEdge[] {
+  const edgeProblems = new Map<string, Problem>();
+  for (const p of report?.problems ?? []) if (p.edgeId) edgeProblems.set(p.edgeId, p);
+  return graph.edges.map((edge) => {
+    const shape = shapeText(report?.nodes[edge.source]?.shape);
+    const problem = edgeProblems.get(edge.id);
+    const old = previous.get(edge.id);
+    const isSelected = selected.has(edge.id);
+    if (old && old.source === edge.source && old.target === edge.target && old.data?.shape === shape && old.data?.problem?.message === problem?.message && !!old.selected === isSelected) return old;
+    return { id: edge.id, source: edge.source, target: edge.target, type: 'shape', selected: isSelected, data: { shape, problem } };
+  });
+}

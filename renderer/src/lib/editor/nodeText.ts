@@ -1,0 +1,56 @@
+/** Short texts a node card shows: its key parameters and a word for each problem. */
+import type { GraphNode, ParamValue } from '../../../../engine/graph/schema.js';
+import type { ProblemCode } from '../../../../engine/graph/report.js';
+
+const showValue = (name: string, value: ParamValue): string => {
+  if (Array.isArray(value)) return value.join('×');
+  if (typeof value === 'number' && /size|strides|dilation/.test(name)) return `${value}×${value}`;
+  if (value && typeof value === 'object') return Object.entries(value).map(([k, v]) => `${k} ${v}`).join(' ');
+  return String(value);
+};
+
+const SHORT_NAMES: Record<string, string> = { kernel_size: 'kernel', pool_size: 'pool', dilation_rate: 'dilation', target_shape: 'to' };
+
+/** The parameters the node sets itself (the ones a person chose), first three. */
+export function keyParams(node: GraphNode, limit = 3): string {
+  return Object.entries(node.params)
+    .slice(0, limit)
+    .map(([name, value]) => `${SHORT_NAMES[name] ?? name} ${showValue(name, value)}`)
+    .join(' · ');
+}
+
+const PROBLEM_WORDS: Record<ProblemCode, string> = {
+  cycle: 'loop',
+  'no-input': 'no input',
+  'several-inputs': 'inputs',
+  'no-output': 'no output',
+  'several-outputs': 'outputs',
+  'unreachable-from-input': 'unconnected',
+  'does-not-reach-output': 'dead end',
+  'dangling-edge': 'edge',
+  'duplicate-id': 'duplicate',
+  'wrong-input-count': 'inputs',
+  'unknown-layer-type': 'unknown',
+  'unknown-param': 'param',
+  'invalid-param': 'param',
+  'shape-mismatch': 'shape',
+  'rank-mismatch': 'rank',
+  'kernel-too-large': 'too large',
+  'non-positive-size': 'size',
+  'class-count-mismatch': 'classes',
+  'missing-param': 'missing',
+  'invalid-edge': 'edge',
+  'output-activation': 'activation',
+};
+
+export const problemWord = (code: ProblemCode): string => PROBLEM_WORDS[code] ?? code;
+
+export const formatCount = (n: number): string => n.toLocaleString('en-US');
+
+/** 1234567 → 1.23 M, for tight spaces. */
+export function compactCount(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1e6) return `${(n / 1e3).toFixed(n < 1e4 ? 1 : 0)} k`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)} M`;
+  return `${(n / 1e9).toFixed(2)} G`;
+}
