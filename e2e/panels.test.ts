@@ -58,6 +58,8 @@ async function openTab(page: Page, id: string): Promise<void> {
 
 test('data, train, evaluate and export from the panels, with bad input at each', async () => {
   await withPage(browser, 'panels', async (page) => {
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.setViewportSize({ width: 1440, height: 1000 });
     await page.goto(studio.host.url);
     await byTestId(page, 'engine-ready').waitFor();
@@ -137,6 +139,7 @@ test('data, train, evaluate and export from the panels, with bad input at each',
     assert.ok(Number(await byTestId(train, 'chart-accuracy').getAttribute('data-points')) > 2);
     assert.ok(Number(await byTestId(train, 'chart-learning-rate').getAttribute('data-points')) >= 2);
     assert.equal(await byTestId(train, 'run-row').count(), 1);
+    assert.match(await byTestId(train, 'run-row').innerText(), /completed[\s\S]*1\/1 epochs · best val\. \d+\.\d %/);
     const runDir = (await byTestId(train, 'run-row').locator('code').innerText()).trim();
     assert.ok(runDir.startsWith(join(workDir, 'runs', 'run-')), `the run folder ${runDir} is beside the project`);
     await keepPicture(page, train, 'train');
@@ -191,5 +194,15 @@ test('data, train, evaluate and export from the panels, with bad input at each',
     assert.match(onnxRow, new RegExp(`${(onnxBytes / 1024).toFixed(0)} KiB|${(onnxBytes / 1024).toFixed(1)} KiB`));
     assert.equal(JSON.parse(await readFile(join(outDir, 'labels.json'), 'utf8')).classNames.length, 10);
     await keepPicture(page, exporter, 'export');
+
+    // The dark theme: the charts and the heat map take its colours (pictures to look at).
+    await byTestId(page, 'theme').selectOption('dark');
+    await openTab(page, 'train');
+    await keepPicture(page, train, 'train-dark');
+    await openTab(page, 'evaluate');
+    await keepPicture(page, evaluate, 'evaluate-dark');
+
+    // Nothing on the way threw in the page (Svelte's runtime errors land here, not in the panels).
+    assert.deepEqual(pageErrors, []);
   });
 });

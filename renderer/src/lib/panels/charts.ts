@@ -17,6 +17,7 @@ import {
   PointElement,
   Tooltip,
 } from 'chart.js';
+import { luminance, parseColour } from './colour';
 
 let registered = false;
 
@@ -67,10 +68,16 @@ export function onThemeChange(listener: () => void): () => void {
 }
 
 /**
- * Series colours distinguishable in both themes (Okabe–Ito, which also holds
- * for the common colour-vision deficiencies).
+ * Series colours distinguishable from each other in both themes (Okabe–Ito,
+ * which also holds for the common colour-vision deficiencies), ordered so
+ * the first ones keep a 3:1 contrast with the panel of the theme in effect.
  */
-export const SERIES_COLOURS = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#9e8f00', '#7f7f7f'];
+const LIGHT_SERIES = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#9e6c00', '#56b4e9', '#7f7f7f', '#e69f00'];
+const DARK_SERIES = ['#56b4e9', '#e69f00', '#2bc49a', '#e08bc0', '#f0e442', '#ff7a3d', '#b0b0b0', '#4aa3ff'];
+
+export function seriesColours(): string[] {
+  return luminance(parseColour(themeColours().panel)) < 0.2 ? DARK_SERIES : LIGHT_SERIES;
+}
 
 /** Runs `draw` at most once per animation frame, however often it is asked for. */
 export function frameThrottle(draw: () => void): { request: () => void; cancel: () => void } {

@@ -27,6 +27,8 @@ export interface SessionRun {
   lastBatch: BatchEvent | null;
   lastEpoch: EpochEvent | null;
   finished: FinishedEvent | null;
+  /** The best validation accuracy of the epochs so far. */
+  bestValAccuracy: number | null;
   error: { message: string; hint: string; lastCheckpoint?: string } | null;
   /** Drawn on the charts beside the current run. */
   overlay: boolean;
@@ -118,6 +120,7 @@ class RunStore {
       lastBatch: null,
       lastEpoch: null,
       finished: null,
+      bestValAccuracy: null,
       error: null,
       overlay: false,
     });
@@ -168,7 +171,10 @@ class RunStore {
         curves.epochLoss.push({ x: event.epoch, y: event.loss });
         curves.epochAccuracy.push({ x: event.epoch, y: event.accuracy });
         if (event.valLoss !== null) curves.valLoss.push({ x: event.epoch, y: event.valLoss });
-        if (event.valAccuracy !== null) curves.valAccuracy.push({ x: event.epoch, y: event.valAccuracy });
+        if (event.valAccuracy !== null) {
+          curves.valAccuracy.push({ x: event.epoch, y: event.valAccuracy });
+          run.bestValAccuracy = Math.max(run.bestValAccuracy ?? 0, event.valAccuracy);
+        }
         // The rate an epoch trained with, drawn as a step over that epoch.
         curves.learningRate.push({ x: event.epoch - 1, y: event.learningRate }, { x: event.epoch, y: event.learningRate });
         this.version++;
