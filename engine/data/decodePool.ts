@@ -130,6 +130,11 @@ export class DecodePool {
     const worker = new Worker(workerBootstrap(), { eval: true });
     const entry: PoolWorker = { worker, pending: new Map() };
     worker.unref();
+    // An unref() before the thread is online does not hold: a worker that
+    // never got a message kept the process alive. Say it again once online.
+    worker.once('online', () => {
+      if (entry.pending.size === 0) worker.unref();
+    });
     worker.on('message', (response: DecodeResponse) => {
       const waiting = entry.pending.get(response.id);
       entry.pending.delete(response.id);
