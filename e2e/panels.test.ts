@@ -7,7 +7,7 @@
  * input of each panel on the way. Screenshots of every panel are kept in
  * test-results/ (panels-*.png).
  */
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,11 @@ import { launchChromium } from './support/browser.js';
 import { RESULTS_DIR, withPage } from './support/artefacts.js';
 import { sampleData } from './support/sampleData.js';
 import { startWebStudio, type WebStudio } from './support/webStudio.js';
+import { parseNumber } from '../renderer/src/lib/panels/numbers.js';
+import { decimate, Smoother, type Point } from '../renderer/src/lib/panels/series.js';
+import { contrast, mix, parseColour, readableOn } from '../renderer/src/lib/panels/colour.js';
+import { backendBadge } from '../renderer/src/lib/panels/backend.js';
+import type { EngineInfo } from '../engine/protocol.js';
 
 let studio: WebStudio;
 let browser: Browser;
@@ -56,6 +61,91 @@ async function openTab(page: Page, id: string): Promise<void> {
   await page.locator(`#tabpanel-${id}`).waitFor({ state: 'visible' });
 }
 
+describe('the panels\' pure parts', () => {
+  test('a typed number is accepted only when it is a plain number within the field\'s rule', () => {
+    assert.deepEqual(parseNumber(' 0.25 ', { min: 0, max: 1 }), { ok: true, value: 0.25 });
+    assert.deepEqual(parseNumber('1e-3', { min: 0, minExclusive: true }), { ok: true, value: 0.001 });
+    assert.deepEqual(parseNumber('0,5'), { ok: true, value: 0.5 });
+    const refused = (text: string, rule = {}) => {
+      const parsed = parseNumber(text, rule);
+      assert.equal(parsed.ok, false, `${text} was accepted`);
+      return parsed.ok ? '' : parsed.reason;
+    };
+    assert.match(refused('abc'), /"abc" is not a number/);
+    assert.match(refused('0x10'), /not a number/);
+    assert.match(refused(''), /Type a number/);
+    assert.match(refused('Infinity'), /not a number/);
+    assert.match(refused('2.5', { integer: true, min: 1 }), /whole number/);
+    assert.match(refused('0', { min: 0, minExclusive: true }), /more than 0/);
+    assert.match(refused('1', { max: 1, maxExclusive: true }), /less than 1/);
+    assert.match(refused('-1', { min: 0 }), /at least 0/);
+  });
+
+  test('decimation keeps a long curve\'s first, last, lowest and highest points within the budget', () => {
+    const points: Point[] = Array.from({ length: 100_000 }, (_, i) => ({ x: i, y: Math.sin(i / 500) }));
+    points[31_337] = { x: 31_337, y: 5 };
+    points[77_777] = { x: 77_777, y: -5 };
+    const kept = decimate(points, 600);
+    assert.ok(kept.length <= 600, `${kept.length} points kept`);
+    assert.deepEqual(kept[0], points[0]);
+    assert.deepEqual(kept.at(-1), points.at(-1));
+    assert.ok(kept.some((p) => p.y === 5) && kept.some((p) => p.y === -5), 'a spike was dropped');
+    assert.ok(kept.every((p, i) => i === 0 || p.x > kept[i - 1]!.x), 'points out of x order');
+    assert.deepEqual(decimate(points.slice(0, 10), 600), points.slice(0, 10));
+  });
+
+  test('the smoothed curve starts at the first value (bias-corrected) and follows a step', () => {
+    const ema = new Smoother(0.9);
+    assert.equal(ema.next(2), 2);
+    let last = 0;
+    for (let i = 0; i < 200; i++) last = ema.next(1);
+    assert.ok(Math.abs(last - 1) < 1e-6);
+  });
+
+  test('heat-map text keeps at least 4.5:1 on every shade of both themes', () => {
+    const themes = [
+      { accent: '#2458c5', bad: '#b3261e', panel: '#ffffff', ink: '#1d232b' },
+      { accent: '#7aa7f7', bad: '#ff8a80', panel: '#1e2228', ink: '#e4e7eb' },
+    ];
+    for (const theme of themes) {
+      const [accent, bad, panel, ink] = [theme.accent, theme.bad, theme.panel, theme.ink].map(parseColour);
+      for (const base of [accent!, bad!]) {
+        for (let share = 0; share <= 1; share += 0.05) {
+          const background = mix(base, panel!, 0.12 + 0.88 * share);
+          const text = readableOn(background, [ink!, panel!, [255, 255, 255], [0, 0, 0]]);
+          assert.ok(contrast(text, background) >= 4.5, `${contrast(text, background).toFixed(2)}:1 at ${share} on ${theme.panel}`);
+        }
+      }
+    }
+  });
+
+  test('the backend badge says why the GPU is not used, in the engine\'s words', () => {
+    const info: EngineInfo = {
+      protocolVersion: 1,
+      version: '0.1.0',
+      node: 'v20',
+      tfjs: '4.22.0',
+      backend: 'wasm',
+      device: 'CPU',
+      devices: [],
+      backends: [
+        { name: 'tensorflow', available: false, reason: 'tfjs-node-gpu is not installed' },
+        { name: 'wasm', available: true },
+        { name: 'cpu', available: true },
+      ],
+    };
+    const badge = backendBadge(info, null);
+    assert.equal(badge.device, 'WASM');
+    assert.match(badge.label, /WASM · WebAssembly/);
+    assert.equal(badge.hint, 'The GPU is not used: tfjs-node-gpu is not installed.');
+    const cudaLess = backendBadge({ ...info, backend: 'tensorflow', device: 'CPU', backends: [{ name: 'tensorflow', available: true }, ...info.backends.slice(1)] }, null);
+    assert.match(cudaLess.hint, /found no CUDA device/);
+    const gpu = backendBadge({ ...info, backend: 'tensorflow', device: 'GPU', backends: [{ name: 'tensorflow', available: true }, ...info.backends.slice(1)] }, null);
+    assert.equal(gpu.hint, '');
+    assert.equal(gpu.device, 'GPU');
+  });
+});
+
 test('data, train, evaluate and export from the panels, with bad input at each', async () => {
   await withPage(browser, 'panels', async (page) => {
     const pageErrors: string[] = [];
@@ -66,6 +156,7 @@ test('data, train, evaluate and export from the panels, with bad input at each',
     await byTestId(page, 'template-seed-cnn').check();
     await byTestId(page, 'project-name-input').fill('Panels');
     await byTestId(page, 'create-project').click();
+    await byTestId(page, 'project-title').waitFor();
     // Saved, so the run folder lands beside it in this test's folder.
     const projectPath = join(workDir, 'panels.cnnstudio.json');
     await byTestId(page, 'project-path').fill(projectPath);
@@ -194,6 +285,28 @@ test('data, train, evaluate and export from the panels, with bad input at each',
     assert.match(onnxRow, new RegExp(`${(onnxBytes / 1024).toFixed(0)} KiB|${(onnxBytes / 1024).toFixed(1)} KiB`));
     assert.equal(JSON.parse(await readFile(join(outDir, 'labels.json'), 'utf8')).classNames.length, 10);
     await keepPicture(page, exporter, 'export');
+
+    // ---------------------------------------------------------------- a second run: pause, resume, stop; then compare
+    await openTab(page, 'train');
+    await epochs.fill('50');
+    await byTestId(train, 'train-batch-size').fill('8');
+    await byTestId(train, 'train-start').click();
+    const stage = (name: string) => train.locator(`[data-testid="train-progress"][data-stage="${name}"]`);
+    await stage('training').waitFor({ timeout: 120_000 });
+    await byTestId(train, 'train-pause').click();
+    await stage('paused').waitFor({ timeout: 30_000 });
+    assert.match(await byTestId(train, 'train-progress').innerText(), /Paused/);
+    await byTestId(train, 'train-resume').click();
+    await stage('training').waitFor({ timeout: 30_000 });
+    await byTestId(train, 'train-stop').click();
+    await stage('finished').waitFor({ timeout: 60_000 });
+    assert.match(await byTestId(train, 'train-progress').innerText(), /Stopped after \d+ epoch/);
+    assert.equal(await byTestId(train, 'run-row').count(), 2);
+    // Run 1's curves overlaid on run 2's: the loss chart draws more points.
+    const alone = Number(await byTestId(train, 'chart-loss').getAttribute('data-points'));
+    await train.locator('[data-testid="run-row"]', { hasText: 'Run 1' }).getByLabel('Overlay on the charts').check();
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-points')) > n, alone);
+    await keepPicture(page, train, 'train-compare');
 
     // The dark theme: the charts and the heat map take its colours (pictures to look at).
     await byTestId(page, 'theme').selectOption('dark');
