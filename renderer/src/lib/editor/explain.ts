@@ -10,6 +10,7 @@ import type { GraphNode, ParamValue } from '../../../../engine/graph/schema.js';
 import type { LayerTypeInfo } from '../../../../engine/graph/layers/index.js';
 import type { Shape } from '../../../../engine/graph/report.js';
 import { effectiveValue } from './paramFields';
+import { formatCount } from './nodeText';
 
 export interface Explanation {
   /** The general rule, e.g. "out = ⌊(in + 2·pad − kernel) / stride⌋ + 1". */
@@ -28,7 +29,7 @@ function pair(value: ParamValue | undefined, fallback: number): [number, number]
   return [fallback, fallback];
 }
 
-const fmt = (n: number) => n.toLocaleString('en-US');
+const fmt = formatCount;
 
 function windowAxis(axis: string, size: number, kernel: number, stride: number, dilation: number, padding: string): string {
   const span = kernel + (kernel - 1) * (dilation - 1);

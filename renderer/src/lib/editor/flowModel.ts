@@ -1,7 +1,9 @@
 /**
  * The project graph as Svelte Flow nodes and edges. Flow objects are reused
  * for nodes and edges whose content did not change, so after an edit only the
- * nodes it touched are redrawn (what keeps a 300-node graph under a frame).
+ * nodes it touched are redrawn, and when nothing changed at all the builders
+ * answer null: the flow keeps its arrays and skips its own O(n) bookkeeping
+ * (what keeps a 300-node graph within a frame).
  */
 import type { Edge, Node } from '@xyflow/svelte';
 import type { Graph, GraphNode } from '../../../../engine/graph/schema.js';
@@ -41,17 +43,20 @@ export function toFlowNodes(
   types: Map<string, LayerTypeInfo>,
   previous: Map<string, LayerFlowNode>,
   selected: Set<string>,
-): LayerFlowNode[] {
+): LayerFlowNode[] | null {
   const problems = problemsByNode(report);
-  return graph.nodes.map((node) => {
+  let reused = previous.size === graph.nodes.length;
+  const next = graph.nodes.map((node) => {
     const old = previous.get(node.id);
     const nodeReport = report?.nodes[node.id];
     const nodeProblems = problems.get(node.id) ?? [];
     const isSelected = selected.has(node.id);
     if (old && old.data.node === node && sameReport(old.data.report, nodeReport) && sameProblems(old.data.problems, nodeProblems) && old.data.info === types.get(node.type)) {
       if (!!old.selected === isSelected && old.position.x === node.position.x && old.position.y === node.position.y) return old;
+      reused = false;
       return { ...old, selected: isSelected, position: node.position };
     }
+    reused = false;
     return {
       ...(old ?? {}),
       id: node.id,
@@ -61,17 +66,21 @@ export function toFlowNodes(
       data: { node, info: types.get(node.type), report: nodeReport, problems: nodeProblems },
     } as LayerFlowNode;
   });
+  return reused ? null : next;
 }
 
-export function toFlowEdges(graph: Graph, report: ValidationReport | null, previous: Map<string, ShapeFlowEdge>, selected: Set<string>): ShapeFlowEdge[] {
+export function toFlowEdges(graph: Graph, report: ValidationReport | null, previous: Map<string, ShapeFlowEdge>, selected: Set<string>): ShapeFlowEdge[] | null {
   const edgeProblems = new Map<string, Problem>();
   for (const p of report?.problems ?? []) if (p.edgeId) edgeProblems.set(p.edgeId, p);
-  return graph.edges.map((edge) => {
+  let reused = previous.size === graph.edges.length;
+  const next = graph.edges.map((edge): ShapeFlowEdge => {
     const shape = shapeText(report?.nodes[edge.source]?.shape);
     const problem = edgeProblems.get(edge.id);
     const old = previous.get(edge.id);
     const isSelected = selected.has(edge.id);
     if (old && old.source === edge.source && old.target === edge.target && old.data?.shape === shape && old.data?.problem?.message === problem?.message && !!old.selected === isSelected) return old;
+    reused = false;
     return { id: edge.id, source: edge.source, target: edge.target, type: 'shape', selected: isSelected, data: { shape, problem } };
   });
+  return reused ? null : next;
 }

@@ -45,7 +45,9 @@ const PROBLEM_WORDS: Record<ProblemCode, string> = {
 
 export const problemWord = (code: ProblemCode): string => PROBLEM_WORDS[code] ?? code;
 
-export const formatCount = (n: number): string => n.toLocaleString('en-US');
+// One formatter for all: Number.prototype.toLocaleString builds one per call, which shows in a 300-row summary.
+const COUNT_FORMAT = new Intl.NumberFormat('en-US');
+export const formatCount = (n: number): string => COUNT_FORMAT.format(n);
 
 /** 1234567 → 1.23 M, for tight spaces. */
 export function compactCount(n: number): string {

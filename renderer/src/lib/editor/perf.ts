@@ -1,31 +1,41 @@
 /**
- * Performance marks the editor benchmark reads (bench/editor.ts): an edit sets
- * `studio:edit`; when its validation report is drawn, `studio:edit-to-paint`
- * measures from the edit to the end of the next painted frame (a task after
- * the animation frame runs once the frame has been presented).
+ * Performance measures the editor benchmark reads (e2e/editor.bench.ts):
+ * - `studio:edit-to-paint`: from an edit to the end of the first frame painted
+ *   after the engine's report of that edit was applied (revalidated and redrawn);
+ * - `studio:edit-to-first-paint`: from an edit to its first frame (the edited
+ *   layer redrawn before the engine has answered);
+ * - `studio:report-to-paint`: from the report's arrival to its frame (the
+ *   renderer's share of the first measure);
+ * - `studio:validate`: each round trip of project.validate to the engine.
+ * "The end of a frame" is a task queued from requestAnimationFrame: it runs
+ * once the frame's style, layout, paint and commit are done.
  */
-export function markEdit(): void {
-  performance.clearMarks('studio:edit');
-  performance.mark('studio:edit');
-}
+let editStart: number | null = null;
 
 const channel = typeof MessageChannel === 'function' ? new MessageChannel() : null;
 const queued: (() => void)[] = [];
 if (channel) channel.port1.onmessage = () => queued.shift()?.();
 
-export function afterNextPaint(startMark: string, measure: string): void {
-  if (performance.getEntriesByName(startMark, 'mark').length === 0) return;
+function afterNextPaint(done: () => void): void {
   requestAnimationFrame(() => {
-    const done = () => {
-      try {
-        performance.measure(measure, startMark);
-      } catch {
-        // The mark was cleared by a newer edit; that edit will measure itself.
-      }
-      performance.clearMarks(startMark);
-    };
-    if (!channel) return setTimeout(done, 0);
+    if (!channel) return void setTimeout(done, 0);
     queued.push(done);
     channel.port2.postMessage(null);
   });
+}
+
+export function measureToNextPaint(name: string, start = performance.now()): void {
+  afterNextPaint(() => performance.measure(name, { start, end: performance.now() }));
+}
+
+export function markEdit(): void {
+  editStart = performance.now();
+  measureToNextPaint('studio:edit-to-first-paint', editStart);
+}
+
+/** A validation report was applied: measure both its own repaint and the whole edit's. */
+export function reportApplied(received: number): void {
+  measureToNextPaint('studio:report-to-paint', received);
+  if (editStart !== null) measureToNextPaint('studio:edit-to-paint', editStart);
+  editStart = null;
 }

@@ -7,7 +7,7 @@
  */
 import type { ProjectFile } from '../../../../engine/graph/schema.js';
 import type { ValidationReport } from '../../../../engine/graph/report.js';
-import { afterNextPaint } from './perf';
+import { reportApplied } from './perf';
 
 export class Validator {
   report = $state.raw<ValidationReport | null>(null);
@@ -32,11 +32,14 @@ export class Validator {
   async #check(project: ProjectFile): Promise<void> {
     this.#inFlight = true;
     try {
+      const sent = performance.now();
       const report = await this.run(project);
+      const received = performance.now();
+      performance.measure('studio:validate', { start: sent, end: received });
       if (!this.#next) {
         this.report = report;
         this.checked = project;
-        afterNextPaint('studio:edit', 'studio:edit-to-paint');
+        reportApplied(received);
       }
     } catch (e) {
       if (!this.#next) this.onError(e);
