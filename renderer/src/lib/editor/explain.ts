@@ -40,7 +40,8 @@ function windowAxis(axis: string, size: number, kernel: number, stride: number, 
     return `${axis}: ⌊(${size} + ${total} − ${kernelText}) / ${stride}⌋ + 1 = ${out}   (same: 2·pad = ${total})`;
   }
   const out = Math.floor((size - span) / stride) + 1;
-  return `${axis}: ⌊(${size} + 2·0 − ${kernelText}) / ${stride}⌋ + 1 = ${out}`;
+  const fits = out >= 1 ? '' : '  — below 1: the window does not fit; use padding \'same\' or a smaller window';
+  return `${axis}: ⌊(${size} + 2·0 − ${kernelText}) / ${stride}⌋ + 1 = ${out}${fits}`;
 }
 
 export function explain(node: GraphNode, info: LayerTypeInfo, input: Shape | null, output: Shape | null): Explanation | null {
