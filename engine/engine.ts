@@ -20,6 +20,7 @@ import { validateGraph } from './graph/validate.js';
 import { createProject, listTemplates } from './graph/templates.js';
 import { catalogue } from './graph/layers/index.js';
 import { projectFromJson, readProject, writeProject } from './project/projectFile.js';
+import { openSampleProject } from './project/sampleProject.js';
 import { currentBackend, describeBackends } from './backend/select.js';
 import { defaultRunDir, newRunId, prepareRun } from './train/prepareRun.js';
 import type { TrainingRun } from './train/trainingRun.js';
@@ -80,6 +81,8 @@ export class Engine {
         });
       case 'project.open':
         return readProject(command.path);
+      case 'project.sample':
+        return openSampleProject();
       case 'project.save':
         await writeProject(command.path, projectFromJson(command.project, command.path));
         return { path: command.path };

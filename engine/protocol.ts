@@ -57,6 +57,8 @@ export type Command =
   | { type: 'project.create'; template: string; name?: string }
   | { type: 'project.validate'; project: ProjectFile; classCount?: number }
   | { type: 'project.open'; path: string }
+  /** The shipped sample project as an unsaved copy, its data path made absolute. */
+  | { type: 'project.sample' }
   | { type: 'project.save'; path: string; project: ProjectFile }
   | { type: 'train.start'; project: ProjectFile; projectPath?: string; options?: TrainOptions }
   /** Writes a trained model (run, model or export folder) as tfjs/onnx/keras/pytorch folders with labels.json under outDir. */
@@ -120,6 +122,7 @@ export interface CommandResults {
   'project.create': ProjectFile;
   'project.validate': ValidationReport;
   'project.open': ProjectFile;
+  'project.sample': { project: ProjectFile; path: string };
   'project.save': { path: string };
   'train.start': { runId: string; runDir: string };
   'model.export': ExportResult;

@@ -31,6 +31,7 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
   'project.create': { template: { kind: 'string' }, name: { kind: 'string', optional: true } },
   'project.validate': { project: { kind: 'object' }, classCount: { kind: 'positive-int', optional: true } },
   'project.open': { path: { kind: 'string' } },
+  'project.sample': {},
   'project.save': { path: { kind: 'string' }, project: { kind: 'object' } },
   'train.start': {
     project: { kind: 'object' },

@@ -1,0 +1,85 @@
+/**
+ * A new user's first minutes, in a browser, without a terminal: open the
+ * shipped sample project from the welcome screen, save a copy, train it,
+ * look at its confusion matrix and export it. Debian's Chromium
+ * (playwright-core) drives the real window served by the real web host, whose
+ * engine trains for real on the shipped Fashion-MNIST images.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { launchChromium } from './support/browser.js';
+import { screenshot, withPage } from './support/artefacts.js';
+import { startWebStudio, type WebStudio } from './support/webStudio.js';
+
+let studio: WebStudio;
+let browser: Browser;
+let workDir: string;
+
+before(async () => {
+  [studio, browser, workDir] = await Promise.all([startWebStudio(), launchChromium(), mkdtemp(join(tmpdir(), 'cnnstudio-e2e-sample-'))]);
+});
+
+after(async () => {
+  await browser?.close();
+  await studio?.host.close();
+});
+
+const byTestId = (scope: Page | Locator, id: string) => scope.locator(`[data-testid="${id}"]`);
+
+async function openTab(page: Page, id: string): Promise<void> {
+  await byTestId(page, `tab-${id}`).click();
+  await page.locator(`#tabpanel-${id}`).waitFor({ state: 'visible' });
+}
+
+test('from the sample project to a trained model, its confusion matrix and exported files', async () => {
+  await withPage(browser, 'sample project to export', async (page) => {
+    await page.goto(studio.host.url);
+
+    // The welcome screen offers the sample; it opens as an unsaved copy.
+    await byTestId(page, 'open-sample').click();
+    await page.locator('.svelte-flow__node').first().waitFor();
+    assert.ok((await page.locator('.svelte-flow__node').count()) >= 5, 'the sample network is drawn');
+    assert.equal(await byTestId(page, 'dirty').count(), 1, 'the copy is marked unsaved');
+    const projectPath = join(workDir, 'my-first.cnnstudio.json');
+    await byTestId(page, 'project-path').fill(projectPath);
+    await byTestId(page, 'save-project').click();
+    await byTestId(page, 'dirty').waitFor({ state: 'detached' });
+    const saved = JSON.parse(await readFile(projectPath, 'utf8'));
+    assert.match(saved.data.path, /resources\/sample-data\//, 'the saved copy still finds the shipped images');
+
+    // Train with the sample's own settings, shortened to two epochs.
+    await openTab(page, 'train');
+    const train = byTestId(page, 'train-panel');
+    await byTestId(train, 'train-epochs').fill('2');
+    await byTestId(train, 'train-start').click();
+    await train.locator('[data-testid="train-progress"][data-stage="finished"]').waitFor({ timeout: 180_000 });
+    assert.match(await byTestId(train, 'train-progress').innerText(), /Finished after 2 epochs/);
+    assert.ok(Number(await byTestId(train, 'chart-loss').getAttribute('data-points')) > 2, 'the loss curve has points');
+    assert.equal((await readdir(join(workDir, 'runs'))).length, 1, 'the run folder is beside the saved project');
+    await screenshot(page, 'sample trained');
+
+    // Its confusion matrix, on the sample's test split.
+    await openTab(page, 'evaluate');
+    const evaluate = byTestId(page, 'evaluate-panel');
+    await byTestId(evaluate, 'evaluate-run').click();
+    await byTestId(evaluate, 'evaluate-report').waitFor({ timeout: 120_000 });
+    assert.equal(await byTestId(evaluate, 'confusion-cell').count(), 100, 'a 10 × 10 confusion matrix');
+    await screenshot(page, 'sample evaluated');
+
+    // Exported files, listed with their sizes.
+    await openTab(page, 'export');
+    const exporter = byTestId(page, 'export-panel');
+    const outDir = join(workDir, 'exported');
+    await byTestId(exporter, 'export-dest').fill(outDir);
+    await byTestId(exporter, 'export-run').click();
+    await byTestId(exporter, 'export-result').waitFor({ timeout: 120_000 });
+    const listed = (await byTestId(exporter, 'export-file').allInnerTexts()).map((row) => row.split('\t')[0]!.trim());
+    assert.ok(listed.includes('onnx/model.onnx') && listed.includes('tfjs/model.json'), `files listed: ${listed.join(', ')}`);
+    assert.equal(JSON.parse(await readFile(join(outDir, 'labels.json'), 'utf8')).classNames.length, 10);
+    await screenshot(page, 'sample exported');
+  });
+});
