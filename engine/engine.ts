@@ -25,6 +25,7 @@ import { currentBackend, describeBackends } from './backend/select.js';
 import { defaultRunDir, newRunId, prepareRun } from './train/prepareRun.js';
 import type { TrainingRun } from './train/trainingRun.js';
 import { runModelCommand } from './export/modelCommands.js';
+import { readRun } from './train/readRun.js';
 import { summarizeDataset } from './data/summary.js';
 import { previewAugmentation } from './data/preview.js';
 import { resolveSourcePath } from './data/source.js';
@@ -104,6 +105,8 @@ export class Engine {
       case 'train.stop':
         this.run(command.runId).stop();
         return { runId: command.runId };
+      case 'run.read':
+        return readRun(command.runDir);
       case 'data.summary':
         return summarizeDataset(command.data, resolveSourcePath(command.data, command.projectPath), {
           thumbnailsPerClass: command.thumbnailsPerClass,

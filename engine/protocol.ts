@@ -18,6 +18,7 @@ import type { DataLoadingInfo } from './data/types.js';
 import type { DataSource } from './graph/schema.js';
 import type { DatasetSummary } from './data/summary.js';
 import type { AugmentationPreview, AugmentationPreviewRequest } from './data/preview.js';
+import type { RunReadback } from './train/readRun.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -81,6 +82,8 @@ export type Command =
   | { type: 'train.pause'; runId: string }
   | { type: 'train.resume'; runId: string }
   | { type: 'train.stop'; runId: string }
+  /** A run read back from its folder's metrics.jsonl (the curves of a run from an earlier session). */
+  | { type: 'run.read'; runDir: string }
   /** What a data source holds: counts per class and split, sizes, skipped files, warnings, thumbnails. */
   | { type: 'data.summary'; data: DataSource; projectPath?: string; thumbnailsPerClass?: number; verify?: boolean }
   /** N augmented versions of one image, as PNG data URLs. */
@@ -134,6 +137,7 @@ export interface CommandResults {
   'train.pause': { runId: string };
   'train.resume': { runId: string };
   'train.stop': { runId: string };
+  'run.read': RunReadback;
   'data.summary': DatasetSummary;
   'data.preview': AugmentationPreview;
 }

@@ -62,6 +62,7 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
   'train.pause': { runId: { kind: 'string' } },
   'train.resume': { runId: { kind: 'string' } },
   'train.stop': { runId: { kind: 'string' } },
+  'run.read': { runDir: { kind: 'string' } },
   'data.summary': {
     data: { kind: 'object' },
     projectPath: { kind: 'string', optional: true },
