@@ -137,3 +137,51 @@ test('info lists the backends and says why the unavailable ones are', async () =
   const human = await cli('info');
   assert.match(human.stdout, /Backends, in the order training picks them:/);
 });
+
+/** A 3-class copy of the seed template, written as a person might (with a field of their own). */
+async function threeClassProject(name: string): Promise<Record<string, unknown>> {
+  if (!existsSync(join(work, 'p.cnnstudio.json'))) await cli('new', 'p.cnnstudio.json');
+  const project = JSON.parse(await readFile(join(work, 'p.cnnstudio.json'), 'utf8'));
+  project.graph.nodes.filter((n: { type: string }) => n.type === 'Dense').at(-1).params.units = 3;
+  project.notes = 'kept as written';
+  await writeFile(join(work, name), JSON.stringify(project, null, 2) + '\n');
+  return project;
+}
+
+test('train records the run in the project file: its folder relative to the file, its status, the rest unchanged', async () => {
+  const before = await threeClassProject('hist.cnnstudio.json');
+  const r = await cli('train', 'hist.cnnstudio.json', '--data', data, '--epochs', '1', '--batch-size', '8', '--out', join(work, 'runs', 'first'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '', 'nothing extra is printed when the run is recorded');
+  const after = JSON.parse(await readFile(join(work, 'hist.cnnstudio.json'), 'utf8'));
+  assert.equal(after.runs.length, 1);
+  const [record] = after.runs;
+  assert.equal(record.folder, 'runs/first');
+  assert.equal(record.status, 'finished');
+  assert.match(record.id, /^run-/);
+  assert.ok(!Number.isNaN(Date.parse(record.startedAt)));
+  for (const key of ['loss', 'accuracy', 'valLoss', 'valAccuracy']) assert.equal(typeof record.metrics[key], 'number', key);
+  assert.deepEqual({ ...after, runs: [] }, before, 'everything but runs is as it was');
+  // A run refused before training (3 classes here, 1 in this folder) is not recorded.
+  await cli('train', 'hist.cnnstudio.json', '--data', join(data, 'checks'), '--epochs', '1');
+  assert.equal(JSON.parse(await readFile(join(work, 'hist.cnnstudio.json'), 'utf8')).runs.length, 1);
+});
+
+test('a project file that became unreadable during the run gets one warning line; the exit code is the run’s', async () => {
+  await threeClassProject('spoilt.cnnstudio.json');
+  const child = spawn(process.execPath, [BIN, 'train', 'spoilt.cnnstudio.json', '--data', data, '--epochs', '2', '--batch-size', '8', '--json'], { cwd: work });
+  let stdout = '';
+  let stderr = '';
+  let spoilt: Promise<void> | null = null;
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    // Overwritten while the run trains, as another tool might.
+    if (!spoilt && stdout.includes('"type":"run-started"')) spoilt = writeFile(join(work, 'spoilt.cnnstudio.json'), '{ half a file');
+  });
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number>((done) => child.on('close', (c) => done(c ?? -1)));
+  await spoilt;
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /^convnet-studio: warning: run run-\S+ was not recorded in spoilt\.cnnstudio\.json: it is not valid JSON any more .*\n$/);
+  assert.equal(await readFile(join(work, 'spoilt.cnnstudio.json'), 'utf8'), '{ half a file', 'the file is left as it was found');
+});

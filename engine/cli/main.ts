@@ -14,6 +14,7 @@ import { parseArgs, positiveIntFlag, stringFlag, UsageError } from './args.js';
 import { formatDuration, ProgressLine, renderBar } from './progressBar.js';
 import { evaluateCommand, exportCommand, importCommand, MODEL_COMMANDS_USAGE, predictCommand } from './exportCommands.js';
 import { dataCommand } from './dataCommand.js';
+import { recordRunInProject } from './recordRun.js';
 
 const USAGE = `convnet-studio — design, train and export convolutional networks
 
@@ -180,10 +181,12 @@ async function trainCommand(argv: string[], out: Out): Promise<number> {
   const view = json ? null : new TrainingView(out);
 
   let outcome: EngineEvent | null = null;
+  let started: { runDir: string; at: string } | null = null;
   const ended = new Promise<void>((resolve) => {
     engine.onEvent((event) => {
       if (json) out(JSON.stringify(event));
       else view!.show(event);
+      if (event.type === 'run-started') started = { runDir: event.runDir, at: new Date().toISOString() };
       if (event.type === 'finished' || event.type === 'error') {
         outcome = event;
         resolve();
@@ -207,6 +210,12 @@ async function trainCommand(argv: string[], out: Out): Promise<number> {
     process.off('SIGINT', onSigint);
   }
   const last = outcome as EngineEvent | null;
+  // A run that never started training (bad data, bad graph) has nothing to compare; it is not recorded.
+  const began = started as { runDir: string; at: string } | null;
+  if (began && (last?.type === 'finished' || last?.type === 'error')) {
+    const warning = await recordRunInProject(path, last, began.runDir, began.at);
+    if (warning) process.stderr.write(`convnet-studio: ${warning}\n`);
+  }
   if (last?.type === 'error') {
     if (!json) process.stderr.write(`convnet-studio: ${last.message}\n  hint: ${last.hint}\n`);
     return 1;
