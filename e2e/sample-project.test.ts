@@ -81,5 +81,31 @@ test('from the sample project to a trained model, its confusion matrix and expor
     assert.ok(listed.includes('onnx/model.onnx') && listed.includes('tfjs/model.json'), `files listed: ${listed.join(', ')}`);
     assert.equal(JSON.parse(await readFile(join(outDir, 'labels.json'), 'utf8')).classNames.length, 10);
     await screenshot(page, 'sample exported');
+
+    // The run joined the project's history; saved, it is there after a reload, and its curves come back from its folder.
+    await byTestId(page, 'save-project').click();
+    await byTestId(page, 'dirty').waitFor({ state: 'detached' });
+    const withRun = JSON.parse(await readFile(projectPath, 'utf8'));
+    assert.equal(withRun.runs.length, 1, 'the saved file records the run');
+    assert.equal(withRun.runs[0].status, 'finished');
+    assert.match(withRun.runs[0].folder, /^runs\/run-/, 'the folder is relative to the project file');
+    await page.reload();
+    await byTestId(page, 'project-path').fill(projectPath);
+    await byTestId(page, 'open-project').click();
+    await page.locator('.svelte-flow__node').first().waitFor();
+    await openTab(page, 'train');
+    const reopened = byTestId(page, 'train-panel');
+    const past = byTestId(reopened, 'past-run-row');
+    assert.equal(await past.count(), 1, 'the recorded run is listed');
+    assert.match(await byTestId(past, 'run-folder').innerText(), new RegExp(`${workDir.replace(/[/.]/g, '\\$&')}/runs/run-`));
+    const pointsBefore = Number(await byTestId(reopened, 'chart-loss').getAttribute('data-points'));
+    await byTestId(past, 'past-run-overlay').check();
+    await page.waitForFunction(
+      (before) => Number(document.querySelector('[data-testid="train-panel"] [data-testid="chart-loss"]')?.getAttribute('data-points')) > before,
+      pointsBefore,
+      { timeout: 10_000 },
+    );
+    assert.equal(await byTestId(past, 'past-run-error').count(), 0);
+    await screenshot(page, 'earlier run overlaid');
   });
 });
