@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -107,5 +107,13 @@ test('from the sample project to a trained model, its confusion matrix and expor
     );
     assert.equal(await byTestId(past, 'past-run-error').count(), 0);
     await screenshot(page, 'earlier run overlaid');
+
+    // A run folder moved away: the engine's message in place, and the run stays listed.
+    await byTestId(past, 'past-run-overlay').uncheck();
+    await rename(join(workDir, withRun.runs[0].folder), join(workDir, 'moved-run'));
+    await byTestId(past, 'past-run-overlay').check();
+    await byTestId(past, 'past-run-error').waitFor();
+    assert.match(await byTestId(past, 'past-run-error').innerText(), /moved or deleted/);
+    assert.equal(await byTestId(reopened, 'past-run-row').count(), 1);
   });
 });
