@@ -89,7 +89,10 @@ test('from the sample project to a trained model, its confusion matrix and expor
     assert.equal(withRun.runs.length, 1, 'the saved file records the run');
     assert.equal(withRun.runs[0].status, 'finished');
     assert.match(withRun.runs[0].folder, /^runs\/run-/, 'the folder is relative to the project file');
+    await page.waitForTimeout(900); // longer than the autosave's delay: a saved project must not leave one behind
     await page.reload();
+    await byTestId(page, 'templates').waitFor();
+    assert.equal(await byTestId(page, 'restore').count(), 0, 'nothing to restore after a save');
     await byTestId(page, 'project-path').fill(projectPath);
     await byTestId(page, 'open-project').click();
     await page.locator('.svelte-flow__node').first().waitFor();
