@@ -51,15 +51,3 @@ export function estimateTrainingMemory(report: ValidationReport, optimizer: Opti
   const activations = perSample * batchSize * BYTES * 2;
   return { weights, gradients, optimizer: optimizerBytes, activations, input, total: weights + gradients + optimizerBytes + activations + input, slots };
 }
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)} ${units[unit]}`;
-}

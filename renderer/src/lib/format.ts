@@ -1,4 +1,4 @@
-/** Short human forms of sizes, durations and numbers for the panels. */
+/** Short human forms of sizes, durations and numbers, for the editor and the panels alike. */
 
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '–';
