@@ -19,6 +19,7 @@ import {
   type ModelDescription,
 } from '../modelDescription.js';
 import { onnx, OnnxGraph, type Value } from './onnxGraph.js';
+import { transposedConvolutionCrop } from '../transposedConvolution.js';
 
 export const ONNX_OPSET = 13;
 export const ONNX_INPUT_NAME = 'input';
@@ -141,8 +142,8 @@ function convertLayer(g: OnnxGraph, layer: DescribedLayer, inputs: Value[]): Val
       const [kh, kw] = configPair(layer, 'kernelSize');
       const [sh, sw] = configPair(layer, 'strides');
       const same = layer.config['padding'] === 'same';
-      const [padH, extraH] = transposePadding(kh, sh, same);
-      const [padW, extraW] = transposePadding(kw, sw, same);
+      const [padH, extraH] = transposedConvolutionCrop(kh, sh, same);
+      const [padW, extraW] = transposedConvolutionCrop(kw, sw, same);
       const out = g.op('ConvTranspose', [g.nchw(x).name, g.floats(`${n}_kernel`, w.shape, w.data), ...bias(g, layer)], n, {
         kernel_shape: [kh, kw],
         strides: [sh, sw],
@@ -270,18 +271,6 @@ function bias(g: OnnxGraph, layer: DescribedLayer): string[] {
 /** [[top, bottom], [left, right]] → ONNX's [top, left, bottom, right]. */
 function onnxPads([[top, bottom], [left, right]]: [[number, number], [number, number]]): number[] {
   return [top, left, bottom, right];
-}
-
-/**
- * Cropping and extra output rows that make ONNX's ConvTranspose produce
- * TensorFlow's output size: in·stride for 'same', in·stride + max(k − stride, 0) for 'valid'.
- */
-function transposePadding(kernel: number, stride: number, same: boolean): [[number, number], number] {
-  const overlap = kernel - stride;
-  if (overlap < 0) return [[0, 0], -overlap];
-  if (!same) return [[0, 0], 0];
-  const before = Math.floor(overlap / 2);
-  return [[before, overlap - before], 0];
 }
 
 /** The layer's (fused) activation applied to `x`. */

@@ -21,6 +21,7 @@ import {
 } from '../modelDescription.js';
 import { WEIGHTS_FILE } from '../safetensors.js';
 import { py, pyFloat, PythonNames, READ_WEIGHTS_PY } from './pythonNames.js';
+import { transposedConvolutionCrop } from '../transposedConvolution.js';
 
 type Layout = 'nhwc' | 'nchw' | 'plain';
 
@@ -252,8 +253,8 @@ function convertLayer(m: ModuleWriter, layer: DescribedLayer, inputs: PyValue[])
       const [kh, kw] = configPair(layer, 'kernelSize');
       const [sh, sw] = configPair(layer, 'strides');
       const same = layer.config['padding'] === 'same';
-      const [cropH, extraH] = transposeCrop(kh, sh, same);
-      const [cropW, extraW] = transposeCrop(kw, sw, same);
+      const [cropH, extraH] = transposedConvolutionCrop(kh, sh, same);
+      const [cropW, extraW] = transposedConvolutionCrop(kw, sw, same);
       m.init.push(
         `${attr} = nn.ConvTranspose2d(${inChannels}, ${outChannels}, kernel_size=${py([kh, kw])}, stride=${py([sh, sw])}, output_padding=${py([extraH, extraW])}, bias=${py(Boolean(layer.config['useBias']))})`,
       );
@@ -419,15 +420,6 @@ function padForWindow(
   const [[top, bottom], [left, right]] = windowPadding(layer, size, strides, dilation);
   if (top === bottom && left === right) return { input: x.v, padding: [top, left] };
   return { input: `F.pad(${x.v}, ${py([left, right, top, bottom])})`, padding: [0, 0] };
-}
-
-/** [crop before, crop after] and output_padding that give TensorFlow's transposed-convolution size. */
-function transposeCrop(kernel: number, stride: number, same: boolean): [[number, number], number] {
-  const overlap = kernel - stride;
-  if (overlap < 0) return [[0, 0], -overlap];
-  if (!same) return [[0, 0], 0];
-  const before = Math.floor(overlap / 2);
-  return [[before, overlap - before], 0];
 }
 
 function activation(m: ModuleWriter, layer: DescribedLayer, x: PyValue): PyValue {
