@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/select.js';
 import { Engine } from '../engine.js';
-import { defaultDataSource, defaultTrainingSettings, PROJECT_FORMAT, PROJECT_VERSION, type DataSource, type ProjectFile } from '../graph/schema.js';
+import { defaultDataSource, type DataSource } from '../graph/schema.js';
 import type { EngineEvent, FinishedEvent, RunErrorEvent, RunStartedEvent } from '../protocol.js';
 import { writePatternFolder } from '../testing/imageFolderFixture.js';
+import { tinyCnnProject } from '../testing/tinyCnnProject.js';
 import { batchTensors, sequentialOrder, shuffledOrder } from './batches.js';
 import { loadDataset } from './dataset.js';
 import { DecodePool } from './decodePool.js';
@@ -129,7 +130,7 @@ test('a training run over budget streams, says so in run-started, and learns exa
         if (event.type === 'finished' || event.type === 'error') resolve(event);
       }),
     );
-    await engine.execute({ type: 'train.start', project: tinyProject(source(budgetMB)), options: { runDir: join(runs.dir, String(budgetMB)) } });
+    await engine.execute({ type: 'train.start', project: tinyCnnProject({ size: 12, name: 'stream', data: source(budgetMB), training: { epochs: 3 } }), options: { runDir: join(runs.dir, String(budgetMB)) } });
     const end = await ended;
     await engine.idle();
     assert.equal(end.type, 'finished', end.type === 'error' ? end.message : '');
@@ -145,24 +146,3 @@ test('a training run over budget streams, says so in run-started, and learns exa
   assert.equal(new Set(tensors).size, 1, `tensors stay flat from epoch to epoch: ${tensors}`);
 });
 
-function tinyProject(data: DataSource): ProjectFile {
-  const chain: [string, string, Record<string, unknown>][] = [
-    ['input', 'Input', { shape: [12, 12, 1] }],
-    ['conv', 'Conv2D', { filters: 4, kernel_size: 3, activation: 'relu' }],
-    ['flatten', 'Flatten', {}],
-    ['dense', 'Dense', { units: 3, activation: 'softmax' }],
-    ['output', 'Output', {}],
-  ];
-  return {
-    format: PROJECT_FORMAT,
-    version: PROJECT_VERSION,
-    name: 'stream',
-    graph: {
-      nodes: chain.map(([id, type, params], i) => ({ id, type, params: params as ProjectFile['graph']['nodes'][number]['params'], position: { x: 0, y: i * 80 } })),
-      edges: chain.slice(1).map(([id], i) => ({ id: `e${i}`, source: chain[i]![0], target: id })),
-    },
-    data,
-    training: { ...defaultTrainingSettings(), epochs: 3, batchSize: 16 },
-    runs: [],
-  };
-}

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Engine } from '../engine.js';
 import type { EngineEvent, EpochEvent, FinishedEvent, RunErrorEvent } from '../protocol.js';
-import { PROJECT_FORMAT, PROJECT_VERSION, defaultDataSource, defaultTrainingSettings, type ProjectFile } from '../graph/schema.js';
 import { writePatternFolder } from '../testing/imageFolderFixture.js';
+import { tinyCnnProject } from '../testing/tinyCnnProject.js';
 import { isStudioError } from '../errors.js';
 import { METRICS_LOG } from './runLog.js';
 
@@ -21,28 +21,6 @@ let runDir: string;
 let epochEvents: EpochEvent[];
 let end: FinishedEvent | RunErrorEvent;
 const engine = new Engine({ backend: 'auto' });
-
-function tinyProject(): ProjectFile {
-  const chain: Array<[string, string, Record<string, unknown>]> = [
-    ['input', 'Input', { shape: [8, 8, 1] }],
-    ['conv', 'Conv2D', { filters: 4, kernel_size: 3, activation: 'relu' }],
-    ['flatten', 'Flatten', {}],
-    ['dense', 'Dense', { units: 3, activation: 'softmax' }],
-    ['output', 'Output', {}],
-  ];
-  return {
-    format: PROJECT_FORMAT,
-    version: PROJECT_VERSION,
-    name: 'tiny',
-    graph: {
-      nodes: chain.map(([id, type, params], i) => ({ id, type, params: params as ProjectFile['graph']['nodes'][number]['params'], position: { x: 0, y: i * 80 } })),
-      edges: chain.slice(1).map(([id], i) => ({ id: `e${i}`, source: chain[i][0], target: id })),
-    },
-    data: { ...defaultDataSource(), path: null, validationSplit: 0.25 },
-    training: { ...defaultTrainingSettings(), epochs: 2, batchSize: 16 },
-    runs: [],
-  };
-}
 
 before(async () => {
   dataDir = await writePatternFolder({ perClass: 12, size: 8, seed: 3 });
@@ -55,7 +33,7 @@ before(async () => {
       if (e.type === 'finished' || e.type === 'error') resolve(e);
     }),
   );
-  await engine.execute({ type: 'train.start', project: tinyProject(), options: { dataPath: dataDir, runDir } });
+  await engine.execute({ type: 'train.start', project: tinyCnnProject({ size: 8, data: { validationSplit: 0.25 }, training: { epochs: 2 } }), options: { dataPath: dataDir, runDir } });
   end = await ended;
   await engine.idle();
   epochEvents = events.filter((e): e is EpochEvent => e.type === 'epoch');

@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine } from '../engine.js';
 import type { EngineEvent, FinishedEvent, RunErrorEvent, TrainOptions, BackendPreference } from '../protocol.js';
-import { PROJECT_FORMAT, PROJECT_VERSION, defaultDataSource, defaultTrainingSettings, type ProjectFile, type TrainingSettings } from '../graph/schema.js';
+import type { ProjectFile, TrainingSettings } from '../graph/schema.js';
 import { writePatternFolder } from '../testing/imageFolderFixture.js';
+import { tinyCnnProject } from '../testing/tinyCnnProject.js';
 import { selectBackend } from '../backend/select.js';
 
 let dataDir: string;
@@ -30,34 +31,15 @@ after(async () => {
   await rm(runsDir, { recursive: true, force: true });
 });
 
-/** A CNN small enough to train in seconds on the pure-JS backend. */
+/** This file's recipe: 8 filters and a pooling layer, Adam at 0.01, 6 epochs, 20% held out. */
 function tinyProject(training: Partial<TrainingSettings> = {}): ProjectFile {
-  const chain: Array<[string, string, Record<string, unknown>]> = [
-    ['input', 'Input', { shape: [12, 12, 1] }],
-    ['conv', 'Conv2D', { filters: 8, kernel_size: 3, activation: 'relu' }],
-    ['pool', 'MaxPooling2D', { pool_size: 2 }],
-    ['flatten', 'Flatten', {}],
-    ['dense', 'Dense', { units: 3, activation: 'softmax' }],
-    ['output', 'Output', {}],
-  ];
-  return {
-    format: PROJECT_FORMAT,
-    version: PROJECT_VERSION,
-    name: 'tiny',
-    graph: {
-      nodes: chain.map(([id, type, params], i) => ({ id, type, params: params as ProjectFile['graph']['nodes'][number]['params'], position: { x: 0, y: i * 80 } })),
-      edges: chain.slice(1).map(([id], i) => ({ id: `e${i}`, source: chain[i][0], target: id })),
-    },
-    data: { ...defaultDataSource(), path: null, validationSplit: 0.2 },
-    training: {
-      ...defaultTrainingSettings(),
-      epochs: 6,
-      batchSize: 16,
-      optimizer: { type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
-      ...training,
-    },
-    runs: [],
-  };
+  return tinyCnnProject({
+    size: 12,
+    filters: 8,
+    pool: true,
+    data: { validationSplit: 0.2 },
+    training: { epochs: 6, optimizer: { type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, ...training },
+  });
 }
 
 interface RunResult {
