@@ -24,8 +24,12 @@ import { layerTypes } from '../graph/layers/index.js';
 import { ACTIVATIONS } from '../graph/layers/index.js';
 import { createProject, listTemplates } from '../graph/templates.js';
 import type { Graph } from '../graph/schema.js';
-import { maxDifference } from './exportModel.js';
+import { main } from '../cli/main.js';
+import { chain } from '../graph/graph-fixtures.js';
+import { saveModelFolder } from '../train/modelFiles.js';
+import { exportModel, maxDifference } from './exportModel.js';
 import { describeModel } from './modelDescription.js';
+import { onnxConsumerWarnings } from './onnx/consumers.js';
 import { checkOnnxConsumers, pythonConsumersMissing, type ConsumerModel, type ConsumerReport } from './onnx/consumerCheck.js';
 import { layerOptionGraphs } from './onnx/optionGraphs.js';
 import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, toOnnx } from './onnx/toOnnx.js';
@@ -146,5 +150,46 @@ describe('ONNX export in every consumer', () => {
     }
     console.log(`OpenCV DNN vs studio: ${figures(differences)}`);
     for (const [name, d] of differences) assert.ok(d <= TOLERANCE, `${name}: OpenCV DNN differs from the studio by ${d}`);
+  });
+});
+
+describe('export-time warnings name the layer and the consumer', () => {
+  test('no template and no coverage graph needs a warning, but for the [height, width] input', () => {
+    const graphs = [
+      ...listTemplates().map((t) => ({ name: t.name, graph: createProject(t.name).graph })),
+      ...everyLayerGraphs(),
+      ...layerOptionGraphs(),
+    ];
+    for (const { name, graph } of graphs) {
+      const model = buildModel(graph, { seed: 1 });
+      assert.equal(onnxConsumerWarnings(describeModel(model)).length, name === 'input rank 2' ? 1 : 0, name);
+      model.dispose();
+    }
+  });
+
+  test('a [height, width] input is named for OpenCV DNN, with the shape to feed', () => {
+    const model = buildModel(chain([4, 6], [{ type: 'Dense', params: { units: 2 } }]), { seed: 1 });
+    const warnings = onnxConsumerWarnings(describeModel(model));
+    model.dispose();
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^ONNX: layer "input" \(InputLayer\) in OpenCV DNN 4\.6 .*as \[batch, 4, 6, 1\]\.$/);
+  });
+
+  test('BatchNormalization off the last axis: the export says the studio computes it differently, and the check shows it', async () => {
+    // The warning is true on this machine's backend: the read-back check differs from the trained model.
+    const dir = join(temp.dir, 'bn-axis');
+    const model = buildModel(chain([6, 5, 4], [{ type: 'BatchNormalization', params: { axis: 1 } }, { type: 'Flatten' }, { type: 'Dense', params: { units: 3, activation: 'softmax' } }]), { seed: 1 });
+    randomiseWeights(model, 9);
+    await saveModelFolder(model, dir, { classNames: ['a', 'b', 'c'] });
+    model.dispose();
+    const result = await exportModel({ source: dir, formats: ['onnx'], outDir: join(temp.dir, 'bn-axis-out') });
+    assert.equal(result.warnings.length, 1);
+    assert.match(result.warnings[0]!, /^ONNX: layer "l1" \(BatchNormalization\) normalises axis 1, .*TensorFlow\.js' cpu and wasm backends/);
+    const check = result.checks.find((c) => c.format === 'onnx')!;
+    assert.ok(check.maxDifference! > 1e-3, `the ONNX check differs by ${check.maxDifference}`);
+
+    const lines: string[] = [];
+    assert.equal(await main(['export', dir, '--format', 'onnx', '--out', join(temp.dir, 'bn-axis-cli')], (line) => lines.push(line)), 0);
+    assert.ok(lines.includes(`⚠ ${result.warnings[0]}`), lines.join('\n'));
   });
 });

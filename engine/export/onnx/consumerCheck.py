@@ -42,7 +42,9 @@ def check_onnx(onnx, path):
 
 def input_blob(cv2, spec):
     if "f32" in spec:
-        return np.fromfile(spec["f32"], dtype="<f4").reshape(spec["shape"])
+        blob = np.fromfile(spec["f32"], dtype="<f4").reshape(spec["shape"])
+        # cv2 turns a 3-D array into an image with channels; [N, H, W, 1] reaches the network as [N, H, W].
+        return blob[..., np.newaxis] if blob.ndim == 3 else blob
     flag = cv2.IMREAD_GRAYSCALE if spec["channels"] == 1 else cv2.IMREAD_COLOR
     images = []
     for path in spec["images"]:

@@ -47,6 +47,29 @@ export function layerOptionGraphs(): { name: string; graph: Graph }[] {
     { type: 'DepthwiseConv2D', params: { kernel_size: 3, strides: 2, padding: 'same' } },
     { type: 'GlobalAveragePooling2D' },
   ]);
+  // Same padding that falls unevenly (the extra pixel after), valid windows that skip pixels.
+  const windows = chain([15, 17, 2], [
+    { type: 'Conv2D', params: { filters: 3, kernel_size: 4, padding: 'same' } },
+    { type: 'AveragePooling2D', params: { pool_size: 2, strides: 2, padding: 'same' } },
+    { type: 'MaxPooling2D', params: { pool_size: [2, 3], strides: [1, 2], padding: 'same' } },
+    { type: 'Conv2D', params: { filters: 3, kernel_size: 2, strides: 2, padding: 'same' } },
+    { type: 'SeparableConv2D', params: { filters: 3, kernel_size: 2, padding: 'same' } },
+    { type: 'DepthwiseConv2D', params: { kernel_size: 2, padding: 'same' } },
+    { type: 'Conv2D', params: { filters: 3, kernel_size: 2, dilation_rate: 2 } },
+    { type: 'MaxPooling2D', params: { pool_size: 1, strides: 2 } },
+    { type: 'Flatten' },
+  ]);
+  // Inputs that are not images: flat features, [height, width] without channels, and rank 4.
+  const inputRanks = [[6], [4, 6], [2, 3, 4, 2]].map((shape) => ({
+    name: `input rank ${shape.length}`,
+    graph: chain(shape, [
+      { type: 'Dense', params: { units: 4, activation: 'relu6' } },
+      // TensorFlow.js normalises values of rank 4 at most.
+      ...(shape.length < 4 ? [{ type: 'LayerNormalization', params: {} }] : []),
+      ...(shape.length > 1 ? [{ type: 'Flatten' }] : []),
+      { type: 'Dense', params: { units: 3, activation: 'softmax' } },
+    ]),
+  }));
   // Add, Multiply and Concatenate of flat values; Concatenate along width.
   const flatMerges: Graph = {
     nodes: [
@@ -94,7 +117,9 @@ export function layerOptionGraphs(): { name: string; graph: Graph }[] {
     { name: 'normalisation axes', graph: normalisationAxes },
     { name: 'sequences', graph: sequences },
     { name: 'transposed', graph: transposed },
+    { name: 'windows', graph: windows },
     { name: 'flat merges', graph: flatMerges },
+    ...inputRanks,
     ...activations,
   ];
 }

@@ -371,6 +371,7 @@ function featuresFirst(g: OnnxGraph, layer: DescribedLayer, x: Value, axis: numb
   const n = layer.name;
   const shape = layer.inputShapes[0]!;
   const features = shape[axis - 1]!;
+  if (x.rank > 4) throw cannotExport(layer, 'onnx', `it normalises a value of rank ${x.rank} (with the batch); the export handles rank 4 at most.`);
   if (x.rank === 4 && axis === 3) {
     const input = g.nchw(x);
     return { name: input.name, features, restore: (name) => ({ name, rank: 4, layout: 'nchw' }) };
