@@ -5,6 +5,11 @@
  * transposes to NCHW where ONNX's convolutions and poolings need it and back
  * before anything that depends on the order of values (Flatten, Reshape,
  * Dense, softmax), so the trained Dense weights apply unchanged.
+ *
+ * Every operator is written in a form that onnxruntime, the ONNX checker with
+ * shape inference and OpenCV DNN 4.6 all accept and compute alike, chosen by
+ * running each form in each of them (onnxConsumers.test.ts); consumers.ts says
+ * at export time what still needs telling.
  */
 import { depthwiseToGrouped, hwioToOihw } from '../arrays.js';
 import { activationOf, cannotExport } from '../formats.js';
@@ -300,7 +305,7 @@ function activation(g: OnnxGraph, layer: DescribedLayer, x: Value): Value {
     case 'relu6': {
       // min(relu(x), 6) with the 6 as a tensor of x's shape (x·0 + 6): opset 13's Clip
       // takes its bounds as inputs, which OpenCV DNN 4.6 rejects, and OpenCV cannot take a
-      // constant operand in Min; this form is exact and every consumer runs it.
+      // constant operand in Min; this form is exact for every finite x and every consumer runs it.
       const relu = g.op('Relu', [x.name], `${n}_relu`);
       const zeros = g.op('Mul', [x.name, g.scalar(`${n}_zero`, 0)], `${n}_zeros`);
       const sixes = g.op('Add', [zeros, g.scalar(`${n}_six`, 6)], `${n}_sixes`);
