@@ -39,6 +39,7 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
         : `  ${check.format}: read back and run, outputs within ${check.maxDifference.toExponential(1)} of the trained model`,
     );
   }
+  for (const warning of result.warnings) out(`⚠ ${warning}`);
   out(`Classes (${result.sidecar.classNames.length}): ${result.sidecar.classNames.join(', ')}`);
   return 0;
 }

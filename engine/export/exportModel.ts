@@ -29,6 +29,7 @@ import { EXPORT_FORMATS, type ExportFormat } from './formats.js';
 import { describeModel, type ModelDescription } from './modelDescription.js';
 import { loadLayersModelFolder } from './loadLayersModel.js';
 import { resolveModelSource } from './modelSource.js';
+import { onnxConsumerWarnings } from './onnx/consumers.js';
 import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, toOnnx } from './onnx/toOnnx.js';
 import { toKeras } from './python/toKeras.js';
 import { toPytorch } from './python/toPytorch.js';
@@ -61,6 +62,8 @@ export interface ExportResult {
   sizes: number[];
   sidecar: ModelSidecar;
   checks: ExportCheck[];
+  /** Layers a verified consumer of a format cannot run as exported, or computes differently, each naming layer and consumer. */
+  warnings: string[];
 }
 
 export function parseFormats(list: string | string[]): ExportFormat[] {
@@ -121,7 +124,8 @@ export async function exportModel(request: ExportRequest): Promise<ExportResult>
 
     const checks = await checkExports(model, description, outDir, formats, folders);
     const sizes = await Promise.all(files.map(async (file) => (await stat(join(outDir, file))).size));
-    return { outDir, formats, files, sizes, sidecar, checks };
+    const warnings = formats.includes('onnx') ? onnxConsumerWarnings(description) : [];
+    return { outDir, formats, files, sizes, sidecar, checks, warnings };
   } finally {
     model.dispose();
   }

@@ -5,6 +5,11 @@
  * transposes to NCHW where ONNX's convolutions and poolings need it and back
  * before anything that depends on the order of values (Flatten, Reshape,
  * Dense, softmax), so the trained Dense weights apply unchanged.
+ *
+ * Every operator is written in a form that onnxruntime, the ONNX checker with
+ * shape inference and OpenCV DNN 4.6 all accept and compute alike, chosen by
+ * running each form in each of them (onnxConsumers.test.ts); consumers.ts says
+ * at export time what still needs telling.
  */
 import { depthwiseToGrouped, hwioToOihw } from '../arrays.js';
 import { activationOf, cannotExport } from '../formats.js';
@@ -142,15 +147,29 @@ function convertLayer(g: OnnxGraph, layer: DescribedLayer, inputs: Value[]): Val
       const [kh, kw] = configPair(layer, 'kernelSize');
       const [sh, sw] = configPair(layer, 'strides');
       const same = layer.config['padding'] === 'same';
-      const [padH, extraH] = transposedConvolutionCrop(kh, sh, same);
-      const [padW, extraW] = transposedConvolutionCrop(kw, sw, same);
-      const out = g.op('ConvTranspose', [g.nchw(x).name, g.floats(`${n}_kernel`, w.shape, w.data), ...bias(g, layer)], n, {
+      const [cropH, extraH] = transposedConvolutionCrop(kh, sh, same);
+      const [cropW, extraW] = transposedConvolutionCrop(kw, sw, same);
+      // ConvTranspose crops evenly only (OpenCV DNN rejects uneven pads): the even
+      // part as pads, what is left over after by a Slice.
+      const evenH = Math.min(...cropH);
+      const evenW = Math.min(...cropW);
+      const uneven = cropH[0] !== cropH[1] || cropW[0] !== cropW[1];
+      const out = g.op('ConvTranspose', [g.nchw(x).name, g.floats(`${n}_kernel`, w.shape, w.data), ...bias(g, layer)], uneven ? `${n}_uncropped` : n, {
         kernel_shape: [kh, kw],
         strides: [sh, sw],
-        pads: [padH[0], padW[0], padH[1], padW[1]],
+        pads: [evenH, evenW, evenH, evenW],
         output_padding: [extraH, extraW],
       });
-      return activation(g, layer, { name: out, rank: 4, layout: 'nchw' });
+      let cropped = out;
+      if (uneven) {
+        const [height, width] = layer.outputShape;
+        const top = cropH[0] - evenH;
+        const left = cropW[0] - evenW;
+        const starts = g.int64s(`${n}_starts`, [top, left]);
+        const ends = g.int64s(`${n}_ends`, [top + height!, left + width!]);
+        cropped = g.op('Slice', [out, starts, ends, g.int64s(`${n}_axes`, [2, 3])], n);
+      }
+      return activation(g, layer, { name: cropped, rank: 4, layout: 'nchw' });
     }
 
     case 'MaxPooling2D':
@@ -283,8 +302,15 @@ function activation(g: OnnxGraph, layer: DescribedLayer, x: Value): Value {
       return x;
     case 'relu':
       return unary('Relu');
-    case 'relu6':
-      return { ...x, name: g.op('Clip', [x.name, g.scalar(`${n}_min`, 0), g.scalar(`${n}_max`, 6)], n) };
+    case 'relu6': {
+      // min(relu(x), 6) with the 6 as a tensor of x's shape (x·0 + 6): opset 13's Clip
+      // takes its bounds as inputs, which OpenCV DNN 4.6 rejects, and OpenCV cannot take a
+      // constant operand in Min; this form is exact for every finite x and every consumer runs it.
+      const relu = g.op('Relu', [x.name], `${n}_relu`);
+      const zeros = g.op('Mul', [x.name, g.scalar(`${n}_zero`, 0)], `${n}_zeros`);
+      const sixes = g.op('Add', [zeros, g.scalar(`${n}_six`, 6)], `${n}_sixes`);
+      return { ...x, name: g.op('Min', [relu, sixes], n) };
+    }
     case 'elu':
       return unary('Elu', { alpha: { f: 1 } });
     case 'selu':
@@ -328,50 +354,76 @@ function batchNormalization(g: OnnxGraph, layer: DescribedLayer, x: Value): Valu
   const mean = requireWeight(layer, 'moving_mean').data;
   const variance = requireWeight(layer, 'moving_variance').data;
 
-  // The ONNX operator normalises dimension 1: the channels of NCHW, the features of [N, F].
+  // The ONNX operator normalises dimension 1: the channels of NCHW, the features of [N, F];
+  // any other axis is moved there first.
+  const constants = [gamma, beta, mean, variance].map((data, i) => g.floats(`${n}_${['gamma', 'beta', 'mean', 'variance'][i]}`, [features], data));
   if ((rank === 4 && axis === 3) || (rank === 2 && axis === 1)) {
     const input = rank === 4 ? g.nchw(x) : x;
-    const constants = [gamma, beta, mean, variance].map((data, i) => g.floats(`${n}_${['gamma', 'beta', 'mean', 'variance'][i]}`, [features], data));
     return { ...input, name: g.op('BatchNormalization', [input.name, ...constants], n, { epsilon: { f: epsilon } }) };
   }
-  // Any other axis: the same arithmetic as one scale and one shift, broadcast along that axis.
-  const input = g.canonical(x);
-  const scale = new Float32Array(features);
-  const shift = new Float32Array(features);
-  for (let i = 0; i < features; i++) {
-    scale[i] = gamma[i]! / Math.sqrt(variance[i]! + epsilon);
-    shift[i] = beta[i]! - mean[i]! * scale[i]!;
-  }
-  const shape = broadcastShape(rank, [axis], layer.inputShapes[0]!);
-  const scaled = g.op('Mul', [input.name, g.floats(`${n}_scale`, shape, scale)], `${n}_scaled`);
-  return { ...input, name: g.op('Add', [scaled, g.floats(`${n}_shift`, shape, shift)], n) };
+  const view = featuresFirst(g, layer, x, axis);
+  return view.restore(g.op('BatchNormalization', [view.name, ...constants], `${n}_normalised`, { epsilon: { f: epsilon } }));
 }
 
+/**
+ * The value as 4-D with the feature axis (`axis`, counted with the batch, in
+ * TensorFlow.js' layout) at dimension 1, where convolutions, BatchNormalization
+ * and per-channel constants of shape [F, 1, 1] apply to it in every consumer
+ * (OpenCV DNN broadcasts constants along dimension 1 only); `restore` turns a
+ * result of the same 4-D shape back into the layer's output.
+ */
+function featuresFirst(g: OnnxGraph, layer: DescribedLayer, x: Value, axis: number): { name: string; features: number; restore: (name: string) => Value } {
+  const n = layer.name;
+  const shape = layer.inputShapes[0]!;
+  const features = shape[axis - 1]!;
+  if (x.rank > 4) throw cannotExport(layer, 'onnx', `it normalises a value of rank ${x.rank} (with the batch); the export handles rank 4 at most.`);
+  if (x.rank === 4 && axis === 3) {
+    const input = g.nchw(x);
+    return { name: input.name, features, restore: (name) => ({ name, rank: 4, layout: 'nchw' }) };
+  }
+  const input = g.canonical(x);
+  // Ranks 2 and 3 gain trailing dimensions of 1; then the feature axis swaps places with dimension 1.
+  const padded = [...shape, 1, 1].slice(0, 3);
+  const as4d = x.rank === 4 ? input.name : g.op('Reshape', [input.name, g.int64s(`${n}_as_4d`, [0, ...padded])], `${n}_4d`);
+  const swap = [0, 1, 2, 3];
+  [swap[1], swap[axis]] = [axis, 1];
+  const moved = axis === 1 ? as4d : g.op('Transpose', [as4d], `${n}_features_first`, { perm: swap });
+  return {
+    name: moved,
+    features,
+    restore: (name) => {
+      const back = axis === 1 ? name : g.op('Transpose', [name], x.rank === 4 ? n : `${n}_features_back`, { perm: swap });
+      if (x.rank === 4) return { name: back, rank: 4, layout: 'nhwc' };
+      return { name: g.op('Reshape', [back, g.int64s(`${n}_shape`, [0, ...shape])], n), rank: x.rank, layout: 'plain' };
+    },
+  };
+}
+
+/**
+ * (x − mean) / √(variance + ε) · γ + β over one axis. The means are 1×1
+ * convolutions over the features moved to dimension 1 (weights 1/F), spread
+ * back over the features by another (weights 1): OpenCV DNN 4.6 cannot run
+ * ReduceMean over channels nor broadcast a [N, 1, …] value against [N, F, …],
+ * and the convolutions compute the same sums in every consumer.
+ */
 function layerNormalization(g: OnnxGraph, layer: DescribedLayer, x: Value): Value {
   const n = layer.name;
-  const input = g.canonical(x);
-  const axes = configAxes(layer, input.rank).sort((a, b) => a - b);
+  const axes = configAxes(layer, x.rank);
+  if (axes.length !== 1) throw cannotExport(layer, 'onnx', 'LayerNormalization over several axes is not supported.');
   const epsilon = Number(layer.config['epsilon']);
-  const inputShape = layer.inputShapes[0]!;
-  const shape = broadcastShape(input.rank, axes, inputShape);
-  const mean = g.op('ReduceMean', [input.name], `${n}_mean`, { axes, keepdims: 1 });
-  const centred = g.op('Sub', [input.name, mean], `${n}_centred`);
-  const squared = g.op('Mul', [centred, centred], `${n}_squared`);
-  const variance = g.op('ReduceMean', [squared], `${n}_variance`, { axes, keepdims: 1 });
-  const spread = g.op('Sqrt', [g.op('Add', [variance, g.scalar(`${n}_epsilon`, epsilon)], `${n}_variance_eps`)], `${n}_std`);
-  let out = g.op('Div', [centred, spread], layer.config['scale'] === false && layer.config['center'] === false ? n : `${n}_normalised`);
-  if (layer.config['scale'] !== false) {
-    out = g.op('Mul', [out, g.floats(`${n}_gamma`, shape, requireWeight(layer, 'gamma').data)], layer.config['center'] === false ? n : `${n}_scaled`);
-  }
-  if (layer.config['center'] !== false) out = g.op('Add', [out, g.floats(`${n}_beta`, shape, requireWeight(layer, 'beta').data)], n);
-  return { ...input, name: out };
-}
-
-/** [1, …] with the sizes of `axes` (counted with the batch) kept: the shape that broadcasts a per-feature constant. */
-function broadcastShape(rank: number, axes: number[], shapeWithoutBatch: number[]): number[] {
-  const shape = new Array<number>(rank).fill(1);
-  for (const axis of axes) shape[axis] = shapeWithoutBatch[axis - 1]!;
-  return shape;
+  const view = featuresFirst(g, layer, x, axes[0]!);
+  const f = view.features;
+  const meanWeights = g.floats(`${n}_mean_weights`, [1, f, 1, 1], new Float32Array(f).fill(1 / f));
+  const spreadWeights = g.floats(`${n}_spread_weights`, [f, 1, 1, 1], ones(f));
+  const mean = (value: string, name: string) => g.op('Conv', [value, meanWeights], name, { kernel_shape: [1, 1] });
+  const spread = (value: string, name: string) => g.op('Conv', [value, spreadWeights], name, { kernel_shape: [1, 1] });
+  const centred = g.op('Sub', [view.name, spread(mean(view.name, `${n}_mean`), `${n}_mean_spread`)], `${n}_centred`);
+  const variance = mean(g.op('Mul', [centred, centred], `${n}_squared`), `${n}_variance`);
+  const std = g.op('Sqrt', [g.op('Add', [variance, g.scalar(`${n}_epsilon`, epsilon)], `${n}_variance_eps`)], `${n}_std`);
+  let out = g.op('Div', [centred, spread(std, `${n}_std_spread`)], `${n}_normalised`);
+  if (layer.config['scale'] !== false) out = g.op('Mul', [out, g.floats(`${n}_gamma`, [f, 1, 1], requireWeight(layer, 'gamma').data)], `${n}_scaled`);
+  if (layer.config['center'] !== false) out = g.op('Add', [out, g.floats(`${n}_beta`, [f, 1, 1], requireWeight(layer, 'beta').data)], `${n}_shifted`);
+  return view.restore(out);
 }
 
 function ones(count: number): Float32Array {
