@@ -9,4 +9,4 @@ export {
   type Device,
   type SelectedBackend,
 } from './select.js';
-export { kernelCorrections, registerTrainingKernels, wasmSpeedups, wasmTrainingKernels } from './kernels/register.js';
+export { gradientCorrections, kernelCorrections, registerTrainingKernels, wasmSpeedups, wasmTrainingKernels } from './kernels/register.js';

@@ -389,6 +389,79 @@ describe('corrected kernels', () => {
   });
 });
 
+describe('FusedBatchNorm broadcasts its parameters along any axes', () => {
+  /** A parameter's index for the input's flat index i: its shape is right-aligned against the input's, 1s broadcast. */
+  function broadcastIndex(param: number[], shape: number[], i: number): number {
+    let index = 0;
+    let stride = 1;
+    let rest = i;
+    for (let axis = shape.length - 1; axis >= 0; axis--) {
+      const position = rest % shape[axis]!;
+      rest = Math.floor(rest / shape[axis]!);
+      const p = axis - (shape.length - param.length);
+      if (p < 0) continue;
+      if (param[p] !== 1) index += position * stride;
+      stride *= param[p]!;
+    }
+    return index;
+  }
+
+  const caseArb = fc
+    .record({
+      shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }),
+      // Which input axes the parameters vary along; rank 1 means the last axis only, as tfjs-layers passes it.
+      keep: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+      rankOne: fc.boolean(),
+      seed: fc.integer(),
+    })
+    .map(({ shape, keep, rankOne, seed }) => ({ shape, seed, param: rankOne ? [shape.at(-1)!] : shape.map((d, i) => (keep[i] ? d : 1)) }));
+
+  test('forward and gradients on cpu and wasm equal the formula written out', async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb, async ({ shape, param, seed }) => {
+        const size = shape.reduce((a, b) => a * b, 1);
+        const paramSize = param.reduce((a, b) => a * b, 1);
+        const x = randomValues(size, seed);
+        const dy = randomValues(size, seed + 1);
+        const mean = randomValues(paramSize, seed + 2);
+        const variance = randomValues(paramSize, seed + 3).map((v) => v + 1.5);
+        const scale = randomValues(paramSize, seed + 4);
+        const offset = randomValues(paramSize, seed + 5);
+        const epsilon = 0.01;
+        const expected = { y: new Float32Array(size), dx: new Float32Array(size), dMean: new Float32Array(paramSize), dVariance: new Float32Array(paramSize), dScale: new Float32Array(paramSize), dOffset: new Float32Array(paramSize) };
+        for (let i = 0; i < size; i++) {
+          const p = broadcastIndex(param, shape, i);
+          const inverse = 1 / Math.sqrt(variance[p]! + epsilon);
+          const centred = x[i]! - mean[p]!;
+          expected.y[i] = centred * inverse * scale[p]! + offset[p]!;
+          expected.dx[i] = dy[i]! * scale[p]! * inverse;
+          expected.dMean[p]! -= dy[i]! * scale[p]! * inverse;
+          expected.dVariance[p]! += dy[i]! * scale[p]! * centred * -0.5 * inverse ** 3;
+          expected.dScale[p]! += dy[i]! * centred * inverse;
+          expected.dOffset[p]! += dy[i]!;
+        }
+        for (const backend of ['cpu', 'wasm'] as const) {
+          await tf.setBackend(backend);
+          const before = tf.memory().numTensors;
+          const actual = tf.tidy(() => {
+            const t = (values: Float32Array, s: number[]) => tf.tensor(values, s);
+            const inputs = [t(x, shape), t(mean, param), t(variance, param), t(scale, param), t(offset, param)];
+            const f = (xi: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.batchNorm(xi, m, v, o, s, epsilon);
+            const y = f(...(inputs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]));
+            const grads = tf.grads((...args: tf.Tensor[]) => tf.sum(tf.mul(f(...(args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor])), t(dy, shape))))(inputs);
+            return [y, ...grads].map((g) => g.dataSync() as Float32Array);
+          });
+          const what = `${backend}, x [${shape}], parameters [${param}]`;
+          const names = ['y', 'dx', 'dMean', 'dVariance', 'dScale', 'dOffset'] as const;
+          names.forEach((name, i) => assertClose(actual[i]!, expected[name], `${what}: ${name}`));
+          assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('faster wasm kernels match the cpu backend', () => {
   const shapeArb = (minRank: number, maxRank: number) =>
     fc.array(fc.integer({ min: 1, max: 5 }), { minLength: minRank, maxLength: maxRank });

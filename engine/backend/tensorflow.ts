@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
+import { registerTrainingKernels } from './kernels/register.js';
 
 export const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
 
@@ -57,6 +58,9 @@ export function probeTensorflow(): TensorflowProbe {
     };
     return probe;
   }
+  // tfjs-node-gpu loads the @tensorflow/tfjs bundle, which registers
+  // tfjs-core's gradients again, over the project's corrections.
+  registerTrainingKernels();
   // The factory runs here if the package's own activation has not already.
   const backend = tf.findBackend('tensorflow') as (tf.KernelBackend & NodeKernelBackend) | null;
   probe = backend

@@ -6,6 +6,7 @@
  * two backends' weights after a few steps, which keeps these lists honest.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { batchNormConfigs, batchNormGradConfig } from './batch-norm.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { batchMatMulConfig } from './batch-mat-mul.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
@@ -25,7 +26,10 @@ export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
 ];
 
 /** Kernels tfjs-backend-wasm and tfjs-backend-cpu 4.22 have but compute wrongly. */
-export const kernelCorrections: readonly tf.KernelConfig[] = [maxPoolGradConfig, ...resizeNearestNeighborGradConfigs];
+export const kernelCorrections: readonly tf.KernelConfig[] = [maxPoolGradConfig, ...resizeNearestNeighborGradConfigs, ...batchNormConfigs];
+
+/** Gradients tfjs-core 4.22 computes wrongly, on every backend. */
+export const gradientCorrections: readonly tf.GradConfig[] = [batchNormGradConfig];
 
 /**
  * Kernels tfjs-backend-wasm 4.22 computes correctly but many times slower
@@ -43,7 +47,8 @@ export const wasmSpeedups: readonly tf.KernelConfig[] = [
 /**
  * Registers the lists; safe to call any number of times. A newer
  * tfjs-backend-wasm that ships one of the missing kernels keeps its native
- * one, while a correction or a speedup always replaces the package's kernel.
+ * one, while a correction or a speedup always replaces the package's kernel
+ * (and a gradient correction tfjs-core's gradient).
  */
 export function registerTrainingKernels(): void {
   for (const config of wasmTrainingKernels) {
@@ -54,5 +59,8 @@ export function registerTrainingKernels(): void {
     if (current?.kernelFunc === config.kernelFunc) continue;
     if (current) tf.unregisterKernel(config.kernelName, config.backendName);
     tf.registerKernel(config);
+  }
+  for (const config of gradientCorrections) {
+    if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }
 }

@@ -6,7 +6,7 @@
  * layer-coverage graph through them); what is left is listed here and named,
  * layer by layer, in the export result.
  */
-import { configAxes, type ModelDescription } from '../modelDescription.js';
+import type { ModelDescription } from '../modelDescription.js';
 
 /** Verified consumers, with the versions the tests run. */
 export const ONNX_CONSUMERS = {
@@ -28,13 +28,6 @@ export function onnxConsumerWarnings(model: ModelDescription): string[] {
       warnings.push(
         `${about} in ${ONNX_CONSUMERS.opencv}: from Python, cv2 reads a 3-D array as an image with channels; ` +
           `feed the input [batch, ${layer.outputShape.join(', ')}] as [batch, ${layer.outputShape.join(', ')}, 1].`,
-      );
-    }
-    if (layer.className === 'BatchNormalization' && configAxes(layer, rank)[0] !== rank - 1) {
-      warnings.push(
-        `${about} normalises axis ${configAxes(layer, rank)[0]}, which every ONNX consumer computes as Keras does, ` +
-          `but TensorFlow.js' cpu and wasm backends (which the studio trains and predicts with when there is no GPU) ` +
-          `apply its statistics along the last axis: the export's outputs differ from the studio's. Use axis -1 (the channels).`,
       );
     }
   }

@@ -7,9 +7,9 @@
  * these make sure the forms chosen for one option hold for the others, in
  * every ONNX consumer the tests run.
  *
- * BatchNormalization appears on the last axis only: TensorFlow.js' CPU kernel
- * broadcasts its statistics along the last axis whatever the layer's axis, so
- * the studio's own numbers for another axis are not a reference to test against.
+ * Normalisation appears on every axis: BatchNormalization off the last axis
+ * becomes a BatchNormalization op between transposes, and must give the
+ * studio's numbers like the channels' case.
  */
 import { ACTIVATIONS } from '../../graph/layers/index.js';
 import { chain, edge, node } from '../../graph/graph-fixtures.js';
@@ -17,6 +17,8 @@ import type { Graph } from '../../graph/schema.js';
 
 export function layerOptionGraphs(): { name: string; graph: Graph }[] {
   const normalisationAxes = chain([6, 5, 4], [
+    { type: 'BatchNormalization', params: { axis: 1 } },
+    { type: 'BatchNormalization', params: { axis: 2, momentum: 0.9, epsilon: 0.01 } },
     { type: 'LayerNormalization', params: { axis: 1 } },
     { type: 'LayerNormalization', params: { axis: 2, scale: false } },
     { type: 'LayerNormalization', params: { axis: 3, center: false, scale: false, epsilon: 0.01 } },
@@ -32,6 +34,7 @@ export function layerOptionGraphs(): { name: string; graph: Graph }[] {
   const sequences = chain([4, 6, 2], [
     { type: 'Reshape', params: { target_shape: [8, 6] } },
     { type: 'Dense', params: { units: 5, activation: 'relu6' } },
+    { type: 'BatchNormalization', params: { axis: 1, scale: false } },
     { type: 'LayerNormalization', params: { axis: -1 } },
     { type: 'BatchNormalization', params: { axis: -1, center: false } },
     { type: 'Activation', params: { activation: 'gelu' } },
