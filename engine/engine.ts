@@ -17,6 +17,7 @@ import {
   type ResultOf,
 } from './protocol.js';
 import { validateGraph } from './graph/validate.js';
+import { defaultDataSource, type DataSource } from './graph/schema.js';
 import { createProject, listTemplates } from './graph/templates.js';
 import { catalogue } from './graph/layers/index.js';
 import { projectFromJson, readProject, writeProject } from './project/projectFile.js';
@@ -107,11 +108,14 @@ export class Engine {
         return { runId: command.runId };
       case 'run.read':
         return readRun(command.runDir);
-      case 'data.summary':
-        return summarizeDataset(command.data, resolveSourcePath(command.data, command.projectPath), {
+      case 'data.summary': {
+        // A partial source (only kind and path, say) takes the defaults a project file would.
+        const data = { ...defaultDataSource(), ...command.data } as DataSource;
+        return summarizeDataset(data, resolveSourcePath(data, command.projectPath), {
           thumbnailsPerClass: command.thumbnailsPerClass,
           verify: command.verify,
         });
+      }
       case 'data.preview':
         return previewAugmentation(command);
       default: {
