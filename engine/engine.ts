@@ -118,6 +118,9 @@ export class Engine {
       }
       case 'data.preview':
         return previewAugmentation(command);
+      case 'engine.restart':
+        // Hosts answer this themselves (EngineSupervisor); in-process there is no process to restart.
+        return { restarted: false };
       default: {
         const unknown = (command as { type?: unknown }).type;
         throw new StudioError(`Unknown command ${JSON.stringify(unknown)}.`, 'Use one of the commands in engine/protocol.ts.', 'unknown-command');

@@ -99,6 +99,7 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
     count: { kind: 'positive-int', optional: true },
     seed: { kind: 'number', optional: true },
   },
+  'engine.restart': {},
 };
 
 const TRAIN_OPTION_FIELDS: FieldSpec = {
