@@ -24,6 +24,7 @@ import { projectFromJson, readProject, writeProject } from './project/projectFil
 import { openSampleProject } from './project/sampleProject.js';
 import { currentBackend, describeBackends } from './backend/select.js';
 import { defaultRunDir, newRunId, prepareRun } from './train/prepareRun.js';
+import { memoryLimit } from './train/memoryLimit.js';
 import type { TrainingRun } from './train/trainingRun.js';
 import { runModelCommand } from './export/modelCommands.js';
 import { readRun } from './train/readRun.js';
@@ -76,11 +77,14 @@ export class Engine {
         return catalogue();
       case 'project.create':
         return createProject(command.template, command.name);
-      case 'project.validate':
-        return validateGraph(projectFromJson(command.project).graph, {
+      case 'project.validate': {
+        const project = projectFromJson(command.project);
+        return validateGraph(project.graph, {
           classCount: command.classCount,
-          loss: command.project.training?.loss,
+          loss: project.training.loss,
+          memory: { optimizer: project.training.optimizer, batchSize: project.training.batchSize, limit: memoryLimit(currentBackend()?.name ?? this.options.backend) },
         });
+      }
       case 'project.open':
         return readProject(command.path);
       case 'project.sample':
