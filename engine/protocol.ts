@@ -287,6 +287,19 @@ export interface RunErrorEvent {
   lastCheckpoint?: string;
 }
 
+/**
+ * Something a person should know that does not stop the run: e.g. image files
+ * that disappeared between the scan and loading ('data-vanished'; past a
+ * threshold the run stops with an error of that code instead).
+ */
+export interface WarningEvent {
+  type: 'warning';
+  runId: string | null;
+  message: string;
+  hint: string;
+  code: string;
+}
+
 export type EngineEvent =
   | ProgressEvent
   | RunStartedEvent
@@ -295,6 +308,7 @@ export type EngineEvent =
   | CheckpointEvent
   | PausedEvent
   | FinishedEvent
-  | RunErrorEvent;
+  | RunErrorEvent
+  | WarningEvent;
 
 export type EngineEventType = EngineEvent['type'];

@@ -99,6 +99,16 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
     { onProgress: throttled((done, total) => emit({ type: 'progress', runId, stage: 'loading-data', done, total })) },
   );
 
+  if (dataset.vanished.length > 0) {
+    emit({
+      type: 'warning',
+      runId,
+      message: `${dataset.vanished.length} image${dataset.vanished.length === 1 ? '' : 's'} disappeared from "${dataset.root}" after the scan and ${dataset.vanished.length === 1 ? 'is' : 'are'} left out of this run (e.g. "${dataset.vanished[0]!.path}").`,
+      hint: 'Leave the dataset in place while a run loads it; run.json lists every skipped file.',
+      code: 'data-vanished',
+    });
+  }
+
   const report = validateGraph(project.graph, { classCount: dataset.classNames.length, loss: settings.loss });
   if (!report.valid) throw graphError(project, report.problems, dataPath);
 
