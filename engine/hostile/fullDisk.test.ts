@@ -20,6 +20,9 @@ import { chain } from '../graph/graph-fixtures.js';
 import { createProject } from '../graph/templates.js';
 import { makeTempDir } from '../data/testing.js';
 import { saveModelFolder } from '../train/modelFiles.js';
+import { exportModel } from '../export/exportModel.js';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 
 function canMountTmpfs(dir: string): string | null {
@@ -99,4 +102,13 @@ test('on a full tmpfs: save, CLI export and protocol export fail in words; nothi
   assert.match(report.reply.error.message, /exported.*the disk is full \(ENOSPC\)/);
   assert.equal(report.projectUnchanged, true);
   assert.deepEqual(report.left, ['digits.cnnstudio.json', 'filler'], 'no partial export, empty folder or temporary file');
+});
+
+test('an export whose source does not exist leaves no output folder (not even an empty one) and no staging folder', async (t) => {
+  const { dir, remove } = await makeTempDir('export-missing');
+  t.after(remove);
+  const outDir = join(dir, 'deeper', 'exported');
+  await assert.rejects(exportModel({ source: join(dir, 'no-such-run'), formats: ['tfjs', 'onnx'], outDir }), (e: Error & { code?: string }) => e.code !== 'internal');
+  assert.equal(existsSync(join(dir, 'deeper')), false, 'the parent folder it created is gone too');
+  assert.deepEqual(await readdir(dir), []);
 });
