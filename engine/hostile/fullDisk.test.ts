@@ -20,9 +20,10 @@ import { chain } from '../graph/graph-fixtures.js';
 import { createProject } from '../graph/templates.js';
 import { makeTempDir } from '../data/testing.js';
 import { saveModelFolder } from '../train/modelFiles.js';
+import { writePatternFolder } from '../testing/imageFolderFixture.js';
 import { exportModel } from '../export/exportModel.js';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 
 function canMountTmpfs(dir: string): string | null {
@@ -55,7 +56,7 @@ test('ENOSPC, EROFS, EACCES, ENAMETOOLONG and a NUL in a path are worded with th
   }
 });
 
-test('on a full tmpfs: save, CLI export and protocol export fail in words; nothing half-written is left', async (t) => {
+test('on a full tmpfs: save, CLI export, protocol export and a run folder fail in words; nothing half-written is left', async (t) => {
   const { dir, remove } = await makeTempDir('full-disk');
   t.after(remove);
   const mount = join(dir, 'mount');
@@ -72,13 +73,15 @@ test('on a full tmpfs: save, CLI export and protocol export fail in words; nothi
   const projectFile = join(dir, 'digits.cnnstudio.json');
   await writeFile(projectFile, JSON.stringify(createProject('seed-cnn', 'Digits'), null, 2));
 
+  const dataDir = await writePatternFolder({ perClass: 4, size: 8 });
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
   const script = [
     'mount -t tmpfs -o size=256k tmpfs "$1"',
     'cp "$3" "$1/digits.cnnstudio.json"',
     '(dd if=/dev/zero of="$1/filler" bs=4k 2>/dev/null; true)',
-    'exec "$4" --import tsx engine/hostile/fullDiskChild.ts "$1" "$2"',
+    'exec "$4" --import tsx engine/hostile/fullDiskChild.ts "$1" "$2" "$5"',
   ].join(' && ');
-  const child = spawnSync('unshare', ['-rm', 'sh', '-c', script, 'sh', mount, modelDir, projectFile, process.execPath], {
+  const child = spawnSync('unshare', ['-rm', 'sh', '-c', script, 'sh', mount, modelDir, projectFile, process.execPath, dataDir], {
     encoding: 'utf8',
     timeout: 90_000,
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
@@ -89,6 +92,7 @@ test('on a full tmpfs: save, CLI export and protocol export fail in words; nothi
     exportExit: number;
     stderr: string;
     reply: { ok: boolean; error: { message: string; code: string } };
+    runError: { message: string; code: string };
     projectUnchanged: boolean;
     left: string[];
   };
@@ -100,8 +104,10 @@ test('on a full tmpfs: save, CLI export and protocol export fail in words; nothi
   assert.equal(report.reply.ok, false);
   assert.equal(report.reply.error.code, 'disk-full');
   assert.match(report.reply.error.message, /exported.*the disk is full \(ENOSPC\)/);
+  assert.equal(report.runError.code, 'disk-full');
+  assert.match(report.runError.message, new RegExp(`^Cannot write "${mount}/run/run.json": the disk is full \\(ENOSPC\\)\\.$`));
   assert.equal(report.projectUnchanged, true);
-  assert.deepEqual(report.left, ['digits.cnnstudio.json', 'filler'], 'no partial export, empty folder or temporary file');
+  assert.deepEqual(report.left.filter((name) => name !== 'run'), ['digits.cnnstudio.json', 'filler'], 'no partial export, empty folder or temporary file');
 });
 
 test('an export whose source does not exist leaves no output folder (not even an empty one) and no staging folder', async (t) => {
