@@ -114,8 +114,10 @@ export class EngineSupervisor {
   send(client: number, frame: unknown): void {
     const request = frame !== null && typeof frame === 'string' && frame.length <= 16 * 1024 * 1024 ? readRequest(frame) : null;
     if (request?.restart) {
+      // While the host closes there is nothing to restart.
+      const restarted = !this.stopping;
       this.restart('a window asked for it');
-      this.options.deliver(client, JSON.stringify({ kind: 'response', id: request.id, ok: true, result: { restarted: true } }));
+      this.options.deliver(client, JSON.stringify({ kind: 'response', id: request.id, ok: true, result: { restarted } }));
       return;
     }
     if (!this.child) {
