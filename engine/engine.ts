@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { StudioError, describeError } from './errors.js';
 import {
   PROTOCOL_VERSION,
@@ -156,6 +158,7 @@ export class Engine {
     const project = projectFromJson(command.project, command.projectPath);
     const runId = newRunId();
     const runDir = command.options?.runDir ?? defaultRunDir(runId, command.projectPath);
+    const runDirExisted = existsSync(runDir);
     const done = (async () => {
       let run: TrainingRun | null = null;
       try {
@@ -171,6 +174,8 @@ export class Engine {
         this.runs.set(runId, run);
         await run.run();
       } catch (e) {
+        // A run that failed before it began (a full disk, a refused graph) leaves no empty run folder behind.
+        if (!run && !runDirExisted) await rmdir(runDir).catch(() => undefined);
         this.emit({ type: 'error', runId, ...describeError(e) });
       } finally {
         run?.dispose();
