@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { StudioError, describeError } from './errors.js';
 import {
   PROTOCOL_VERSION,
@@ -17,12 +19,14 @@ import {
   type ResultOf,
 } from './protocol.js';
 import { validateGraph } from './graph/validate.js';
+import { defaultDataSource, type DataSource } from './graph/schema.js';
 import { createProject, listTemplates } from './graph/templates.js';
 import { catalogue } from './graph/layers/index.js';
 import { projectFromJson, readProject, writeProject } from './project/projectFile.js';
 import { openSampleProject } from './project/sampleProject.js';
 import { currentBackend, describeBackends } from './backend/select.js';
 import { defaultRunDir, newRunId, prepareRun } from './train/prepareRun.js';
+import { memoryLimit } from './train/memoryLimit.js';
 import type { TrainingRun } from './train/trainingRun.js';
 import { runModelCommand } from './export/modelCommands.js';
 import { readRun } from './train/readRun.js';
@@ -75,11 +79,14 @@ export class Engine {
         return catalogue();
       case 'project.create':
         return createProject(command.template, command.name);
-      case 'project.validate':
-        return validateGraph(projectFromJson(command.project).graph, {
+      case 'project.validate': {
+        const project = projectFromJson(command.project);
+        return validateGraph(project.graph, {
           classCount: command.classCount,
-          loss: command.project.training?.loss,
+          loss: project.training.loss,
+          memory: { optimizer: project.training.optimizer, batchSize: project.training.batchSize, limit: memoryLimit(currentBackend()?.name ?? this.options.backend) },
         });
+      }
       case 'project.open':
         return readProject(command.path);
       case 'project.sample':
@@ -107,13 +114,19 @@ export class Engine {
         return { runId: command.runId };
       case 'run.read':
         return readRun(command.runDir);
-      case 'data.summary':
-        return summarizeDataset(command.data, resolveSourcePath(command.data, command.projectPath), {
+      case 'data.summary': {
+        // A partial source (only kind and path, say) takes the defaults a project file would.
+        const data = { ...defaultDataSource(), ...command.data } as DataSource;
+        return summarizeDataset(data, resolveSourcePath(data, command.projectPath), {
           thumbnailsPerClass: command.thumbnailsPerClass,
           verify: command.verify,
         });
+      }
       case 'data.preview':
         return previewAugmentation(command);
+      case 'engine.restart':
+        // Hosts answer this themselves (EngineSupervisor); in-process there is no process to restart.
+        return { restarted: false };
       default: {
         const unknown = (command as { type?: unknown }).type;
         throw new StudioError(`Unknown command ${JSON.stringify(unknown)}.`, 'Use one of the commands in engine/protocol.ts.', 'unknown-command');
@@ -145,6 +158,7 @@ export class Engine {
     const project = projectFromJson(command.project, command.projectPath);
     const runId = newRunId();
     const runDir = command.options?.runDir ?? defaultRunDir(runId, command.projectPath);
+    const runDirExisted = existsSync(runDir);
     const done = (async () => {
       let run: TrainingRun | null = null;
       try {
@@ -160,6 +174,8 @@ export class Engine {
         this.runs.set(runId, run);
         await run.run();
       } catch (e) {
+        // A run that failed before it began (a full disk, a refused graph) leaves no empty run folder behind.
+        if (!run && !runDirExisted) await rmdir(runDir).catch(() => undefined);
         this.emit({ type: 'error', runId, ...describeError(e) });
       } finally {
         run?.dispose();

@@ -87,7 +87,13 @@ export type Command =
   /** What a data source holds: counts per class and split, sizes, skipped files, warnings, thumbnails. */
   | { type: 'data.summary'; data: DataSource; projectPath?: string; thumbnailsPerClass?: number; verify?: boolean }
   /** N augmented versions of one image, as PNG data URLs. */
-  | ({ type: 'data.preview' } & AugmentationPreviewRequest);
+  | ({ type: 'data.preview' } & AugmentationPreviewRequest)
+  /**
+   * Starts a fresh engine process (the window's "Restart engine"). Answered by
+   * the host's supervisor; an engine running in-process (the CLI) has nothing
+   * to restart and answers `restarted: false`.
+   */
+  | { type: 'engine.restart' };
 
 export type CommandType = Command['type'];
 export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
@@ -140,6 +146,7 @@ export interface CommandResults {
   'run.read': RunReadback;
   'data.summary': DatasetSummary;
   'data.preview': AugmentationPreview;
+  'engine.restart': { restarted: boolean };
 }
 
 export type ResultOf<T extends CommandType> = CommandResults[T];
@@ -266,8 +273,9 @@ export interface FinishedEvent {
  * A failure of a run (`runId` set), or of the transport (`runId: null`): a
  * refused frame ('invalid-message', 'unknown-command', 'message-too-large';
  * engine/host/messageValidation.ts), or the engine process dying
- * ('engine-crashed' when it was restarted, 'engine-failed' when it kept dying,
- * 'engine-unavailable' for a request sent after that; engine/host/engineSupervisor.ts).
+ * ('engine-crashed' when it was restarted, 'engine-failed' when it kept dying
+ * and is tried again after a back-off, 'engine-unavailable' for a request sent
+ * meanwhile; engine/host/engineSupervisor.ts).
  */
 export interface RunErrorEvent {
   type: 'error';
@@ -279,6 +287,19 @@ export interface RunErrorEvent {
   lastCheckpoint?: string;
 }
 
+/**
+ * Something a person should know that does not stop the run: e.g. image files
+ * that disappeared between the scan and loading ('data-vanished'; past a
+ * threshold the run stops with an error of that code instead).
+ */
+export interface WarningEvent {
+  type: 'warning';
+  runId: string | null;
+  message: string;
+  hint: string;
+  code: string;
+}
+
 export type EngineEvent =
   | ProgressEvent
   | RunStartedEvent
@@ -287,6 +308,7 @@ export type EngineEvent =
   | CheckpointEvent
   | PausedEvent
   | FinishedEvent
-  | RunErrorEvent;
+  | RunErrorEvent
+  | WarningEvent;
 
 export type EngineEventType = EngineEvent['type'];

@@ -15,7 +15,9 @@ export default defineConfig({
     // No inline scripts or data: modules: the Content-Security-Policy forbids them.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
-    sourcemap: true,
+    // Source maps (2.5 MB, with the sources) only in development builds: they
+    // would otherwise be served in web mode and shipped in the installers.
+    sourcemap: process.env.CONVNET_STUDIO_SOURCEMAP === '1',
     target: 'es2022',
   },
   clearScreen: false,

@@ -283,6 +283,10 @@ class TrainingView {
       case 'error':
         this.bar?.clear();
         break;
+      case 'warning':
+        this.bar?.clear();
+        process.stderr.write(`warning: ${e.message}\n  hint: ${e.hint}\n`);
+        break;
       case 'checkpoint':
         break;
     }

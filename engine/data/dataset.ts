@@ -47,6 +47,8 @@ export interface LoadDatasetOptions {
 
 export interface LoadedDataset extends ImageDataset {
   kind: SourceKind;
+  /** Files the scan listed that were gone (or unreadable as files) when loading reached them. */
+  vanished: SkippedFile[];
   /** The folder relative paths are below. */
   root: string;
   layout: string;
@@ -85,6 +87,34 @@ export function dataSettings(source: DataSource): {
     );
   }
   return { preprocessing, augmentation, testSplit: source.testSplit ?? 0, memoryBudgetBytes: budget === null ? defaultMemoryBudget() : budget * 2 ** 20 };
+}
+
+/** More than this share of the listed images gone by the time they load stops the run. */
+export const MAX_VANISHED_SHARE = 0.05;
+
+const SPLIT_NAMES = ['training', 'validation', 'test'] as const;
+
+/**
+ * Files that disappeared between the scan and their loading (the folder was
+ * deleted or moved while the run loaded it). A few are skipped and returned,
+ * for a warning; more than MAX_VANISHED_SHARE of the data, or every image of
+ * a split that had some, stops the run: training on what is left would
+ * quietly be a different experiment.
+ */
+function checkVanished(root: string, plans: DatasetItem[][], ok: Uint8Array[], failures: SkippedFile[]): SkippedFile[] {
+  const vanished = failures.filter((f) => /^cannot be read \((ENOENT|ENOTDIR)\b/.test(f.reason));
+  if (vanished.length === 0) return vanished;
+  const total = plans.reduce((n, items) => n + items.length, 0);
+  const emptied = plans.findIndex((items, s) => items.length > 0 && !ok[s]!.includes(1) && vanished.some((v) => items.some((item) => item.path === v.path)));
+  if (vanished.length > total * MAX_VANISHED_SHARE || emptied >= 0) {
+    const what = emptied >= 0 ? `every image of the ${SPLIT_NAMES[emptied]} split is among them` : `more than ${MAX_VANISHED_SHARE * 100} % of the data`;
+    throw new StudioError(
+      `${vanished.length} of the ${total} images listed in "${root}" disappeared while the run loaded them (${what}; e.g. "${vanished[0]!.path}").`,
+      'Leave the dataset in place while a run loads it, then start the run again.',
+      'data-vanished',
+    );
+  }
+  return vanished;
 }
 
 /** A quarter of the machine's memory, at most 4 GiB: room for the model, the backend and the window. */
@@ -136,6 +166,8 @@ export async function loadDataset(source: DataSource, dataPath: string, input: I
     }
   }
 
+  const vanished = checkVanished(plan.root, plans, ok, failures);
+
   const normalization = normalizationFor(settings.preprocessing.normalization, input.channels, statistics ?? undefined);
   const kept = plans.map((items, s) => items.filter((_, i) => ok[s]![i] === 1));
   const splits = kept.map((items, s) => {
@@ -171,6 +203,7 @@ export async function loadDataset(source: DataSource, dataPath: string, input: I
     validation: splits[1],
     test: splits[2],
     skipped: [...plan.skipped, ...failures],
+    vanished,
     warnings: plan.warnings,
     origin: assigned.origin,
     preprocessing: preprocessingRecord(settings.preprocessing, input, normalization),

@@ -72,6 +72,9 @@ function checkTarget(input: ImageInputShape, target: Uint8Array): void {
 export function decodeFastInto(path: string, bytes: Uint8Array, input: ImageInputShape, resize: ResizeMode, target: Uint8Array): boolean {
   if (bytes.length === 0) throw new ImageDecodeError(path, 'empty file (0 bytes)');
   if (!isPng(bytes)) return false;
+  // Refused on the header's word, before a byte is unpacked (sharp's limitInputPixels does the same).
+  const size = pngSize(bytes);
+  if (size && size.width * size.height > MAX_INPUT_PIXELS) throw new ImageDecodeError(path, tooLargeReason(size.width, size.height));
   let image;
   try {
     image = decodePng(bytes);

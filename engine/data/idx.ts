@@ -5,12 +5,15 @@
  * Files are read gzipped or not; gzip is recognised by its magic bytes, not
  * by the file name, since people unpack and rename these files freely.
  */
-import { readFile } from 'node:fs/promises';
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
+import { readFile, stat } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
 import { StudioError } from '../errors.js';
 
-const gunzipAsync = promisify(gunzip);
+/**
+ * The most an IDX file may unpack to: Fashion-MNIST's largest file is 47 MB,
+ * so this is room for datasets 20 times its size, and a gzip bomb stops here.
+ */
+export const MAX_IDX_BYTES = 1024 * 1024 * 1024;
 
 export type IdxElementType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
@@ -50,8 +53,13 @@ function idxError(path: string, problem: string, hint: string): StudioError {
 export async function readIdxFile(path: string): Promise<IdxArray> {
   let bytes: Buffer;
   try {
+    const { size } = await stat(path);
+    if (size > MAX_IDX_BYTES) {
+      throw idxError(path, `it is ${size.toLocaleString('en-US')} bytes, more than the ${MAX_IDX_BYTES.toLocaleString('en-US')} bytes an IDX file may hold`, 'Split the dataset, or convert it to a folder of images.');
+    }
     bytes = await readFile(path);
   } catch (error) {
+    if (error instanceof StudioError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new StudioError(
       `IDX file "${path}" ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`}.`,
@@ -60,13 +68,50 @@ export async function readIdxFile(path: string): Promise<IdxArray> {
     );
   }
   if (bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]) {
-    try {
-      bytes = await gunzipAsync(bytes);
-    } catch (error) {
-      throw idxError(path, `it starts like gzip but does not unpack (${(error as Error).message})`, 'The download is probably cut off; fetch the file again.');
-    }
+    bytes = await gunzipCapped(path, bytes);
   }
   return parseIdx(path, bytes);
+}
+
+/**
+ * Unpacks a gzipped IDX file, stopping as soon as it holds more than its own
+ * header declares (or MAX_IDX_BYTES): what unpacks is never bigger than the
+ * array the file says it is.
+ */
+async function gunzipCapped(path: string, packed: Buffer): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let limit = MAX_IDX_BYTES;
+  let headerRead = false;
+  const gunzip = createGunzip();
+  const overflow = (): StudioError =>
+    idxError(path, `it unpacks to more than the ${limit.toLocaleString('en-US')} bytes ${headerRead ? 'its header declares' : 'an IDX file may hold'}`, 'The file is corrupt or not an IDX file; fetch it again.');
+  return new Promise<Buffer>((resolve, reject) => {
+    gunzip.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (!headerRead && total >= 4) {
+        const head = Buffer.concat(chunks);
+        const rank = head[3]!;
+        const elementType = ELEMENT_TYPES[head[2]!];
+        if (elementType && head.length >= 4 + 4 * rank) {
+          headerRead = true;
+          let elements = 1;
+          for (let i = 0; i < rank; i++) elements *= head.readUInt32BE(4 + 4 * i);
+          limit = Math.min(MAX_IDX_BYTES, 4 + 4 * rank + elements * elementType.bytes);
+        }
+      }
+      if (total > limit) {
+        gunzip.destroy();
+        reject(overflow());
+      }
+    });
+    gunzip.on('error', (error) =>
+      reject(idxError(path, `it starts like gzip but does not unpack (${error.message})`, 'The download is probably cut off; fetch the file again.')),
+    );
+    gunzip.on('end', () => resolve(Buffer.concat(chunks, total)));
+    gunzip.end(packed);
+  });
 }
 
 /** Parses IDX bytes (already unpacked); `path` only names the file in errors. */

@@ -120,16 +120,23 @@ export function decodePng(bytes: Uint8Array): RawImage | null {
   if (compressed.length === 0) throw new PngFormatError('it has no image data (IDAT chunk)');
   if (colourType === 3 && palette === null) throw new PngFormatError('it is a palette image without a palette (PLTE chunk)');
 
-  let inflated: Buffer;
-  try {
-    inflated = inflateSync(compressed.length === 1 ? compressed[0]! : Buffer.concat(compressed));
-  } catch (error) {
-    throw new PngFormatError(`its image data does not unpack (${(error as Error).message})`);
-  }
   const bitsPerPixel = SAMPLES_PER_PIXEL[colourType]! * bitDepth;
   const rowBytes = Math.ceil((width * bitsPerPixel) / 8);
-  if (inflated.length < (rowBytes + 1) * height) {
-    throw new PngFormatError(`its image data holds ${inflated.length} bytes, ${(rowBytes + 1) * height} are needed`);
+  // The header fixes how many bytes the image data unpacks to (one filter byte
+  // per row). Inflation stops there: a few megabytes of zeros that unpack to
+  // gigabytes (a zip bomb) cost no more than the image they claim to be.
+  const declared = (rowBytes + 1) * height;
+  let inflated: Buffer;
+  try {
+    inflated = inflateSync(compressed.length === 1 ? compressed[0]! : Buffer.concat(compressed), { maxOutputLength: declared });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new PngFormatError(`its image data unpacks to more than the ${declared} bytes its ${width}×${height} header declares (a corrupt or hostile file)`);
+    }
+    throw new PngFormatError(`its image data does not unpack (${(error as Error).message})`);
+  }
+  if (inflated.length < declared) {
+    throw new PngFormatError(`its image data holds ${inflated.length} bytes, ${declared} are needed`);
   }
   const rows = unfilter(inflated, rowBytes, height, Math.max(1, bitsPerPixel >> 3));
   return expand(rows, header, rowBytes, palette, transparency);

@@ -3,7 +3,7 @@
  * instead of image files or tensors. A few kilobytes each.
  */
 import sharp from 'sharp';
-import { ALPHA_BACKGROUND } from './decode.js';
+import { ALPHA_BACKGROUND, MAX_INPUT_PIXELS } from './decode.js';
 import type { RawImage } from './pngDecode.js';
 
 /** Longest side of a summary thumbnail, in pixels. */
@@ -15,7 +15,7 @@ export function pngDataUrl(png: Buffer): string {
 
 /** An image file shrunk to fit side × side (never enlarged), upright, alpha on black. */
 export async function fileThumbnail(path: string, side = THUMBNAIL_SIDE): Promise<string> {
-  const png = await sharp(path, { failOn: 'truncated' })
+  const png = await sharp(path, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS })
     .autoOrient()
     .flatten({ background: ALPHA_BACKGROUND })
     .resize(side, side, { fit: 'inside', withoutEnlargement: true })

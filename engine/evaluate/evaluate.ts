@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { forEachWithConcurrency } from '../data/concurrency.js';
-import { ImageDecodeError } from '../data/decode.js';
+import { ImageDecodeError, MAX_INPUT_PIXELS } from '../data/decode.js';
 import { scanImageFolder, type ScannedImage } from '../data/scan.js';
 import type { SkippedFile } from '../data/types.js';
 import { StudioError } from '../errors.js';
@@ -116,6 +116,6 @@ export async function evaluateModel(modelPath: string, dataPath: string, options
 }
 
 async function thumbnail(path: string): Promise<string> {
-  const png = await sharp(path).autoOrient().resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside' }).png().toBuffer();
+  const png = await sharp(path, { limitInputPixels: MAX_INPUT_PIXELS }).autoOrient().resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside' }).png().toBuffer();
   return `data:image/png;base64,${png.toString('base64')}`;
 }

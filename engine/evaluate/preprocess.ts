@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { StudioError } from '../errors.js';
 import { normalizeBytes } from '../data/batches.js';
 import { RESIZE_MODES } from '../data/dataset.js';
-import { decodeImageInto } from '../data/decode.js';
+import { ImageDecodeError } from '../data/decode.js';
+import { DecodePool } from '../data/decodePool.js';
 import type { ImageInputShape } from '../data/types.js';
 import type { ResizeMode } from '../graph/schema.js';
 
@@ -52,10 +53,15 @@ function isNumbers(value: unknown): value is number[] {
   return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number' && Number.isFinite(v));
 }
 
-/** The decoded bytes of one image at the model's input size (uint8, HWC). */
+/**
+ * The decoded bytes of one image at the model's input size (uint8, HWC).
+ * Decoded in the pool's worker threads, so an image being predicted never
+ * holds up the engine's other requests.
+ */
 export async function decodeForModel(path: string, spec: InputSpec): Promise<Uint8Array> {
   const bytes = new Uint8Array(spec.height * spec.width * spec.channels);
-  await decodeImageInto(path, spec, bytes, spec.resize);
+  const [reason] = await DecodePool.shared().decodeMany([path], spec, spec.resize, bytes);
+  if (reason) throw new ImageDecodeError(path, reason);
   return bytes;
 }
 

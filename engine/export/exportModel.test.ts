@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '../data/testing.js';
 import { buildModel } from '../graph/build.js';
@@ -168,7 +169,9 @@ describe('exportModel', () => {
       assert.match(e.message, /^Layer "l1" \(UpSampling2D\) cannot be exported to Keras: Keras' bilinear UpSampling2D samples with half-pixel centres/);
       return true;
     });
-    assert.deepEqual(await readdir(out), []);
+    // All or nothing: not even an empty output folder, and no staging folder beside it.
+    assert.equal(existsSync(out), false);
+    assert.deepEqual((await readdir(temp.dir)).filter((name) => name.startsWith('.bilinear-out.')), []);
   });
 
   test("PyTorch refuses a BatchNormalization over an axis that is not the channels, naming it", () => {
@@ -183,7 +186,7 @@ describe('exportModel', () => {
     // The source does not exist either: the folder check comes first.
     await assert.rejects(exportModel({ source: join(temp.dir, 'no-such-run'), formats: ['onnx'], outDir: join(file, 'out') }), (e: Error & { code?: string }) => {
       assert.equal(e.code, 'export-dir-unwritable');
-      assert.match(e.message, /^Cannot write to the export folder .*a-file\/out \(ENOTDIR\)/);
+      assert.match(e.message, /^Cannot write to the export folder .*a-file\/out \(a part of the path is a file, not a folder \(ENOTDIR\)\)/);
       return true;
     });
   });

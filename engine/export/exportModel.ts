@@ -11,20 +11,22 @@
  *
  * The output folder is checked for writing before anything else; every file
  * is generated in memory before the first is written, so a layer that a
- * format cannot express stops the export with nothing written; each format's
- * folder appears whole or not at all. What was written is read back and
+ * format cannot express stops the export with nothing written; the whole
+ * export is written into a staging folder beside the output and moved into
+ * place at the end, so it appears whole or not at all (a full disk leaves
+ * the output folder as it was). What was written is read back and
  * checked: the TensorFlow.js folder is reloaded, and the ONNX model is run
  * with onnxruntime-node where it is installed, against the trained model.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { access, constants, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { StudioError } from '../errors.js';
+import { dirname, join, resolve } from 'node:path';
+import { fileSystemError, namingPath, StudioError } from '../errors.js';
 import { loadModelFolder, saveModelFolder, type ModelMetadata } from '../train/modelFiles.js';
-import { writeFileAtomic, writeFolderAtomic } from '../util/atomicWrite.js';
+import { removeStaleTemporaries, replaceWith, temporarySibling, writeFileAtomic, writeFolderAtomic } from '../util/atomicWrite.js';
+import { fileSystemCause, isFileSystemError } from '../util/fsErrors.js';
 import { EXPORT_FORMATS, type ExportFormat } from './formats.js';
 import { describeModel, type ModelDescription } from './modelDescription.js';
 import { loadLayersModelFolder } from './loadLayersModel.js';
@@ -77,57 +79,106 @@ export function parseFormats(list: string | string[]): ExportFormat[] {
   return [...new Set(names)] as ExportFormat[];
 }
 
-/** Fails with the folder's name unless files can be created in it (creating it when missing). */
-export async function checkWritableFolder(dir: string): Promise<void> {
-  const probe = join(dir, `.convnet-studio-write-check-${randomBytes(4).toString('hex')}`);
+/**
+ * The folder an export is written into before it is moved into place: a
+ * hidden sibling of `outDir`, so the final renames stay on one file system.
+ * Creating it is the check that the destination can be written, made before
+ * any work. `createdParent` is the first folder made on the way, removed
+ * with the staging folder when the export fails.
+ */
+async function createStaging(outDir: string): Promise<{ dir: string; createdParent: string | undefined; release: () => void }> {
+  let createdParent: string | undefined;
   try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, constants.W_OK);
-    await writeFile(probe, '');
-    await rm(probe, { force: true });
+    const existing = await stat(outDir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return null;
+      throw e;
+    });
+    if (existing && !existing.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR', syscall: 'mkdir' });
+    createdParent = await mkdir(dirname(outDir), { recursive: true });
+    await removeStaleTemporaries(outDir);
+    const { temp, release } = temporarySibling(outDir, '.export.tmp');
+    await mkdir(temp);
+    return { dir: temp, createdParent, release };
   } catch (e) {
+    if (createdParent) await rm(createdParent, { recursive: true, force: true });
     throw new StudioError(
-      `Cannot write to the export folder ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`,
+      `Cannot write to the export folder ${outDir} (${fileSystemCause(e)}).`,
       'Choose a folder you can write to with --out, or fix its permissions.',
       'export-dir-unwritable',
     );
   }
 }
 
+/**
+ * Moves each finished entry of the staging folder into `outDir`: the whole
+ * folder when `outDir` is new, else entry by entry (a format's folder, the
+ * top labels.json), each replacing its old version, so other files a person
+ * keeps in `outDir` stay. Everything that can run out of space was written
+ * before this; renames need none.
+ */
+async function commitStaging(staging: string, outDir: string, entries: string[]): Promise<void> {
+  try {
+    await rename(staging, outDir);
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EISDIR' && code !== 'EPERM') throw e;
+  }
+  for (const entry of entries) await replaceWith(join(staging, entry), join(outDir, entry));
+  await rm(staging, { recursive: true, force: true });
+}
+
+/**
+ * Writes every requested format, or nothing: all files go to a staging
+ * folder beside `outDir` and are checked there; only then do they move into
+ * place. A failure (a layer a format cannot express, a missing source, a
+ * full disk) removes the staging folder and leaves `outDir` as it was.
+ */
 export async function exportModel(request: ExportRequest): Promise<ExportResult> {
   const formats = parseFormats(request.formats);
   const outDir = resolve(request.outDir);
-  await checkWritableFolder(outDir);
-
-  const source = resolveModelSource(request.source);
-  const { model, metadata } = await loadLayersModelFolder(source.modelDir);
+  const staging = await createStaging(outDir);
   try {
-    const description = describeModel(model, source.modelDir);
-    const sidecar = makeSidecar(description, metadata, formats, studioVersion);
-    const sidecarJson = JSON.stringify(sidecar, null, 2) + '\n';
-    const folders = buildFolders(description, formats, sidecar, sidecarJson);
+    const source = resolveModelSource(request.source);
+    const { model, metadata } = await loadLayersModelFolder(source.modelDir);
+    try {
+      const description = describeModel(model, source.modelDir);
+      const sidecar = makeSidecar(description, metadata, formats, studioVersion);
+      const sidecarJson = JSON.stringify(sidecar, null, 2) + '\n';
+      const folders = buildFolders(description, formats, sidecar, sidecarJson);
 
-    const files: string[] = [];
-    for (const format of formats) {
-      const dir = join(outDir, format);
-      if (format === 'tfjs') {
-        await saveModelFolder(model, dir, metadata);
-        await writeFileAtomic(join(dir, SIDECAR_FILE), sidecarJson);
-        files.push('tfjs/model.json', 'tfjs/weights.bin', `tfjs/${SIDECAR_FILE}`);
-        continue;
+      const files: string[] = [];
+      for (const format of formats) {
+        const dir = join(staging.dir, format);
+        if (format === 'tfjs') {
+          await saveModelFolder(model, dir, metadata);
+          await writeFileAtomic(join(dir, SIDECAR_FILE), sidecarJson);
+          files.push('tfjs/model.json', 'tfjs/weights.bin', `tfjs/${SIDECAR_FILE}`);
+          continue;
+        }
+        await writeFolderAtomic(dir, folders.get(format)!);
+        files.push(...Object.keys(folders.get(format)!).map((name) => `${format}/${name}`));
       }
-      await writeFolderAtomic(dir, folders.get(format)!);
-      files.push(...Object.keys(folders.get(format)!).map((name) => `${format}/${name}`));
-    }
-    await writeFileAtomic(join(outDir, SIDECAR_FILE), sidecarJson);
-    files.push(SIDECAR_FILE);
+      await writeFileAtomic(join(staging.dir, SIDECAR_FILE), sidecarJson);
+      files.push(SIDECAR_FILE);
 
-    const checks = await checkExports(model, description, outDir, formats, folders);
-    const sizes = await Promise.all(files.map(async (file) => (await stat(join(outDir, file))).size));
-    const warnings = formats.includes('onnx') ? onnxConsumerWarnings(description) : [];
-    return { outDir, formats, files, sizes, sidecar, checks, warnings };
+      const checks = await checkExports(model, description, staging.dir, formats, folders);
+      await namingPath(outDir, 'write', () => commitStaging(staging.dir, outDir, [...formats, SIDECAR_FILE]));
+      const sizes = await Promise.all(files.map(async (file) => (await stat(join(outDir, file))).size));
+      const warnings = formats.includes('onnx') ? onnxConsumerWarnings(description) : [];
+      return { outDir, formats, files, sizes, sidecar, checks, warnings };
+    } finally {
+      model.dispose();
+    }
+  } catch (e) {
+    await rm(staging.dir, { recursive: true, force: true });
+    if (staging.createdParent) await rm(staging.createdParent, { recursive: true, force: true });
+    // A failure while writing names the export folder, not the staging folder beside it.
+    if (isFileSystemError(e)) throw fileSystemError(e, outDir, 'write');
+    if (e instanceof StudioError) throw new StudioError(e.message.split(staging.dir).join(outDir), e.hint, e.code);
+    throw e;
   } finally {
-    model.dispose();
+    staging.release();
   }
 }
 

@@ -45,7 +45,13 @@ export type ProblemCode =
   /** An edge that cannot exist: out of the Output marker, or a targetPort that is no slot number. */
   | 'invalid-edge'
   /** The last activation does not produce what the loss expects (softmax / sigmoid probabilities). */
-  | 'output-activation';
+  | 'output-activation'
+  /** More layers in a row than tfjs can build (graph/memory.ts, validate.ts: MAX_GRAPH_DEPTH). */
+  | 'graph-too-deep'
+  /** One layer's weights or batch of outputs exceed what one tensor can hold. */
+  | 'tensor-too-large'
+  /** Training needs more memory than the backend has (a problem), or more than half of it (a warning). */
+  | 'too-much-memory';
 
 export interface NodeReport {
   /** Output shape (no batch dimension); null when it could not be inferred. */
@@ -59,6 +65,8 @@ export interface NodeReport {
 export interface ValidationReport {
   valid: boolean;
   problems: Problem[];
+  /** What may go wrong without being an error (training may run out of memory); present only when there are some. */
+  warnings?: Problem[];
   nodes: Record<string, NodeReport>;
   totals: { params: number; trainableParams: number; macs: number };
   /** The Input's shape and the Output's shape, when known. */

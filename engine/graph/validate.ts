@@ -15,13 +15,23 @@ import { findCycles, indexGraph, reachable, topologicalOrder, type GraphIndex } 
 import type { NodeReport, Problem, Shape, ValidationReport } from './report.js';
 import type { Graph, GraphNode, LossName } from './schema.js';
 import { nearestName } from './suggest.js';
+import { memoryProblems, type MemorySettings } from './memory.js';
 
 export interface ValidateOptions {
   /** Classes in the dataset: the output must have this many units (1 for binary-crossentropy). */
   classCount?: number;
   /** The training loss: the last activation must be softmax (categorical) or sigmoid (binary). */
   loss?: LossName;
+  /** Training's optimizer, batch size and (in the engine) the backend's memory: checks what fits. */
+  memory?: MemorySettings;
 }
+
+/**
+ * The most layers on one path from Input to Output. tfjs-layers builds and
+ * runs a model recursively: 3,000 layers in a row train, 5,000 overflow the
+ * stack ("Maximum call stack size exceeded"), so the limit keeps a margin.
+ */
+export const MAX_GRAPH_DEPTH = 2000;
 
 /** A node that passed its own checks: its spec and resolved parameters. */
 interface Checked {
@@ -102,6 +112,7 @@ export function validateGraph(graph: Graph, options: ValidateOptions = {}): Vali
   }
 
   checkConnectivity(index, inputs, outputs, report);
+  checkDepth(index, order, report);
 
   const nodes: Record<string, NodeReport> = {};
   for (const node of index.nodes) nodes[node.id] = { shape: null, params: 0, trainableParams: 0, macs: 0 };
@@ -117,7 +128,34 @@ export function validateGraph(graph: Graph, options: ValidateOptions = {}): Vali
   const outputShape = outputs.length === 1 ? nodes[outputs[0]!]!.shape : null;
   if (outputs.length === 1 && outputShape) checkHead(index, outputs[0]!, outputShape, options, report);
 
-  return { valid: problems.length === 0, problems, nodes, totals, inputShape, outputShape };
+  const result: ValidationReport = { valid: problems.length === 0, problems, nodes, totals, inputShape, outputShape };
+  if (options.memory) {
+    const memory = memoryProblems(graph, result, options.memory);
+    problems.push(...memory.problems);
+    result.valid = problems.length === 0;
+    if (memory.warnings.length > 0) result.warnings = memory.warnings;
+  }
+  return result;
+}
+
+/** The longest chain of layers, counted along the topological order (no recursion, so any depth is measured). */
+function checkDepth(index: GraphIndex, order: string[], report: (p: Problem) => void): void {
+  const depth = new Map<string, number>();
+  let deepest: { id: string; depth: number } | null = null;
+  for (const id of order) {
+    let d = 1;
+    for (const edge of index.incoming.get(id)!) d = Math.max(d, (depth.get(edge.source) ?? 0) + 1);
+    depth.set(id, d);
+    if (!deepest || d > deepest.depth) deepest = { id, depth: d };
+  }
+  if (deepest && deepest.depth > MAX_GRAPH_DEPTH) {
+    report({
+      nodeId: deepest.id,
+      code: 'graph-too-deep',
+      message: `The graph is ${deepest.depth.toLocaleString('en-US')} layers deep (at "${deepest.id}"); the studio builds networks of at most ${MAX_GRAPH_DEPTH.toLocaleString('en-US')} layers in a row.`,
+      hint: 'Use fewer, wider layers, or repeat a block fewer times.',
+    });
+  }
 }
 
 function checkEnds(inputs: string[], outputs: string[], report: (p: Problem) => void): void {

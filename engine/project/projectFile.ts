@@ -16,8 +16,9 @@ import {
   type ProjectFile,
   type TrainingSettings,
 } from '../graph/schema.js';
-import { writeFileAtomic } from '../util/atomicWrite.js';
+import { removeStaleTemporaries, writeFileAtomic } from '../util/atomicWrite.js';
 import { checkTrainingSettings } from './trainingSettings.js';
+import { describeJsonProblem, findJsonProblem, MAX_JSON_DEPTH } from '../util/safeJson.js';
 
 type Json = Record<string, unknown>;
 
@@ -42,6 +43,17 @@ export function parseProject(text: string, source = 'project file'): ProjectFile
 }
 
 export function projectFromJson(raw: unknown, source = 'project file'): ProjectFile {
+  // Before anything walks or copies it: a "__proto__" key would become the
+  // prototype of the settings it is merged into, and ten thousand levels of
+  // nesting would overflow the stack of the code that walks it.
+  const problem = findJsonProblem(raw);
+  if (problem) {
+    throw new StudioError(
+      `${source} ${describeJsonProblem(problem)}.`,
+      problem.kind === 'too-deep' ? `A project file nests fewer than 10 levels; at most ${MAX_JSON_DEPTH} are read.` : 'Remove or rename that field in the file.',
+      'project-bad-structure',
+    );
+  }
   if (!isObject(raw) || raw.format !== PROJECT_FORMAT) {
     throw new StudioError(
       `${source} is not a Convnet Studio project (its "format" is not "${PROJECT_FORMAT}").`,
@@ -139,6 +151,8 @@ export async function readProject(path: string): Promise<ProjectFile> {
       'project-unreadable',
     );
   }
+  // Saves killed mid-write left their temporaries here; opening the file is the start of a session with it.
+  await removeStaleTemporaries(path);
   return parseProject(text, path);
 }
 
@@ -158,6 +172,9 @@ function mergeDefaults(defaults: unknown, given: unknown): unknown {
   // from the other variant: an SGD optimizer has no beta1.
   if ('type' in defaults && 'type' in given && defaults.type !== given.type) return given;
   const out: Json = { ...defaults };
-  for (const [k, v] of Object.entries(given)) out[k] = mergeDefaults(defaults[k], v);
+  // Own keys only, and defined rather than assigned, so no key reaches a prototype.
+  for (const [k, v] of Object.entries(given)) {
+    Object.defineProperty(out, k, { value: mergeDefaults(Object.hasOwn(defaults, k) ? defaults[k] : undefined, v), enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }

@@ -15,6 +15,8 @@ import { buildModel } from '../graph/build.js';
 import { loadDataset } from '../data/dataset.js';
 import { writeSplitRecord } from '../data/splitRecord.js';
 import { selectBackend } from '../backend/select.js';
+import { memoryProblems } from '../graph/memory.js';
+import { memoryLimit } from './memoryLimit.js';
 import { checkTrainingSettings } from '../project/trainingSettings.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { createOptimizer } from './optimizers.js';
@@ -74,6 +76,10 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
   // structure first (class count is not known yet).
   const structure = validateGraph(project.graph, { loss: settings.loss });
   if (!structure.valid) throw graphError(project, structure.problems);
+  // What cannot fit is refused now, before data loads and before tfjs allocates anything.
+  const backend = await selectBackend(req.backend);
+  const memory = memoryProblems(project.graph, structure, { optimizer: settings.optimizer, batchSize: settings.batchSize, limit: memoryLimit(backend.name) });
+  if (memory.problems.length > 0) throw graphError(project, memory.problems, undefined, 'too-much-memory');
   const inputShape = structure.inputShape;
   if (!inputShape || inputShape.length !== 3 || (inputShape[2] !== 1 && inputShape[2] !== 3)) {
     const inputNode = project.graph.nodes.find((n) => n.type === 'Input');
@@ -93,10 +99,19 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
     { onProgress: throttled((done, total) => emit({ type: 'progress', runId, stage: 'loading-data', done, total })) },
   );
 
+  if (dataset.vanished.length > 0) {
+    emit({
+      type: 'warning',
+      runId,
+      message: `${dataset.vanished.length} image${dataset.vanished.length === 1 ? '' : 's'} disappeared from "${dataset.root}" after the scan and ${dataset.vanished.length === 1 ? 'is' : 'are'} left out of this run (e.g. "${dataset.vanished[0]!.path}").`,
+      hint: 'Leave the dataset in place while a run loads it; run.json lists every skipped file.',
+      code: 'data-vanished',
+    });
+  }
+
   const report = validateGraph(project.graph, { classCount: dataset.classNames.length, loss: settings.loss });
   if (!report.valid) throw graphError(project, report.problems, dataPath);
 
-  const backend = await selectBackend(req.backend);
   emit({ type: 'progress', runId, stage: 'building-model', done: 0, total: 1 });
   const model = buildModel(project.graph, { seed: settings.seed });
   // Fine-tuning: layers start from a trained model's weights (by layer name) instead of their initializers.
@@ -160,14 +175,19 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
   });
 }
 
-function graphError(project: ProjectFile, problems: { nodeId: string | null; param?: string; message: string; hint: string }[], dataPath?: string): StudioError {
+function graphError(
+  project: ProjectFile,
+  problems: { nodeId: string | null; param?: string; message: string; hint: string }[],
+  dataPath?: string,
+  code = 'invalid-graph',
+): StudioError {
   const first = problems[0];
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}; run \`convnet-studio validate\` to list them)` : '';
   const where = first.nodeId ? `Node "${first.nodeId}"${first.param ? `, parameter ${first.param}` : ''}: ` : '';
   return new StudioError(
     `${where}${first.message}${more}${dataPath ? ` [data: ${dataPath}]` : ''}`,
     first.hint,
-    'invalid-graph',
+    code,
   );
 }
 

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { StudioError, describeError } from '../errors.js';
+import { describeOutOfMemory, isOutOfMemory } from '../util/outOfMemory.js';
 import type { TrainingSettings } from '../graph/schema.js';
 import type { BackendName, EngineEvent, FinishedEvent, BatchEvent } from '../protocol.js';
 import { batchTensors, shuffledOrder } from '../data/batches.js';
@@ -91,7 +92,10 @@ export class TrainingRun {
     try {
       return await this.train();
     } catch (e) {
-      const info = describeError(e);
+      // An allocation that failed anyway is the machine's limit, said with the model's size.
+      const info = isOutOfMemory(e)
+        ? describeOutOfMemory(e, `while training ${this.o.model.countParams().toLocaleString('en-US')} parameters at batch size ${this.o.settings.batchSize}`)
+        : describeError(e);
       const event: EngineEvent = {
         type: 'error',
         runId: this.o.runId,

@@ -2,9 +2,11 @@
  * Web mode: the built renderer over HTTP and the engine's protocol over a
  * WebSocket, both on one port. The engine runs in a child process under an
  * EngineSupervisor. Every WebSocket connection must present the host's random
- * token (`/engine?token=…`), and a browser's Origin must be this host, so no
- * other web page and no other local user can drive the engine, which reads
- * and writes files as the person who started it.
+ * token (`/engine?token=…`), and a browser's Origin must be one this host
+ * serves the studio on, so no other web page and no other local user can
+ * drive the engine, which reads and writes files as the person who started it.
+ * Frames are JSON text: binary frames are refused, and a frame over
+ * MAX_FRAME_BYTES is answered with an error event before the socket closes.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -21,6 +23,19 @@ import type { Log } from '../engineSession.js';
 import type { BackendPreference } from '../../protocol.js';
 
 export const ENGINE_SOCKET_PATH = '/engine';
+
+/**
+ * Frames up to this size still reach the engine's validation (which answers
+ * those over MAX_MESSAGE_BYTES with an error); larger ones are not read.
+ */
+export const MAX_FRAME_BYTES = 4 * MAX_MESSAGE_BYTES;
+
+/** WebSocket close code 1009: the message was too big to process. */
+const CLOSE_MESSAGE_TOO_BIG = 1009;
+
+function errorEventText(message: string, hint: string, code: string): string {
+  return JSON.stringify({ kind: 'event', event: { type: 'error', runId: null, message, hint, code } });
+}
 
 export interface WebHostOptions {
   /** The built renderer (index.html and its assets). */
@@ -72,9 +87,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   // Frames larger than the protocol allows still reach the engine's validation
   // (which answers them with an error event); only absurd ones close the socket.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  /** The origins the studio is served on; filled in once the port is known. */
+  const origins = new Set<string>();
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refusal = checkUpgrade(req, token);
+    const refusal = checkUpgrade(req, token, origins);
     if (refusal) {
       log(`host: refused a WebSocket connection from ${req.socket.remoteAddress}: ${refusal}`);
       socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -83,7 +100,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     wss.handleUpgrade(req, socket, head, (ws) => {
       const client = nextClient++;
       clients.set(client, ws);
-      ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+      tellBeforeClosingOnOversizedFrames(ws, log, client);
+      ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+        if (isBinary) {
+          log(`host: refused a binary frame from connection ${client}`);
+          ws.send(errorEventText('A binary frame was refused: the engine reads JSON text frames only.', 'Send each request as a text frame of JSON, as engine/protocol.ts describes.', 'invalid-message'));
+          return;
+        }
         const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
         supervisor.send(client, bytes.toString('utf8'));
       });
@@ -98,6 +121,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   });
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  for (const origin of servedOrigins(urlHost, port)) origins.add(origin);
 
   return {
     url: `http://${urlHost}:${port}/?token=${token}`,
@@ -112,25 +136,62 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   };
 }
 
+/**
+ * ws closes a connection whose frame exceeds maxPayload itself (code 1009),
+ * with no word to the client. Its receiver calls this socket's close() first,
+ * while the socket is still open: here that close sends the error event, then
+ * closes. The rest of the oversized frame is never read.
+ */
+function tellBeforeClosingOnOversizedFrames(ws: WebSocket, log: Log, client: number): void {
+  const close = ws.close.bind(ws);
+  ws.close = (code?: number, reason?: string | Buffer) => {
+    if (code !== CLOSE_MESSAGE_TOO_BIG || ws.readyState !== ws.OPEN) return close(code, reason);
+    log(`host: connection ${client} sent a frame over ${MAX_FRAME_BYTES.toLocaleString('en-US')} bytes; closing it`);
+    ws.send(
+      errorEventText(
+        `A frame larger than ${MAX_FRAME_BYTES.toLocaleString('en-US')} bytes was refused, and the connection closed.`,
+        `Send less at once (a request may be at most ${MAX_MESSAGE_BYTES.toLocaleString('en-US')} bytes); the window reconnects by itself.`,
+        'message-too-large',
+      ),
+      () => close(CLOSE_MESSAGE_TOO_BIG, 'Message too big'),
+    );
+  };
+}
+
+/**
+ * The origins a browser page of this host has: the address it listens on,
+ * and for a loopback address the other names of this machine's loopback.
+ */
+export function servedOrigins(urlHost: string, port: number): string[] {
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'];
+  const hosts = loopback.includes(urlHost) ? loopback : [urlHost];
+  return hosts.map((h) => `http://${h}:${port}`);
+}
+
 /** Why a WebSocket upgrade is refused (an HTTP status line), or null to accept it. */
-export function checkUpgrade(req: IncomingMessage, token: string): string | null {
+export function checkUpgrade(req: IncomingMessage, token: string, origins: ReadonlySet<string>): string | null {
   const url = new URL(req.url ?? '/', 'http://host');
   if (url.pathname !== ENGINE_SOCKET_PATH) return '404 Not Found';
   const given = Buffer.from(url.searchParams.get('token') ?? '');
   const expected = Buffer.from(token);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return '401 Unauthorized';
-  // A browser always sends Origin; another site's page cannot make it ours.
+  // A browser always sends Origin; only pages this host served may connect.
+  // Comparing Origin with Host alone is not enough: a page of evil.example
+  // whose name is made to resolve to this machine (DNS rebinding) sends
+  // Host = Origin = evil.example:port. Origin = Host is accepted only for
+  // names no rebinding can take: loopback names and IP addresses, which is
+  // how a page reached through an SSH tunnel (localhost:other-port) or on a
+  // host listening on every interface (http://192.0.2.7:port) arrives.
   const origin = req.headers.origin;
-  if (origin !== undefined) {
-    let originHost: string;
-    try {
-      originHost = new URL(origin).host;
-    } catch {
-      return '403 Forbidden';
-    }
-    if (originHost !== req.headers.host) return '403 Forbidden';
+  if (origin === undefined || origins.has(origin.toLowerCase())) return null;
+  let page: URL;
+  try {
+    page = new URL(origin);
+  } catch {
+    return '403 Forbidden';
   }
-  return null;
+  const literal = /^(localhost|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i.test(page.hostname);
+  return page.protocol === 'http:' && literal && page.host === req.headers.host ? null : '403 Forbidden';
 }
 
 async function serveFile(rendererDir: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

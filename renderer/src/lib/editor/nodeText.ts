@@ -41,6 +41,9 @@ const PROBLEM_WORDS: Record<ProblemCode, string> = {
   'missing-param': 'missing',
   'invalid-edge': 'edge',
   'output-activation': 'activation',
+  'graph-too-deep': 'too deep',
+  'tensor-too-large': 'too big',
+  'too-much-memory': 'memory',
 };
 
 export const problemWord = (code: ProblemCode): string => PROBLEM_WORDS[code] ?? code;
