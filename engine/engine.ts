@@ -26,6 +26,7 @@ import { defaultRunDir, newRunId, prepareRun } from './train/prepareRun.js';
 import type { TrainingRun } from './train/trainingRun.js';
 import { runModelCommand } from './export/modelCommands.js';
 import { readRun } from './train/readRun.js';
+import { runInsightCommand } from './insight/commands.js';
 import { summarizeDataset } from './data/summary.js';
 import { previewAugmentation } from './data/preview.js';
 import { resolveSourcePath } from './data/source.js';
@@ -96,6 +97,10 @@ export class Engine {
       case 'graph.freeze':
       case 'graph.replaceHead':
         return runModelCommand(command, this.options.backend ?? 'auto');
+      case 'model.explain':
+      case 'model.featureMaps':
+      case 'model.filters':
+        return runInsightCommand(command, this.options.backend ?? 'auto');
       case 'train.pause':
         this.run(command.runId).pause();
         return { runId: command.runId };

@@ -19,6 +19,9 @@ import type { DataSource } from './graph/schema.js';
 import type { DatasetSummary } from './data/summary.js';
 import type { AugmentationPreview, AugmentationPreviewRequest } from './data/preview.js';
 import type { RunReadback } from './train/readRun.js';
+import type { ExplainRequest, ExplainResult, FeatureMapsRequest, NodeSummary } from './insight/explain.js';
+import type { FeatureMaps } from './insight/featureMaps.js';
+import type { ModelFilters } from './insight/filters.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -73,6 +76,12 @@ export type Command =
   | { type: 'model.predict'; model: string; images: string[]; imageData?: SentImage[]; topK?: number }
   /** Accuracy, confusion matrix, per-class precision/recall/F1 and the worst mistakes (with thumbnails) on a folder of labelled images. */
   | { type: 'model.evaluate'; model: string; dataPath: string; worst?: number }
+  /** Grad-CAM of each image for a class (default: the predicted one) at a node (default: the last spatial one), with overlays. */
+  | ({ type: 'model.explain' } & ExplainRequest)
+  /** One node's output for one image: per channel a grey image, mean, max and fraction of zeros (first 64 channels unless maxChannels). */
+  | ({ type: 'model.featureMaps' } & FeatureMapsRequest)
+  /** The first convolution's filters as images and a histogram of every weight array. */
+  | { type: 'model.filters'; model: string }
   /** A TensorFlow.js layers model as a project graph for fine-tuning, optionally frozen up to a node and with a new head. */
   | { type: 'model.import'; path: string; freezeUpTo?: string; classCount?: number; headAfter?: string }
   /** Freezes nodes one by one (nodeIds, frozen) or everything up to a node (upTo); answers the edited graph. */
@@ -132,6 +141,9 @@ export interface CommandResults {
   'model.predict': PredictResult;
   'model.evaluate': EvaluationReport;
   'model.import': ImportedProject;
+  'model.explain': ExplainResult;
+  'model.featureMaps': FeatureMaps;
+  'model.filters': ModelFilters & { modelDir: string; nodes: NodeSummary[] };
   'graph.freeze': Graph;
   'graph.replaceHead': Graph;
   'train.pause': { runId: string };

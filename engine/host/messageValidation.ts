@@ -17,7 +17,7 @@ export type ParsedRequest =
   /** `id` is the request's id when one could be read, so the caller's promise can be answered too. */
   | { ok: false; id: number | null; error: ErrorInfo };
 
-type FieldKind = 'string' | 'string-list' | 'object' | 'positive-int' | 'train-options' | 'boolean' | 'number' | 'sent-images';
+type FieldKind = 'string' | 'string-list' | 'object' | 'positive-int' | 'train-options' | 'boolean' | 'number' | 'sent-images' | 'string-or-number';
 type FieldSpec = Record<string, { kind: FieldKind; optional?: boolean }>;
 
 /**
@@ -52,6 +52,15 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
     classCount: { kind: 'positive-int', optional: true },
     headAfter: { kind: 'string', optional: true },
   },
+  'model.explain': {
+    model: { kind: 'string' },
+    images: { kind: 'string-list' },
+    layer: { kind: 'string', optional: true },
+    targetClass: { kind: 'string-or-number', optional: true },
+    outDir: { kind: 'string', optional: true },
+  },
+  'model.featureMaps': { model: { kind: 'string' }, image: { kind: 'string' }, node: { kind: 'string' }, maxChannels: { kind: 'positive-int', optional: true } },
+  'model.filters': { model: { kind: 'string' } },
   'graph.freeze': {
     graph: { kind: 'object' },
     nodeIds: { kind: 'string-list', optional: true },
@@ -126,6 +135,9 @@ function checkField(where: string, value: unknown, kind: FieldKind): void {
       return;
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value)) throw wrong('a number');
+      return;
+    case 'string-or-number':
+      if (typeof value !== 'string' && (typeof value !== 'number' || !Number.isFinite(value))) throw wrong('a string or a number');
       return;
     case 'train-options':
       if (!isPlainObject(value)) throw wrong('an object');
