@@ -291,8 +291,45 @@ export interface RunErrorEvent {
   lastCheckpoint?: string;
 }
 
+/** One node's figures at a gradient-health check (engine/train/gradientHealth.ts). */
+export interface LayerHealth {
+  node: string;
+  /** L2 norm of the step's gradient over the node's trainable weights; null for a node without any (a ReLU Activation). */
+  gradientNorm: number | null;
+  weightNorm: number | null;
+  /** ‖Δw‖ / ‖w‖ of the step: about 1e-3 is healthy; far below, the node barely learns; near 1, it is thrown around. */
+  updateRatio: number | null;
+  /** For ReLU nodes: the fraction of their outputs that are zero on the batch. */
+  zeroFraction: number | null;
+}
+
+/** Every N training steps: per trainable node, gradient and weight norms and the update/weight ratio. */
+export interface GradientHealthEvent {
+  type: 'gradient-health';
+  runId: string;
+  epoch: number;
+  batch: number;
+  /** Training steps so far in the run. */
+  step: number;
+  layers: LayerHealth[];
+}
+
+/** A problem seen during training, once per node and kind, with the node named and the fix. */
+export interface TrainingWarningEvent {
+  type: 'warning';
+  runId: string;
+  kind: 'vanishing-gradients' | 'exploding-gradients' | 'dead-relu';
+  node: string;
+  message: string;
+  hint: string;
+  epoch: number;
+  batch: number;
+}
+
 export type EngineEvent =
   | ProgressEvent
+  | GradientHealthEvent
+  | TrainingWarningEvent
   | RunStartedEvent
   | BatchEvent
   | EpochEvent
