@@ -287,7 +287,12 @@ class TrainingView {
       case 'error':
         this.bar?.clear();
         break;
+      case 'warning':
+        this.bar?.clear();
+        this.out(`⚠ ${e.message}\n    fix: ${e.hint}`);
+        break;
       case 'checkpoint':
+      case 'gradient-health':
         break;
     }
   }

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { selectBackend } from '../backend/select.js';
 import { makeTempDir } from '../data/testing.js';
@@ -20,6 +20,9 @@ import { createProject } from '../graph/templates.js';
 import type { EngineEvent, GradientHealthEvent, TrainingWarningEvent } from '../protocol.js';
 import { GRADIENT_HEALTH_LOG, GradientHealth, type GradientHealthThresholds } from './gradientHealth.js';
 import { createOptimizer } from './optimizers.js';
+import { Engine } from '../engine.js';
+import { writePatternFolder } from '../testing/imageFolderFixture.js';
+import { tinyCnnProject } from '../testing/tinyCnnProject.js';
 
 let temp: { dir: string; remove: () => Promise<void> };
 
@@ -158,5 +161,28 @@ test('clipNorm bounds the global gradient norm of every step', async () => {
     const gradientNorm = Math.sqrt(check.layers.reduce((s, l) => s + l.gradientNorm! ** 2, 0));
     assert.ok(Math.abs(updateNorm - 0.01) < 1e-5, `update norm ${updateNorm}`);
     assert.ok(Math.abs(gradientNorm - 0.01) < 1e-5, `reported gradients are the clipped ones (${gradientNorm})`);
+  }
+});
+
+test('a training run through the Engine streams gradient-health events and writes them to the run folder', async () => {
+  const dataDir = await writePatternFolder({ perClass: 12, size: 12, seed: 3 });
+  try {
+    const project = tinyCnnProject({ size: 12, training: { epochs: 1, batchSize: 8, gradientHealthEvery: 2, optimizer: { type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, clipNorm: 5 } } });
+    const engine = new Engine({ backend: 'wasm' });
+    const events: EngineEvent[] = [];
+    const runDir = join(temp.dir, 'run');
+    const ended = new Promise<void>((resolve) => engine.onEvent((e) => (events.push(e), e.type === 'finished' || e.type === 'error' ? resolve() : undefined)));
+    await engine.execute({ type: 'train.start', project, options: { dataPath: dataDir, runDir } });
+    await ended;
+    await engine.idle();
+    assert.equal(events.at(-1)!.type, 'finished', JSON.stringify(events.at(-1)));
+    const batches = (events.find((e) => e.type === 'run-started') as { batchesPerEpoch: number }).batchesPerEpoch;
+    const checks = events.filter((e): e is GradientHealthEvent => e.type === 'gradient-health');
+    assert.equal(checks.length, Math.ceil(batches / 2));
+    assert.deepEqual(checks[0]!.layers.map((l) => l.node), ['conv', 'dense']);
+    const logged = (await readFile(join(runDir, GRADIENT_HEALTH_LOG), 'utf8')).trim().split('\n');
+    assert.equal(logged.filter((l) => l.includes('"gradient-health"')).length, checks.length);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
   }
 });
