@@ -17,7 +17,7 @@ import { selectBackend } from '../backend/select.js';
 import { makeTempDir } from '../data/testing.js';
 import { Engine } from '../engine.js';
 import { exportModel } from '../export/exportModel.js';
-import { runPython } from '../export/testing.js';
+import { runPython, writeFashionFolder } from '../export/testing.js';
 import { main } from '../cli/main.js';
 import { normalise } from '../evaluate/preprocess.js';
 import { decodeForModel, loadModelForInference } from '../evaluate/loadedModel.js';
@@ -237,5 +237,29 @@ describe('explain from the CLI', () => {
     const out: string[] = [];
     assert.equal(await main(['explain', modelDir, notImage, '--json'], (l) => out.push(l)), 1);
     assert.match(out.at(-1)!, /notes\.txt/);
+  });
+});
+
+describe('imported and fine-tuned models', () => {
+  test('a model imported for fine-tuning (frozen up to conv3, new 3-class head) and trained through the Engine is explained from its run folder', async () => {
+    const engine = new Engine({ backend: 'wasm' });
+    const { modelDir } = models.get('seed-cnn')!;
+    const imported = await engine.execute({ type: 'model.import', path: modelDir, freezeUpTo: 'conv3', classCount: 3 });
+    const data = await writeFashionFolder(join(temp.dir, 'tune-data'), { classes: [5, 7, 9], perClass: 12, split: 'train' });
+    const project = { ...imported.project, training: { ...imported.project.training, epochs: 1, batchSize: 12 } };
+    const runDir = join(temp.dir, 'tuned-run');
+    const ended = new Promise<string>((r) => engine.onEvent((e) => (e.type === 'finished' || e.type === 'error' ? r(e.type) : undefined)));
+    await engine.execute({ type: 'train.start', project, options: { dataPath: data, runDir, initialWeights: imported.initialWeights } });
+    assert.equal(await ended, 'finished');
+    await engine.idle();
+    const result = await engine.execute({ type: 'model.explain', model: runDir, images: images.slice(0, 3), layer: 'conv2' });
+    assert.deepEqual(result.classNames, ['Ankle_boot', 'Sandal', 'Sneaker']);
+    assert.equal(result.layer, 'conv2');
+    assert.equal(result.explanations.length, 3);
+    assert.ok(result.explanations.every((e) => e.heatmap.length === 11 && e.overlay === null && e.overlayImage.startsWith('data:image/png')));
+    // The frozen layers kept the base model's weights, so their feature maps are the base model's.
+    const tuned = await engine.execute({ type: 'model.featureMaps', model: runDir, image: images[0]!, node: 'conv2' });
+    const base = await engine.execute({ type: 'model.featureMaps', model: modelDir, image: images[0]!, node: 'conv2' });
+    assert.deepEqual(tuned.channels.map((c) => c.mean), base.channels.map((c) => c.mean));
   });
 });
