@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../util/atomicWrite.js';
 import { featureMaps, type FeatureMaps } from './featureMaps.js';
 import { modelFilters, type ModelFilters } from './filters.js';
 import { gradCam, gradCamNode, heatmapRows } from './gradCam.js';
-import { encodePng, OVERLAY_MIN_SIDE, overlayPixels } from './images.js';
+import { encodePng, heatmapPixels, OVERLAY_MIN_SIDE, overlayPixels } from './images.js';
 import { isSpatial, modelNodes } from './modelNodes.js';
 
 export interface ExplainRequest {
@@ -45,6 +45,8 @@ export interface ImageExplanation {
   overlayImage: string;
   /** The image as the network saw it (resized, its channels), as a PNG data URL. */
   inputImage: string;
+  /** The coloured heatmap alone at the image's size, as a PNG data URL (for an overlay at any opacity). */
+  heatmapImage: string;
 }
 
 export interface NodeSummary {
@@ -140,6 +142,7 @@ export async function explainImages(request: ExplainRequest): Promise<ExplainRes
         overlay,
         overlayImage: pngDataUrl(png),
         inputImage: pngDataUrl(await encodePng(decoded[i]!, spec.width, spec.height, spec.channels, OVERLAY_MIN_SIDE)),
+        heatmapImage: pngDataUrl(await encodePng(heatmapPixels(cam.heatmaps[i]!, cam.height, cam.width, spec.height, spec.width), spec.width, spec.height, 3, OVERLAY_MIN_SIDE)),
       });
     }
     return { modelDir: loaded.modelDir, classNames, layer: cam.node.id, nodes: summarise(loaded), explanations };

@@ -70,6 +70,14 @@ export function overlayPixels(
   return rgb;
 }
 
+/** RGB pixels of the heatmap alone, upsampled to the image and coloured (the window lays it over the image at the opacity its slider says). */
+export function heatmapPixels(heatmap: Float32Array, h: number, w: number, height: number, width: number): Uint8Array {
+  const up = upsample(heatmap, h, w, height, width);
+  const rgb = new Uint8Array(height * width * 3);
+  for (let p = 0; p < height * width; p++) rgb.set(jet(up[p]!), p * 3);
+  return rgb;
+}
+
 /** Raw pixels as a PNG, enlarged by a whole factor (nearest neighbour) until the short side reaches minSide. */
 export async function encodePng(pixels: Uint8Array, width: number, height: number, channels: 1 | 3, minSide = 0): Promise<Buffer> {
   const factor = Math.max(1, Math.ceil(minSide / Math.min(width, height)));
