@@ -50,7 +50,7 @@ async function openTab(page: Page, id: string): Promise<void> {
   await page.locator(`#tabpanel-${id}`).waitFor({ state: 'visible' });
 }
 
-test('a mistake opens in Inspect with its Grad-CAM; a canvas node shows its feature maps; filters and histograms', async () => {
+test('training shows gradient health; a mistake opens in Inspect with its Grad-CAM; a canvas node shows its feature maps; filters and histograms', async () => {
   await withPage(browser, 'inspect', async (page) => {
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.goto(studio.host.url);
@@ -65,6 +65,13 @@ test('a mistake opens in Inspect with its Grad-CAM; a canvas node shows its feat
     await byTestId(train, 'train-epochs').fill('1');
     await byTestId(train, 'train-start').click();
     await train.locator('[data-testid="train-progress"][data-stage="finished"]').waitFor({ timeout: 180_000 });
+    // Gradient health under the Train panel: a strip per trainable node, no warning for the sample at its settings.
+    const health = byTestId(page, 'gradient-health');
+    await health.waitFor();
+    assert.deepEqual(await health.locator('tbody th').allInnerTexts(), ['conv1', 'conv2', 'conv3', 'dense1', 'dense2']);
+    assert.equal(await byTestId(health, 'gradient-warning').count(), 0);
+    await health.scrollIntoViewIfNeeded();
+    await screenshot(page, 'inspect gradient health 1280x720 light');
 
     await openTab(page, 'evaluate');
     const evaluate = byTestId(page, 'evaluate-panel');

@@ -311,6 +311,8 @@ export interface GradientHealthEvent {
   batch: number;
   /** Training steps so far in the run. */
   step: number;
+  /** The check interval in steps (training.gradientHealthEvery). */
+  everyBatches: number;
   layers: LayerHealth[];
 }
 

@@ -175,7 +175,7 @@ export class GradientHealth {
     for (const [node, zeroFraction] of zeros) {
       if (!layers.some((l) => l.node === node)) layers.push({ node, gradientNorm: null, weightNorm: null, updateRatio: null, zeroFraction });
     }
-    const event: GradientHealthEvent = { type: 'gradient-health', runId: this.o.runId, epoch, batch, step: this.steps, layers };
+    const event: GradientHealthEvent = { type: 'gradient-health', runId: this.o.runId, epoch, batch, step: this.steps, everyBatches: this.o.everyBatches, layers };
     await this.log(event);
     this.o.emit(event);
     for (const warning of this.warnings(layers, epoch, batch)) {
