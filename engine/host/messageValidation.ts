@@ -17,7 +17,7 @@ export type ParsedRequest =
   /** `id` is the request's id when one could be read, so the caller's promise can be answered too. */
   | { ok: false; id: number | null; error: ErrorInfo };
 
-type FieldKind = 'string' | 'string-list' | 'object' | 'positive-int' | 'train-options' | 'boolean' | 'number' | 'sent-images' | 'string-or-number';
+type FieldKind = 'string' | 'string-list' | 'object' | 'positive-int' | 'train-options' | 'boolean' | 'number' | 'sent-images' | 'string-or-number' | 'sent-image';
 type FieldSpec = Record<string, { kind: FieldKind; optional?: boolean }>;
 
 /**
@@ -58,8 +58,15 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
     layer: { kind: 'string', optional: true },
     targetClass: { kind: 'string-or-number', optional: true },
     outDir: { kind: 'string', optional: true },
+    imageData: { kind: 'sent-images', optional: true },
   },
-  'model.featureMaps': { model: { kind: 'string' }, image: { kind: 'string' }, node: { kind: 'string' }, maxChannels: { kind: 'positive-int', optional: true } },
+  'model.featureMaps': {
+    model: { kind: 'string' },
+    image: { kind: 'string' },
+    imageData: { kind: 'sent-image', optional: true },
+    node: { kind: 'string' },
+    maxChannels: { kind: 'positive-int', optional: true },
+  },
   'model.filters': { model: { kind: 'string' } },
   'graph.freeze': {
     graph: { kind: 'object' },
@@ -142,6 +149,10 @@ function checkField(where: string, value: unknown, kind: FieldKind): void {
     case 'train-options':
       if (!isPlainObject(value)) throw wrong('an object');
       checkFields(where, value, TRAIN_OPTION_FIELDS);
+      return;
+    case 'sent-image':
+      if (!isPlainObject(value)) throw wrong('a {name, base64} image');
+      checkFields(where, value, SENT_IMAGE_FIELDS);
       return;
     case 'sent-images':
       if (!Array.isArray(value)) throw wrong('a list of {name, base64} images');

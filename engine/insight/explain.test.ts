@@ -191,6 +191,24 @@ describe('feature maps and filters', () => {
   });
 });
 
+describe('images sent as bytes (a file dropped in the window)', () => {
+  test('model.explain and model.featureMaps take imageData and answer with the sent name; a non-image is named', async () => {
+    const engine = new Engine({ backend: 'wasm' });
+    const { modelDir } = models.get('seed-cnn')!;
+    const base64 = (await readFile(images[2]!)).toString('base64');
+    const sent = await engine.execute({ type: 'model.explain', model: modelDir, images: [], imageData: [{ name: 'dropped.png', base64 }] });
+    const byPath = await engine.execute({ type: 'model.explain', model: modelDir, images: [images[2]!] });
+    assert.equal(sent.explanations[0]!.image, 'dropped.png');
+    assert.deepEqual(sent.explanations[0]!.heatmap, byPath.explanations[0]!.heatmap);
+    const maps = await engine.execute({ type: 'model.featureMaps', model: modelDir, image: '', imageData: { name: 'dropped.png', base64 }, node: 'conv1', maxChannels: 2 });
+    assert.equal(maps.channels.length, 2);
+    await assert.rejects(
+      engine.execute({ type: 'model.explain', model: modelDir, images: [], imageData: [{ name: 'notes.txt', base64: Buffer.from('not an image').toString('base64') }] }),
+      (e: Error) => /"notes\.txt"/.test(e.message) && !/cnnstudio-explain-/.test(e.message),
+    );
+  });
+});
+
 describe('explain from the CLI', () => {
   test('--json prints one line per image in the documented format, and --out writes the overlays', async () => {
     const { modelDir } = models.get('seed-cnn')!;

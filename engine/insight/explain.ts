@@ -19,6 +19,8 @@ import { modelFilters, type ModelFilters } from './filters.js';
 import { gradCam, gradCamNode, heatmapRows } from './gradCam.js';
 import { encodePng, heatmapPixels, OVERLAY_MIN_SIDE, overlayPixels } from './images.js';
 import { isSpatial, modelNodes } from './modelNodes.js';
+import { withSentImages } from './sentImages.js';
+import type { SentImage } from '../protocol.js';
 
 export interface ExplainRequest {
   model: string;
@@ -29,6 +31,8 @@ export interface ExplainRequest {
   targetClass?: string | number;
   /** Where overlay PNGs are written; without it no file is written (the overlays still come back as data URLs). */
   outDir?: string;
+  /** Images sent as bytes (a dropped file, at most 1.25 MiB each); explained after `images`, under the names they were sent with. */
+  imageData?: SentImage[];
 }
 
 export interface ImageExplanation {
@@ -107,6 +111,13 @@ async function withModel<T>(path: string, use: (loaded: LoadedModel) => Promise<
 }
 
 export async function explainImages(request: ExplainRequest): Promise<ExplainResult> {
+  if (request.imageData?.length) {
+    const sent = request.imageData;
+    return withSentImages(sent, async (paths, nameOf) => {
+      const result = await explainImages({ ...request, images: [...request.images, ...paths], imageData: undefined });
+      return { ...result, explanations: result.explanations.map((e) => ({ ...e, image: nameOf(e.image) })) };
+    });
+  }
   return withModel(request.model, async (loaded) => {
     const { model, classNames, spec } = loaded;
     // Bad arguments are refused before any image is decoded or file written.
@@ -151,13 +162,17 @@ export async function explainImages(request: ExplainRequest): Promise<ExplainRes
 
 export interface FeatureMapsRequest {
   model: string;
+  /** An image file; or '' with imageData. */
   image: string;
+  /** The image as bytes, when it has no path the engine can read (a dropped file). */
+  imageData?: SentImage;
   node: string;
   /** How many channels to send (default 64). */
   maxChannels?: number;
 }
 
 export async function explainFeatureMaps(request: FeatureMapsRequest): Promise<FeatureMaps> {
+  if (request.imageData) return withSentImages([request.imageData], ([path]) => explainFeatureMaps({ ...request, image: path!, imageData: undefined }));
   return withModel(request.model, async (loaded) => {
     const [decoded] = await decodeAll(loaded, [request.image]);
     const x = normalise([decoded!], loaded.spec);
