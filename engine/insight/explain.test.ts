@@ -236,6 +236,20 @@ describe('explain from the CLI', () => {
     }
   });
 
+  test('without --json: a short table with the overlay paths, the overlays written to --out', async () => {
+    const { modelDir } = models.get('seed-cnn')!;
+    const outDir = join(temp.dir, 'table-overlays');
+    const out: string[] = [];
+    assert.equal(await main(['explain', modelDir, images[3]!, images[4]!, '--out', outDir], (l) => out.push(l)), 0);
+    assert.match(out[0]!, /^Grad-CAM at node "conv3" \(3×3\) of /);
+    assert.match(out[1]!, /^Image\s+Predicted\s+Explained class\s+Peak \(row, col\)\s+Overlay$/);
+    assert.equal(out.length, 4);
+    for (const row of out.slice(2)) {
+      const overlay = row.split(/\s+/).at(-1)!;
+      assert.ok(overlay.startsWith(outDir) && existsSync(overlay), row);
+    }
+  });
+
   test('bad input is refused with one message naming it, exit 1', async () => {
     const { modelDir } = models.get('seed-cnn')!;
     const notImage = join(temp.dir, 'notes.txt');
