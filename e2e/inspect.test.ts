@@ -111,6 +111,15 @@ test('training shows gradient health; a mistake opens in Inspect with its Grad-C
     assert.equal(await weights.locator('.filters img').count(), 32);
     assert.equal(await weights.locator('figure svg').count(), 10, 'a histogram per kernel and bias of five layers');
 
+    // A sample image from the Data panel's thumbnails opens here too.
+    await openTab(page, 'data');
+    const thumbnail = byTestId(page, 'thumbnail-inspect').first();
+    await thumbnail.waitFor({ timeout: 60_000 });
+    const picked = (await thumbnail.getAttribute('title'))!.replace(/^Inspect /, '');
+    await thumbnail.click();
+    await page.waitForFunction((path) => (document.querySelector('[data-testid="inspect-image"]') as HTMLInputElement | null)?.value === path, picked);
+    await inspect.locator(`img[alt^="${picked.split('/').at(-1)} as the network sees it"]`).waitFor({ timeout: 60_000 });
+
     await page.setViewportSize({ width: 1920, height: 1080 });
     await screenshot(page, 'inspect 1920x1080 light');
     await keepPanelPicture(page, inspect, 'inspect-panel-light');
