@@ -30,6 +30,7 @@ import { memoryLimit } from './train/memoryLimit.js';
 import type { TrainingRun } from './train/trainingRun.js';
 import { runModelCommand } from './export/modelCommands.js';
 import { readRun } from './train/readRun.js';
+import { runInsightCommand } from './insight/commands.js';
 import { summarizeDataset } from './data/summary.js';
 import { previewAugmentation } from './data/preview.js';
 import { resolveSourcePath } from './data/source.js';
@@ -103,6 +104,10 @@ export class Engine {
       case 'graph.freeze':
       case 'graph.replaceHead':
         return runModelCommand(command, this.options.backend ?? 'auto');
+      case 'model.explain':
+      case 'model.featureMaps':
+      case 'model.filters':
+        return runInsightCommand(command, this.options.backend ?? 'auto');
       case 'train.pause':
         this.run(command.runId).pause();
         return { runId: command.runId };

@@ -19,6 +19,9 @@ import type { DataSource } from './graph/schema.js';
 import type { DatasetSummary } from './data/summary.js';
 import type { AugmentationPreview, AugmentationPreviewRequest } from './data/preview.js';
 import type { RunReadback } from './train/readRun.js';
+import type { ExplainRequest, ExplainResult, FeatureMapsRequest, NodeSummary } from './insight/explain.js';
+import type { FeatureMaps } from './insight/featureMaps.js';
+import type { ModelFilters } from './insight/filters.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -73,6 +76,12 @@ export type Command =
   | { type: 'model.predict'; model: string; images: string[]; imageData?: SentImage[]; topK?: number }
   /** Accuracy, confusion matrix, per-class precision/recall/F1 and the worst mistakes (with thumbnails) on a folder of labelled images. */
   | { type: 'model.evaluate'; model: string; dataPath: string; worst?: number }
+  /** Grad-CAM of each image for a class (default: the predicted one) at a node (default: the last spatial one), with overlays. */
+  | ({ type: 'model.explain' } & ExplainRequest)
+  /** One node's output for one image: per channel a grey image, mean, max and fraction of zeros (first 64 channels unless maxChannels). */
+  | ({ type: 'model.featureMaps' } & FeatureMapsRequest)
+  /** The first convolution's filters as images and a histogram of every weight array. */
+  | { type: 'model.filters'; model: string }
   /** A TensorFlow.js layers model as a project graph for fine-tuning, optionally frozen up to a node and with a new head. */
   | { type: 'model.import'; path: string; freezeUpTo?: string; classCount?: number; headAfter?: string }
   /** Freezes nodes one by one (nodeIds, frozen) or everything up to a node (upTo); answers the edited graph. */
@@ -138,6 +147,9 @@ export interface CommandResults {
   'model.predict': PredictResult;
   'model.evaluate': EvaluationReport;
   'model.import': ImportedProject;
+  'model.explain': ExplainResult;
+  'model.featureMaps': FeatureMaps;
+  'model.filters': ModelFilters & { modelDir: string; nodes: NodeSummary[] };
   'graph.freeze': Graph;
   'graph.replaceHead': Graph;
   'train.pause': { runId: string };
@@ -300,8 +312,51 @@ export interface WarningEvent {
   code: string;
 }
 
+/** One node's figures at a gradient-health check (engine/train/gradientHealth.ts). */
+export interface LayerHealth {
+  node: string;
+  /** L2 norm of the step's gradient over the node's trainable weights; null for a node without any (a ReLU Activation). */
+  gradientNorm: number | null;
+  weightNorm: number | null;
+  /** ‖Δw‖ / ‖w‖ of the step: about 1e-3 is healthy; far below, the node barely learns; near 1, it is thrown around. */
+  updateRatio: number | null;
+  /** For ReLU nodes: the fraction of their outputs that are zero on the batch. */
+  zeroFraction: number | null;
+}
+
+/** Every N training steps: per trainable node, gradient and weight norms and the update/weight ratio. */
+export interface GradientHealthEvent {
+  type: 'gradient-health';
+  runId: string;
+  epoch: number;
+  batch: number;
+  /** Training steps so far in the run. */
+  step: number;
+  /** The check interval in steps (training.gradientHealthEvery). */
+  everyBatches: number;
+  layers: LayerHealth[];
+}
+
+/**
+ * A gradient-health problem seen during training, once per node and kind, with
+ * the node named and the fix. Its own type (not 'warning'), because the window
+ * draws it beside the node's health strip rather than as a notice.
+ */
+export interface TrainingWarningEvent {
+  type: 'health-warning';
+  runId: string;
+  kind: 'vanishing-gradients' | 'exploding-gradients' | 'dead-relu';
+  node: string;
+  message: string;
+  hint: string;
+  epoch: number;
+  batch: number;
+}
+
 export type EngineEvent =
   | ProgressEvent
+  | GradientHealthEvent
+  | TrainingWarningEvent
   | RunStartedEvent
   | BatchEvent
   | EpochEvent

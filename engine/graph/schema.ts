@@ -140,11 +140,15 @@ export interface IdxSource extends DataSourceCommon {
 
 export type DataSource = ImageFolderSource | CsvSource | IdxSource;
 
-export type OptimizerSettings =
+export type OptimizerSettings = (
   | { type: 'sgd'; learningRate: number; momentum: number; nesterov: boolean }
   | { type: 'adam'; learningRate: number; beta1: number; beta2: number; epsilon: number }
   | { type: 'rmsprop'; learningRate: number; rho: number; momentum: number; epsilon: number }
-  | { type: 'adagrad'; learningRate: number; initialAccumulatorValue: number };
+  | { type: 'adagrad'; learningRate: number; initialAccumulatorValue: number }
+) & {
+  /** Clip the gradients' global L2 norm to this before each step (as PyTorch's clip_grad_norm_); absent or null: no clipping. */
+  clipNorm?: number | null;
+};
 
 export type ScheduleSettings =
   | { type: 'constant' }
@@ -179,6 +183,8 @@ export interface TrainingSettings {
   earlyStopping: EarlyStoppingSettings;
   /** Seed of weight initialisation, shuffling and dropout. */
   seed: number;
+  /** Check gradient health every this many steps (0: never); absent: the engine's default (engine/train/gradientHealth.ts). */
+  gradientHealthEvery?: number;
 }
 
 /** One finished (or failed) run, as the project remembers it. */

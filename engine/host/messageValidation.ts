@@ -36,7 +36,9 @@ type FieldKind =
   | 'graph'
   | 'data-source'
   | 'image-input'
-  | 'resize';
+  | 'resize'
+  | 'string-or-number'
+  | 'sent-image';
 type FieldSpec = Record<string, { kind: FieldKind; optional?: boolean; nullable?: boolean }>;
 
 /** Longer than any path a file system accepts (PATH_MAX is 4,096 on Linux). */
@@ -74,6 +76,22 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
     classCount: { kind: 'positive-int', optional: true },
     headAfter: { kind: 'string', optional: true },
   },
+  'model.explain': {
+    model: { kind: 'string' },
+    images: { kind: 'string-list' },
+    layer: { kind: 'string', optional: true },
+    targetClass: { kind: 'string-or-number', optional: true },
+    outDir: { kind: 'string', optional: true },
+    imageData: { kind: 'sent-images', optional: true },
+  },
+  'model.featureMaps': {
+    model: { kind: 'string' },
+    image: { kind: 'string' },
+    imageData: { kind: 'sent-image', optional: true },
+    node: { kind: 'string' },
+    maxChannels: { kind: 'positive-int', optional: true },
+  },
+  'model.filters': { model: { kind: 'string' } },
   'graph.freeze': {
     graph: { kind: 'graph' },
     nodeIds: { kind: 'string-list', optional: true },
@@ -198,9 +216,16 @@ function checkField(where: string, value: unknown, kind: FieldKind): void {
     case 'resize':
       if (typeof value !== 'string' || !RESIZE_MODES.includes(value)) throw wrong(`one of ${RESIZE_MODES.join(', ')}`);
       return;
+    case 'string-or-number':
+      if (typeof value !== 'string' && (typeof value !== 'number' || !Number.isFinite(value))) throw wrong('a string or a number');
+      return;
     case 'train-options':
       if (!isPlainObject(value)) throw wrong('an object');
       checkFields(where, value, TRAIN_OPTION_FIELDS);
+      return;
+    case 'sent-image':
+      if (!isPlainObject(value)) throw wrong('a {name, base64} image');
+      checkFields(where, value, SENT_IMAGE_FIELDS);
       return;
     case 'sent-images':
       if (!Array.isArray(value)) throw wrong('a list of {name, base64} images');

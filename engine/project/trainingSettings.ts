@@ -58,6 +58,9 @@ export function checkTrainingSettings(t: TrainingSettings, source = 'project'): 
     positive('optimizer.initialAccumulatorValue', o.initialAccumulatorValue);
   }
 
+  if (o.clipNorm !== undefined && o.clipNorm !== null) positive('optimizer.clipNorm', o.clipNorm);
+  if (t.gradientHealthEvery !== undefined) nonNegativeInt('gradientHealthEvery', t.gradientHealthEvery);
+
   const s = t.schedule;
   oneOf('schedule.type', s?.type, SCHEDULES);
   if (s.type === 'step') {

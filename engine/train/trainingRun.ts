@@ -20,6 +20,7 @@ import { LearningRateSchedule } from './schedule.js';
 import { setLearningRate } from './optimizers.js';
 import { saveModelFolder, type ModelMetadata } from './modelFiles.js';
 import { RunLog } from './runLog.js';
+import { DEFAULT_GRADIENT_HEALTH_EVERY, GradientHealth } from './gradientHealth.js';
 
 /** Batch events are throttled to about this many a second. */
 const BATCH_EVENTS_PER_SECOND = 20;
@@ -89,8 +90,18 @@ export class TrainingRun {
    * the returned promise resolves to null), so a caller cannot lose it.
    */
   async run(): Promise<FinishedEvent | null> {
+    // Gradient clipping and the gradient-health checks hook the optimizer for the run's length.
+    const health = new GradientHealth({
+      runId: this.o.runId,
+      runDir: this.o.runDir,
+      model: this.o.model,
+      optimizer: this.o.optimizer,
+      everyBatches: this.o.settings.gradientHealthEvery ?? DEFAULT_GRADIENT_HEALTH_EVERY,
+      clipNorm: this.o.settings.optimizer.clipNorm,
+      emit: this.o.emit,
+    });
     try {
-      return await this.train();
+      return await this.train(health);
     } catch (e) {
       // An allocation that failed anyway is the machine's limit, said with the model's size.
       const info = isOutOfMemory(e)
@@ -105,6 +116,8 @@ export class TrainingRun {
       await this.log.append(event).catch(() => undefined);
       this.o.emit(event);
       return null;
+    } finally {
+      health.detach();
     }
   }
 
@@ -112,7 +125,7 @@ export class TrainingRun {
     this.o.emit(event);
   }
 
-  private async train(): Promise<FinishedEvent> {
+  private async train(health: GradientHealth): Promise<FinishedEvent> {
     const { model, optimizer, dataset, settings, runId, runDir } = this.o;
     const { train, validation, test, classNames } = dataset;
     const batchSize = Math.min(settings.batchSize, train.count);
@@ -172,6 +185,7 @@ export class TrainingRun {
         let values: number | number[];
         try {
           values = await model.trainOnBatch(x, target);
+          await health.afterStep(x, epoch, b + 1);
         } finally {
           tf.dispose([x, y, target]);
         }
