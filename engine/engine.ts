@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import { StudioError, describeError } from './errors.js';
 import {
   PROTOCOL_VERSION,
@@ -29,6 +30,7 @@ import { readRun } from './train/readRun.js';
 import { summarizeDataset } from './data/summary.js';
 import { previewAugmentation } from './data/preview.js';
 import { resolveSourcePath } from './data/source.js';
+import { writeJob } from './job/writeJob.js';
 
 export type EventListener = (event: EngineEvent) => void;
 
@@ -107,6 +109,8 @@ export class Engine {
         return { runId: command.runId };
       case 'run.read':
         return readRun(command.runDir);
+      case 'job.write':
+        return writeJob({ ...command, project: projectFromJson(command.project, command.projectPath), backend: this.options.backend ?? 'auto' });
       case 'data.summary':
         return summarizeDataset(command.data, resolveSourcePath(command.data, command.projectPath), {
           thumbnailsPerClass: command.thumbnailsPerClass,
@@ -183,6 +187,7 @@ export class Engine {
       device: current?.device ?? null,
       backends,
       devices: current?.devices ?? [],
+      host: hostname(),
     };
   }
 }

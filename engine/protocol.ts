@@ -19,6 +19,7 @@ import type { DataSource } from './graph/schema.js';
 import type { DatasetSummary } from './data/summary.js';
 import type { AugmentationPreview, AugmentationPreviewRequest } from './data/preview.js';
 import type { RunReadback } from './train/readRun.js';
+import type { JobResult } from './job/writeJob.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -84,6 +85,11 @@ export type Command =
   | { type: 'train.stop'; runId: string }
   /** A run read back from its folder's metrics.jsonl (the curves of a run from an earlier session). */
   | { type: 'run.read'; runDir: string }
+  /**
+   * The project as a PyTorch training job for torchrun (model.py, train.py, job.json, README) in outDir;
+   * dataPath is read for the class names, initialWeights (a run, model or export folder) starts the model.
+   */
+  | { type: 'job.write'; project: ProjectFile; projectPath?: string; outDir: string; dataPath?: string; initialWeights?: string }
   /** What a data source holds: counts per class and split, sizes, skipped files, warnings, thumbnails. */
   | { type: 'data.summary'; data: DataSource; projectPath?: string; thumbnailsPerClass?: number; verify?: boolean }
   /** N augmented versions of one image, as PNG data URLs. */
@@ -115,6 +121,8 @@ export interface EngineInfo {
   device: 'GPU' | 'CPU' | null;
   backends: BackendStatus[];
   devices: string[];
+  /** The machine the engine runs on (its host name): the window says where a remote engine is. */
+  host: string;
 }
 
 /** What each command answers. */
@@ -138,6 +146,7 @@ export interface CommandResults {
   'train.resume': { runId: string };
   'train.stop': { runId: string };
   'run.read': RunReadback;
+  'job.write': JobResult;
   'data.summary': DatasetSummary;
   'data.preview': AugmentationPreview;
 }

@@ -15,6 +15,7 @@ import { formatDuration, ProgressLine, renderBar } from './progressBar.js';
 import { evaluateCommand, exportCommand, importCommand, MODEL_COMMANDS_USAGE, predictCommand } from './exportCommands.js';
 import { dataCommand } from './dataCommand.js';
 import { recordRunInProject } from './recordRun.js';
+import { JOB_COMMANDS_USAGE, jobCommand, runsCommand } from './jobCommands.js';
 
 const USAGE = `convnet-studio — design, train and export convolutional networks
 
@@ -24,6 +25,7 @@ Usage:
   convnet-studio train <project-file> [--data DIR] [--epochs N] [--batch-size N]
                        [--backend auto|tensorflow|wasm|cpu] [--out RUN_DIR] [--weights MODEL_DIR] [--json]
 ${MODEL_COMMANDS_USAGE}
+${JOB_COMMANDS_USAGE}
   convnet-studio data <DIR | FILE.csv | IDX-DIR | project-file> [--json] [--quick]
                       [--validation-split F] [--test-split F] [--seed N] [--thumbnails N]
   convnet-studio info [--json]
@@ -57,6 +59,10 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
         return await importCommand(rest, out);
       case 'data':
         return await dataCommand(rest, out);
+      case 'job':
+        return await jobCommand(rest, out);
+      case 'runs':
+        return await runsCommand(rest, out);
       case undefined:
       case 'help':
       case '--help':
@@ -67,7 +73,7 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
         out((await new Engine().execute({ type: 'info' })).version);
         return 0;
       default:
-        throw new UsageError(`Unknown command "${command}".`, 'Commands: new, validate, train, data, info, export, predict, evaluate, import (see --help).');
+        throw new UsageError(`Unknown command "${command}".`, 'Commands: new, validate, train, data, info, export, predict, evaluate, import, job, runs (see --help).');
     }
   } catch (e) {
     const { message, hint, code } = describeError(e);

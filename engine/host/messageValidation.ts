@@ -63,6 +63,13 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
   'train.resume': { runId: { kind: 'string' } },
   'train.stop': { runId: { kind: 'string' } },
   'run.read': { runDir: { kind: 'string' } },
+  'job.write': {
+    project: { kind: 'object' },
+    projectPath: { kind: 'string', optional: true },
+    outDir: { kind: 'string' },
+    dataPath: { kind: 'string', optional: true },
+    initialWeights: { kind: 'string', optional: true },
+  },
   'data.summary': {
     data: { kind: 'object' },
     projectPath: { kind: 'string', optional: true },
