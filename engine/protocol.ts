@@ -121,8 +121,8 @@ export interface EngineInfo {
   device: 'GPU' | 'CPU' | null;
   backends: BackendStatus[];
   devices: string[];
-  /** The machine the engine runs on (its host name): the window says where a remote engine is. */
-  host: string;
+  /** The machine the engine runs on (its host name), so the window can say where a remote engine is; absent from engines older than it. */
+  host?: string;
 }
 
 /** What each command answers. */
