@@ -221,6 +221,28 @@ with torch.no_grad():
   assert.ok(largest < 1e-4, `largest difference ${largest}`);
 });
 
+test('augmentation follows the studio’s rules: a flip mirrors the image or leaves it, a shift moves it whole pixels with black behind', async () => {
+  const script = `
+import json, importlib.util, torch
+spec = importlib.util.spec_from_file_location("train", ${JSON.stringify(join(jobDir, 'train.py'))})
+train = importlib.util.module_from_spec(spec); spec.loader.exec_module(train)
+off = {k: 0 for k in ["rotation", "zoom", "translation", "crop", "brightness", "contrast", "saturation", "noise", "cutout"]}
+x = torch.rand(16, 6, 5, 1, dtype=torch.float32)
+flipped = train.augment(x, {**off, "horizontalFlip": True, "verticalFlip": False}, list(range(16)))
+kinds = ["same" if torch.allclose(f, i, atol=1e-6) else "mirrored" if torch.allclose(f, i.flip(1), atol=1e-6) else "other" for f, i in zip(flipped, x)]
+draw = train.draw_image(train.Mulberry32(7), {**off, "horizontalFlip": False, "verticalFlip": False, "translation": 0.4}, 6, 5)
+print(json.dumps({"kinds": kinds, "shift": draw["transform"]}))
+`;
+  const out = await run(PYTHON, ['-c', script]);
+  assert.equal(out.code, 0, out.stderr);
+  const { kinds, shift } = JSON.parse(out.stdout) as { kinds: string[]; shift: number[] };
+  assert.ok(kinds.includes('same') && kinds.includes('mirrored'), kinds.join(','));
+  assert.ok(!kinds.includes('other'), kinds.join(','));
+  // Translation alone: identity rotation and scale, offsets of at most 0.4 of each side.
+  assert.deepEqual([shift[0], shift[1], shift[3], shift[4]].map((v) => v! + 0), [1, 0, 0, 1]);
+  assert.ok(Math.abs(shift[2]!) <= 0.4 * 5 && Math.abs(shift[5]!) <= 0.4 * 6 && (shift[2] !== 0 || shift[5] !== 0));
+});
+
 test('a job killed mid-epoch resumes from its last checkpoint and ends as the uninterrupted run', async () => {
   runs.resumed = join(work, 'run-resumed');
   let pid = 0;
@@ -269,29 +291,28 @@ test('runs add records a PyTorch run in the project history, once', async () => 
 
 test('train.py refuses bad input in one line before any work', async () => {
   const out = join(work, 'never');
-  const missing = await trainPy('--data', join(work, 'no-such-folder'), '--out', out);
-  assert.equal(missing.code, 2);
-  assert.match(missing.stderr.trim(), /^train\.py: data folder .*no-such-folder does not exist$/);
-
   const other = join(work, 'other-classes');
   for (const name of ['Bag', 'Cat']) {
     await mkdir(join(other, name), { recursive: true });
     await cp(join(TEST_DATA, 'Bag'), join(other, name), { recursive: true });
   }
-  const classes = await trainPy('--data', other, '--out', out);
-  assert.equal(classes.code, 2);
-  assert.equal(classes.stderr.trim().split('\n').length, 1, classes.stderr);
-  assert.match(classes.stderr, /differ from the project's .*missing .*'Ankle_boot'.*not in the project \['Cat'\]/);
-
-  const cuda = await run(PYTHON, ['-c', 'import torch; print(torch.cuda.is_available())']);
-  if (cuda.stdout.trim() === 'False') {
-    // No CUDA device on the build machines: the real refusal is what runs here.
-    const gpu = await trainPy('--data', DATA, '--out', out, '--device', 'cuda');
-    assert.equal(gpu.code, 2);
-    assert.match(gpu.stderr.trim(), /^train\.py: --device cuda was asked for, but this PyTorch sees no CUDA device/);
-  }
-  const resume = await trainPy('--data', DATA, '--out', out, '--resume');
-  assert.match(resume.stderr.trim(), /^train\.py: --resume: .* has no checkpoint/);
+  const cudaHere = (await run(PYTHON, ['-c', 'import torch; print(torch.cuda.is_available())'])).stdout.trim() === 'True';
+  const [missing, classes, gpu, resume] = await Promise.all([
+    trainPy('--data', join(work, 'no-such-folder'), '--out', out),
+    trainPy('--data', other, '--out', out),
+    // No CUDA device on the build machines: the real refusal is what runs here (skipped where CUDA exists).
+    cudaHere ? null : trainPy('--data', DATA, '--out', out, '--device', 'cuda'),
+    trainPy('--data', DATA, '--out', out, '--resume'),
+  ]);
+  const oneLine = (exit: Exit, pattern: RegExp) => {
+    assert.equal(exit.code, 2, exit.stderr);
+    assert.equal(exit.stderr.trim().split('\n').length, 1, exit.stderr);
+    assert.match(exit.stderr.trim(), pattern);
+  };
+  oneLine(missing, /^train\.py: data folder .*no-such-folder does not exist$/);
+  oneLine(classes, /^train\.py: the classes of .* differ from the project's \(missing \['Ankle_boot', .*\]; not in the project \['Cat'\]\)/);
+  if (gpu) oneLine(gpu, /^train\.py: --device cuda was asked for, but this PyTorch sees no CUDA device/);
+  oneLine(resume, /^train\.py: --resume: .* has no checkpoint/);
   assert.ok(!existsSync(out), 'no run folder was started');
 });
 
