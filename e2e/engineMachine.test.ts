@@ -1,11 +1,11 @@
 /**
- * The status line's account of where the engine runs (renderer/src/lib/engineMachine.ts):
+ * The status line's account of where the engine runs (renderer/src/lib/panels/backend.ts):
  * a pure function of the engine's `info`, checked here without a browser.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EngineInfo } from '../engine/protocol.js';
-import { engineMachineLine, engineMachineTitle } from '../renderer/src/lib/engineMachine.js';
+import { engineMachineLine, engineMachineTitle } from '../renderer/src/lib/panels/backend.js';
 
 const info: EngineInfo = {
   protocolVersion: 1,
