@@ -21,6 +21,7 @@ import { readRun } from '../train/readRun.js';
 import { loadModelFolder } from '../train/modelFiles.js';
 import { decodeForModel, inputSpecOf } from '../evaluate/preprocess.js';
 import { normalizeBytes } from '../data/batches.js';
+import { decodeImageInto } from '../data/decode.js';
 import type { ProjectFile } from '../graph/schema.js';
 import type { FinishedEvent } from '../protocol.js';
 import { PYTHON } from '../export/testing.js';
@@ -241,6 +242,39 @@ print(json.dumps({"kinds": kinds, "shift": draw["transform"]}))
   // Translation alone: identity rotation and scale, offsets of at most 0.4 of each side.
   assert.deepEqual([shift[0], shift[1], shift[3], shift[4]].map((v) => v! + 0), [1, 0, 0, 1]);
   assert.ok(Math.abs(shift[2]!) <= 0.4 * 5 && Math.abs(shift[5]!) <= 0.4 * 6 && (shift[2] !== 0 || shift[5] !== 0));
+});
+
+test('train.py decodes, flattens and resizes images to the studio’s pixels exactly, in every resize mode', async () => {
+  const { readdir } = await import('node:fs/promises');
+  const sharp = (await import('sharp')).default;
+  const bags = (await readdir(join(TEST_DATA, 'Bag'))).sort().slice(0, 3).map((f) => join(TEST_DATA, 'Bag', f));
+  // An RGBA PNG with a transparency gradient: alpha is flattened onto black before resizing.
+  const rgba = join(work, 'rgba.png');
+  const pixels = Buffer.alloc(23 * 19 * 4);
+  for (let i = 0; i < 23 * 19; i++) pixels.set([(i * 7) % 256, (i * 13) % 256, (i * 29) % 256, (i * 11) % 256], i * 4);
+  await sharp(pixels, { raw: { width: 23, height: 19, channels: 4 } }).png().toFile(rgba);
+  const files = [...bags, rgba];
+  const cases = [['stretch', 20, 17, 1], ['center-crop', 40, 24, 3], ['letterbox', 13, 31, 3], ['stretch', 56, 56, 1]] as const;
+  const studioPixels: number[][] = [];
+  for (const [mode, height, width, channels] of cases) {
+    for (const file of files) {
+      const target = new Uint8Array(height * width * channels);
+      await decodeImageInto(file, { height, width, channels }, target, mode);
+      studioPixels.push(Array.from(target));
+    }
+  }
+  const script = `
+import json, importlib.util, numpy as np
+spec = importlib.util.spec_from_file_location("train", ${JSON.stringify(join(jobDir, 'train.py'))})
+train = importlib.util.module_from_spec(spec); spec.loader.exec_module(train)
+out = [train.decode_image(f, h, w, c, mode).reshape(-1).tolist() for mode, h, w, c in ${JSON.stringify(cases)} for f in ${JSON.stringify(files)}]
+print(json.dumps(out))
+`;
+  const python = await run(PYTHON, ['-c', script]);
+  assert.equal(python.code, 0, python.stderr);
+  const pythonPixels = JSON.parse(python.stdout) as number[][];
+  assert.equal(pythonPixels.length, studioPixels.length);
+  pythonPixels.forEach((p, k) => assert.deepEqual(p, studioPixels[k], `case ${k}`));
 });
 
 test('a job killed mid-epoch resumes from its last checkpoint and ends as the uninterrupted run', async () => {

@@ -318,8 +318,8 @@ def fit_plan(source_width, source_height, width, height, mode):
 _TAPS = {}
 
 
-def axis_weights(source_length, start, extent, out_length):
-    """The studio's triangle filter along one axis, as a dense [out, source] matrix of its float32 weights."""
+def axis_taps(source_length, start, extent, out_length):
+    """The studio's triangle filter along one axis (resample.ts axisTaps): per output sample its first source index and float32 weights."""
     key = (source_length, start, extent, out_length)
     if key in _TAPS:
         return _TAPS[key]
@@ -327,35 +327,51 @@ def axis_weights(source_length, start, extent, out_length):
     filter_scale = max(1.0, scale)
     support = filter_scale
     stride = math.ceil(support) * 2 + 1
-    matrix = np.zeros((out_length, source_length), dtype=np.float64)
+    first = np.zeros(out_length, dtype=np.int64)
+    weights = np.zeros((out_length, stride), dtype=np.float64)
     for i in range(out_length):
         centre = start + (i + 0.5) * scale
         lo = max(0, math.floor(centre - support))
         hi = min(source_length, math.ceil(centre + support))
-        weights = []
+        raw, total = [], 0.0
         for j in range(lo, hi):
-            if len(weights) >= stride:
+            if len(raw) >= stride:
                 break
-            weights.append(float(np.float32(max(0.0, 1 - abs((j + 0.5 - centre) / filter_scale)))))
-        total = sum(weights)
+            w = max(0.0, 1 - abs((j + 0.5 - centre) / filter_scale))
+            raw.append(np.float32(w))
+            total += w
         if total == 0:
-            matrix[i, min(source_length - 1, max(0, math.floor(centre)))] = 1.0
+            first[i] = min(source_length - 1, max(0, math.floor(centre)))
+            weights[i, 0] = 1.0
             continue
-        for k, w in enumerate(weights):
-            matrix[i, lo + k] = float(np.float32(w / total))
-    _TAPS[key] = matrix
-    return matrix
+        skip = 0
+        while skip < len(raw) - 1 and raw[skip] == 0:
+            skip += 1
+        first[i] = lo + skip
+        for k, w in enumerate(raw[skip:]):
+            weights[i, k] = float(np.float32(float(w) / total))
+    _TAPS[key] = (first, weights)
+    return first, weights
 
 
 def fit_image(pixels, height, width, mode):
+    """resample.ts fitImageInto: the same taps, summed in the same order in doubles, float32 between the passes."""
     source_height, source_width, channels = pixels.shape
     (sx, sy, sw, sh), (tx, ty, tw, th) = fit_plan(source_width, source_height, width, height, mode)
     if sx == 0 and sy == 0 and sw == width and sh == height and tw == width and th == height:
         return np.ascontiguousarray(pixels)
-    xs = axis_weights(source_width, sx, sw, tw)
-    ys = axis_weights(source_height, sy, sh, th)
-    horizontal = np.einsum("ywc,xw->yxc", pixels.astype(np.float64), xs).astype(np.float32)
-    total = np.einsum("Yy,yxc->Yxc", ys, horizontal.astype(np.float64))
+    x_first, x_weights = axis_taps(source_width, sx, sw, tw)
+    y_first, y_weights = axis_taps(source_height, sy, sh, th)
+    data = pixels.astype(np.float64)
+    horizontal = np.zeros((source_height, tw, channels), dtype=np.float64)
+    for k in range(x_weights.shape[1]):
+        index = np.minimum(x_first + k, source_width - 1)
+        horizontal += data[:, index, :] * x_weights[:, k][None, :, None]
+    horizontal = horizontal.astype(np.float32).astype(np.float64)
+    total = np.zeros((th, tw, channels), dtype=np.float64)
+    for k in range(y_weights.shape[1]):
+        index = np.minimum(y_first + k, source_height - 1)
+        total += horizontal[index, :, :] * y_weights[:, k][:, None, None]
     inner = np.where(total <= 0, 0, np.where(total >= 255, 255, np.floor(total + 0.5))).astype(np.uint8)
     out = np.zeros((height, width, channels), dtype=np.uint8)
     out[ty : ty + th, tx : tx + tw] = inner
