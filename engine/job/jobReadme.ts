@@ -7,8 +7,8 @@ export function jobReadme(recipe: JobRecipe, projectPath?: string): string {
   return `# ${recipe.project}: a Convnet Studio training job
 
 Made by \`convnet-studio job\` (studio ${recipe.studioVersion}, ${recipe.createdAt}).
-Plain PyTorch (+ torchvision-free numpy/Pillow image loading); needs Python 3,
-torch (1.13 or newer), numpy and Pillow.
+Plain PyTorch; images are read with Pillow and numpy (no torchvision needed).
+Needs Python 3, torch 1.13 or newer, numpy and Pillow.
 
 | file | what it is |
 |---|---|
@@ -40,6 +40,14 @@ torchrun --nnodes=<M> --nproc_per_node=<N> --node_rank=<0…M-1> \\
 \`\`\`
 
 Under Slurm, the same line goes into \`srun\` with \`--node_rank=$SLURM_NODEID\`.
+With Debian 12's torch 1.13 under Python 3.11, torchrun cannot parse its own
+default \`--redirects\`/\`--tee\` (\`'NoneType' object has no attribute 'get'\`):
+add \`--redirects 1 --tee 1\` after \`torchrun\`.
+
+Each process decodes every image once before training (to find broken files
+and, for mean/std normalisation, measure the training split), then keeps them
+in memory up to \`--cache-mb\` (default 4096) or decodes each batch from disk.
+Ctrl-C stops at once; \`--resume\` continues from the last finished epoch.
 
 The global batch stays ${t.batchSize} (the project's): each of W processes takes
 ${t.batchSize}/W images of every batch (W must divide it), and gradients and

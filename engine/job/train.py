@@ -1243,6 +1243,10 @@ def main(argv=None):
         run.start()
         status = run.fit()
         run.finish(status)
+    except KeyboardInterrupt:
+        if run.main:
+            print(f"train.py: interrupted; the last finished epoch's checkpoint is in {getattr(run, 'out', 'the run folder')}/checkpoints: continue with --resume", file=sys.stderr, flush=True)
+        return 130
     except JobError as e:
         if run.main:
             print(f"train.py: {e}", file=sys.stderr, flush=True)
