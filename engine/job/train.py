@@ -17,6 +17,7 @@ data gives the same split, batches and pixels.
 """
 import argparse
 import datetime
+import gc
 import importlib.util
 import json
 import math
@@ -1229,6 +1230,23 @@ class Run:
             + f". Model: {model_dir}"
         )
 
+    def close(self):
+        """Leaves the process group without deadlocking torch 1.13's gloo teardown.
+
+        Destroying DDP's reducer after the group frees the group from inside the reducer while a
+        gloo worker thread may still be releasing a finished work's tensors, which needs the GIL the
+        destructor holds. So: wait for every rank, drop DDP while the group lives, then destroy it.
+        """
+        if not (dist.is_available() and dist.is_initialized()):
+            return
+        try:
+            dist.barrier()
+        except RuntimeError:
+            pass  # another rank failed; its error is the one to show
+        self.net = None
+        gc.collect()
+        dist.destroy_process_group()
+
 
 def _now():
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -1254,8 +1272,7 @@ def main(argv=None):
                 run.log({"type": "error", "runId": run.run_id, "message": str(e), "hint": "", "code": "job-failed"})
         return 2
     finally:
-        if dist.is_available() and dist.is_initialized():
-            dist.destroy_process_group()
+        run.close()
     return 0
 
 
