@@ -44,10 +44,13 @@ interface Exit {
   stderr: string;
 }
 
-function run(command: string, args: string[], options: { cwd?: string; onSpawn?: (pid: number) => void } = {}): Promise<Exit> {
+/** A child process to its end; one that runs past `timeoutMs` (a hung process group) is terminated, so the test fails instead of waiting. */
+function run(command: string, args: string[], options: { cwd?: string; onSpawn?: (pid: number) => void; timeoutMs?: number } = {}): Promise<Exit> {
   return new Promise((done, fail) => {
     const child = spawn(command, args, { cwd: options.cwd ?? work, env: { ...process.env, FORCE_COLOR: '0' } });
     options.onSpawn?.(child.pid!);
+    const timer = setTimeout(() => child.kill('SIGTERM'), options.timeoutMs ?? 300_000);
+    child.on('close', () => clearTimeout(timer));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
