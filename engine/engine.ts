@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { StudioError, describeError } from './errors.js';
 import {
   PROTOCOL_VERSION,
@@ -34,6 +35,7 @@ import { runInsightCommand } from './insight/commands.js';
 import { summarizeDataset } from './data/summary.js';
 import { previewAugmentation } from './data/preview.js';
 import { resolveSourcePath } from './data/source.js';
+import { writeJob } from './job/writeJob.js';
 
 export type EventListener = (event: EngineEvent) => void;
 
@@ -119,6 +121,8 @@ export class Engine {
         return { runId: command.runId };
       case 'run.read':
         return readRun(command.runDir);
+      case 'job.write':
+        return writeJob({ ...command, project: projectFromJson(command.project, command.projectPath), backend: this.options.backend ?? 'auto' });
       case 'data.summary': {
         // A partial source (only kind and path, say) takes the defaults a project file would.
         const data = { ...defaultDataSource(), ...command.data } as DataSource;
@@ -204,6 +208,7 @@ export class Engine {
       device: current?.device ?? null,
       backends,
       devices: current?.devices ?? [],
+      host: hostname(),
     };
   }
 }

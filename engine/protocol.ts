@@ -22,6 +22,7 @@ import type { RunReadback } from './train/readRun.js';
 import type { ExplainRequest, ExplainResult, FeatureMapsRequest, NodeSummary } from './insight/explain.js';
 import type { FeatureMaps } from './insight/featureMaps.js';
 import type { ModelFilters } from './insight/filters.js';
+import type { JobResult } from './job/writeJob.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -93,6 +94,11 @@ export type Command =
   | { type: 'train.stop'; runId: string }
   /** A run read back from its folder's metrics.jsonl (the curves of a run from an earlier session). */
   | { type: 'run.read'; runDir: string }
+  /**
+   * The project as a PyTorch training job for torchrun (model.py, train.py, job.json, README) in outDir;
+   * dataPath is read for the class names, initialWeights (a run, model or export folder) starts the model.
+   */
+  | { type: 'job.write'; project: ProjectFile; projectPath?: string; outDir: string; dataPath?: string; initialWeights?: string }
   /** What a data source holds: counts per class and split, sizes, skipped files, warnings, thumbnails. */
   | { type: 'data.summary'; data: DataSource; projectPath?: string; thumbnailsPerClass?: number; verify?: boolean }
   /** N augmented versions of one image, as PNG data URLs. */
@@ -130,6 +136,8 @@ export interface EngineInfo {
   device: 'GPU' | 'CPU' | null;
   backends: BackendStatus[];
   devices: string[];
+  /** The machine the engine runs on (its host name), so the window can say where a remote engine is; absent from engines older than it. */
+  host?: string;
 }
 
 /** What each command answers. */
@@ -156,6 +164,7 @@ export interface CommandResults {
   'train.resume': { runId: string };
   'train.stop': { runId: string };
   'run.read': RunReadback;
+  'job.write': JobResult;
   'data.summary': DatasetSummary;
   'data.preview': AugmentationPreview;
   'engine.restart': { restarted: boolean };

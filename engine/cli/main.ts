@@ -16,6 +16,7 @@ import { evaluateCommand, exportCommand, importCommand, MODEL_COMMANDS_USAGE, pr
 import { dataCommand } from './dataCommand.js';
 import { EXPLAIN_USAGE, explainCommand } from './explainCommand.js';
 import { recordRunInProject } from './recordRun.js';
+import { JOB_COMMANDS_USAGE, jobCommand, runsCommand } from './jobCommands.js';
 
 const USAGE = `convnet-studio — design, train and export convolutional networks
 
@@ -26,6 +27,7 @@ Usage:
                        [--backend auto|tensorflow|wasm|cpu] [--out RUN_DIR] [--weights MODEL_DIR] [--json]
 ${MODEL_COMMANDS_USAGE}
   ${EXPLAIN_USAGE}
+${JOB_COMMANDS_USAGE}
   convnet-studio data <DIR | FILE.csv | IDX-DIR | project-file> [--json] [--quick]
                       [--validation-split F] [--test-split F] [--seed N] [--thumbnails N]
   convnet-studio info [--json]
@@ -61,6 +63,10 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
         return await dataCommand(rest, out);
       case 'explain':
         return await explainCommand(rest, out);
+      case 'job':
+        return await jobCommand(rest, out);
+      case 'runs':
+        return await runsCommand(rest, out);
       case undefined:
       case 'help':
       case '--help':
@@ -71,7 +77,7 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
         out((await new Engine().execute({ type: 'info' })).version);
         return 0;
       default:
-        throw new UsageError(`Unknown command "${command}".`, 'Commands: new, validate, train, data, info, export, predict, evaluate, import, explain (see --help).');
+        throw new UsageError(`Unknown command "${command}".`, 'Commands: new, validate, train, data, info, export, predict, evaluate, import, explain, job, runs (see --help).');
     }
   } catch (e) {
     const { message, hint, code } = describeError(e);

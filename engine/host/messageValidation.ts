@@ -103,6 +103,13 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
   'train.resume': { runId: { kind: 'string' } },
   'train.stop': { runId: { kind: 'string' } },
   'run.read': { runDir: { kind: 'path' } },
+  'job.write': {
+    project: { kind: 'object' },
+    projectPath: { kind: 'path', optional: true },
+    outDir: { kind: 'path' },
+    dataPath: { kind: 'path', optional: true },
+    initialWeights: { kind: 'path', optional: true },
+  },
   'data.summary': {
     data: { kind: 'data-source' },
     projectPath: { kind: 'path', optional: true },

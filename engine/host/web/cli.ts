@@ -11,6 +11,7 @@ import type { BackendPreference } from '../../protocol.js';
 import { StudioError } from '../../errors.js';
 import { startWebHost, type WebHost } from './webHost.js';
 import { openBrowser } from './openBrowser.js';
+import { tunnelInstructions } from './tunnel.js';
 
 export interface WebModeArgs {
   host: string;
@@ -72,6 +73,7 @@ export async function runWebMode(argv: string[], rendererDir: string, out: (line
   const urls = reachableUrls(host, args.host);
   out(`Convnet Studio is running at ${urls[0] ?? host.url}`);
   for (const url of urls.slice(1)) out(`                           or ${url}`);
+  if (isLoopback(args.host)) for (const line of tunnelInstructions(host.port, host.token)) out(line);
   out('Press Ctrl-C to stop it.');
   if (args.open && !(await openBrowser(host.url))) out('Could not open a browser here; open the address above in one.');
 

@@ -1,0 +1,113 @@
+/**
+ * The remote-engine recipe: the web host listens on 127.0.0.1 only, and a
+ * browser on another machine reaches it through an SSH tunnel (`ssh -L`).
+ * No SSH server runs on the build machines, so the tunnel is played by a
+ * plain TCP forward on another port — what `ssh -L` does on the laptop's
+ * side: bytes in, the same bytes to 127.0.0.1:<port> on the server. The
+ * window, served through it with the token, drives the real engine and
+ * learns which machine it is on.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { hostname, networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { startWebHost, type WebHost } from './webHost.js';
+import { tunnelInstructions } from './tunnel.js';
+import type { EngineInfo, ResponseMessage } from '../../protocol.js';
+
+let host: WebHost;
+let forward: Server;
+let forwardPort: number;
+const sockets = new Set<Socket>();
+
+before(async () => {
+  const rendererDir = await mkdtemp(join(tmpdir(), 'cnnstudio-tunnel-'));
+  await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>studio</title>');
+  host = await startWebHost({ rendererDir, backend: 'cpu', log: () => undefined });
+  forward = createServer((incoming) => {
+    const outgoing = connect(host.port, '127.0.0.1');
+    for (const s of [incoming, outgoing]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    incoming.pipe(outgoing).pipe(incoming);
+  });
+  await new Promise<void>((resolve) => forward.listen(0, '127.0.0.1', resolve));
+  forwardPort = (forward.address() as AddressInfo).port;
+});
+
+after(async () => {
+  for (const s of sockets) s.destroy();
+  await new Promise<void>((resolve) => forward.close(() => resolve()));
+  await host.close();
+});
+
+test('web mode serves on 127.0.0.1 only: the machine’s other addresses refuse the port', async () => {
+  assert.match(host.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+  const others = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a && a.family === 'IPv4' && !a.internal)
+    .map((a) => a!.address);
+  for (const address of others) {
+    const outcome = await new Promise<string>((resolve) => {
+      const socket = connect(host.port, address);
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve('connected');
+      });
+      socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    });
+    assert.equal(outcome, 'ECONNREFUSED', `${address}:${host.port}`);
+  }
+});
+
+test('through the forwarded port the page loads with the token, and the engine answers and names its machine', async () => {
+  const page = await fetch(`http://localhost:${forwardPort}/?token=${host.token}`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<title>studio<\/title>/);
+
+  // As the browser on the laptop sends them: Origin and Host are both the laptop's end of the tunnel.
+  const origin = `http://localhost:${forwardPort}`;
+  const ws = new WebSocket(`ws://localhost:${forwardPort}/engine?token=${host.token}`, { headers: { Origin: origin } });
+  const reply = new Promise<ResponseMessage>((resolve, reject) => {
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      if (message.kind === 'response') resolve(message);
+    });
+    ws.once('error', reject);
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  ws.send(JSON.stringify({ kind: 'request', id: 1, command: { type: 'info' } }));
+  const response = await reply;
+  ws.close();
+  assert.equal(response.ok, true);
+  const info = (response as { result: EngineInfo }).result;
+  assert.equal(info.host, hostname());
+  assert.ok(info.backends.some((b) => b.available), 'it lists its backends');
+});
+
+test('through the forwarded port a connection without the token is still refused', async () => {
+  const status = await new Promise<number | 'opened'>((resolve) => {
+    const ws = new WebSocket(`ws://localhost:${forwardPort}/engine`);
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('open', () => {
+      ws.close();
+      resolve('opened');
+    });
+    ws.on('error', () => undefined);
+  });
+  assert.equal(status, 401);
+});
+
+test('web mode prints the tunnel command with its port and token', () => {
+  const [ssh, open] = tunnelInstructions(43123, 'abc', 'gpu-box', 'ada');
+  assert.match(ssh!, /ssh -N -L 8080:127\.0\.0\.1:43123 ada@gpu-box$/);
+  assert.match(open!, /http:\/\/localhost:8080\/\?token=abc$/);
+});

@@ -1,0 +1,52 @@
+/**
+ * A run folder trained elsewhere (a PyTorch job's, or a studio run copied
+ * from another machine) joins a project's run history: the folder's
+ * metrics.jsonl is read back as the window reads any run, its end becomes
+ * the project's record, and the project file is rewritten atomically with
+ * everything else in it kept as it was on disk.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { StudioError } from '../errors.js';
+import type { ProjectFile, RunRecord } from '../graph/schema.js';
+import { projectFromJson, writeProject } from '../project/projectFile.js';
+import { readRun } from '../train/readRun.js';
+import { resolveRunFolder, runRecordFrom } from '../train/runRecord.js';
+
+export async function addRunToProject(projectPath: string, runDir: string): Promise<RunRecord> {
+  const folder = resolve(runDir);
+  const run = await readRun(folder);
+  if (run.end === null) {
+    throw new StudioError(
+      `Run folder ${runDir} has not ended yet (its metrics.jsonl has no finished or error line).`,
+      'Wait for the run to finish (a killed PyTorch job continues with train.py --resume), then add it.',
+      'run-not-ended',
+    );
+  }
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(await readFile(projectPath, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new StudioError(`Cannot read the project file ${projectPath} (${(e as Error).message}).`, 'Point at a *.cnnstudio.json project file.', 'project-unreadable');
+  }
+  const project = projectFromJson(raw, projectPath);
+  const startedAt = (run.started as { time?: string } | null)?.time ?? (await startedAtFromRunJson(folder));
+  const record = runRecordFrom(run.end, folder, resolve(projectPath), startedAt);
+  const already = project.runs.find((r) => r.id === record.id || resolve(resolveRunFolder(r.folder, resolve(projectPath))) === folder);
+  if (already) {
+    throw new StudioError(`Run ${record.id} (${runDir}) is already in the history of ${projectPath}.`, 'Nothing to do; each run is recorded once.', 'run-already-recorded');
+  }
+  const runs = Array.isArray(raw.runs) ? raw.runs : [];
+  await writeProject(projectPath, { ...raw, runs: [...runs, record] } as unknown as ProjectFile);
+  return record;
+}
+
+async function startedAtFromRunJson(folder: string): Promise<string> {
+  try {
+    const run = JSON.parse(await readFile(join(folder, 'run.json'), 'utf8')) as { startedAt?: unknown };
+    if (typeof run.startedAt === 'string') return run.startedAt;
+  } catch {
+    // No run.json: the record still needs a time; the end is the best known.
+  }
+  return new Date().toISOString();
+}
