@@ -35,6 +35,12 @@ export interface GraphNode {
   name?: string;
   /** Fine-tuning: a frozen layer's weights are not trained. */
   frozen?: boolean;
+  /**
+   * The pretrained base this node belongs to (a base id from the registry,
+   * e.g. `mobilenetv2-0.35-224`): its weights come from that base when a run
+   * starts, and the editor shows the group as one collapsible node.
+   */
+  group?: string;
 }
 
 export interface GraphEdge {
