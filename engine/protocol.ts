@@ -48,6 +48,11 @@ export interface TrainOptions {
    * from (matched by layer name and shape); frozen nodes must find theirs.
    */
   initialWeights?: string;
+  /**
+   * Where pretrained bases are fetched from (a mirror keeping the upstream
+   * paths); else CONVNET_STUDIO_BASES_URL, else Google's storage.
+   */
+  basesUrl?: string;
 }
 
 export type Command =
@@ -91,6 +96,17 @@ export type Command =
 
 export type CommandType = Command['type'];
 export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
+
+/** A pretrained base the studio can fetch (engine/pretrained/registry.ts), with its licence and source. */
+export interface PretrainedBaseInfo {
+  id: string;
+  title: string;
+  architecture: 'mobilenetv2';
+  alpha: number;
+  rows: number;
+  licence: string;
+  source: string;
+}
 
 export interface TemplateInfo {
   name: string;
@@ -177,13 +193,18 @@ export interface DatasetSizes {
   test: number;
 }
 
-/** Work before the first batch (decoding the images, building the model). */
+/**
+ * Work before the first batch (decoding the images, fetching a pretrained
+ * base, building the model). For downloading-base, done and total count
+ * bytes (total 0 when the server does not say) and `file` names the file.
+ */
 export interface ProgressEvent {
   type: 'progress';
   runId: string;
-  stage: 'loading-data' | 'building-model';
+  stage: 'loading-data' | 'downloading-base' | 'building-model';
   done: number;
   total: number;
+  file?: string;
 }
 
 export interface RunStartedEvent {

@@ -85,6 +85,7 @@ const TRAIN_OPTION_FIELDS: FieldSpec = {
   batchSize: { kind: 'positive-int', optional: true },
   runDir: { kind: 'string', optional: true },
   initialWeights: { kind: 'string', optional: true },
+  basesUrl: { kind: 'string', optional: true },
 };
 
 const SENT_IMAGE_FIELDS: FieldSpec = { name: { kind: 'string' }, base64: { kind: 'string' } };
