@@ -216,7 +216,10 @@ export interface RunStartedEvent {
   params: number;
   trainableParams: number;
   dataset: DatasetSizes;
+  /** All epochs of the run, the fine-tuning phase of transfer learning included. */
   epochs: number;
+  /** Transfer learning: the first epoch of phase 2 (the base's top blocks unfrozen at a lower rate). */
+  fineTuneFromEpoch?: number;
   batchSize: number;
   batchesPerEpoch: number;
   /** Whether the decoded images are held in memory or streamed from disk (past the memory budget). */

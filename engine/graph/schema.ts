@@ -176,7 +176,24 @@ export interface EarlyStoppingSettings {
   restoreBestWeights: boolean;
 }
 
+/**
+ * Transfer learning from a pretrained base (the mobilenetv2-imagenet
+ * template), as Keras' transfer-learning guide does it: phase 1 trains the
+ * new head on the frozen base for `epochs`; phase 2 unfreezes the base's top
+ * `fineTuneBlocks` blocks for `fineTuneEpochs` more epochs at the learning
+ * rate × `fineTuneLearningRateFactor` (10× lower by default). BatchNormalization
+ * stays in inference mode in both phases.
+ */
+export interface TransferSettings {
+  /** The classifying Dense node; a run sets its units to the data's class count (the head starts fresh anyway). */
+  head: string | null;
+  fineTuneBlocks: number;
+  fineTuneEpochs: number;
+  fineTuneLearningRateFactor: number;
+}
+
 export interface TrainingSettings {
+  /** The training epochs; with transfer settings, those of phase 1 (the head on the frozen base). */
   epochs: number;
   batchSize: number;
   optimizer: OptimizerSettings;
@@ -185,6 +202,7 @@ export interface TrainingSettings {
   earlyStopping: EarlyStoppingSettings;
   /** Seed of weight initialisation, shuffling and dropout. */
   seed: number;
+  transfer?: TransferSettings;
 }
 
 /** One finished (or failed) run, as the project remembers it. */
