@@ -29,6 +29,8 @@ import { readRun } from './train/readRun.js';
 import { summarizeDataset } from './data/summary.js';
 import { previewAugmentation } from './data/preview.js';
 import { resolveSourcePath } from './data/source.js';
+import { fetchBaseById } from './pretrained/fetchBase.js';
+import { listBases } from './pretrained/registry.js';
 
 export type EventListener = (event: EngineEvent) => void;
 
@@ -71,6 +73,10 @@ export class Engine {
         return this.info();
       case 'templates.list':
         return listTemplates();
+      case 'bases.list':
+        return listBases();
+      case 'bases.fetch':
+        return fetchBaseById(command.id, command.basesUrl);
       case 'layers.catalogue':
         return catalogue();
       case 'project.create':

@@ -58,6 +58,10 @@ export interface TrainOptions {
 export type Command =
   | { type: 'info' }
   | { type: 'templates.list' }
+  /** The pretrained bases the engine can fetch, with licence and source. */
+  | { type: 'bases.list' }
+  /** Fetches a base into the cache now (or finds it there), e.g. before going offline. */
+  | { type: 'bases.fetch'; id: string; basesUrl?: string }
   /** Every layer type with its family, description and parameter specs (the palette and the inspector). */
   | { type: 'layers.catalogue' }
   | { type: 'project.create'; template: string; name?: string }
@@ -96,6 +100,13 @@ export type Command =
 
 export type CommandType = Command['type'];
 export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
+
+export interface FetchedBaseResult {
+  id: string;
+  /** The local path of the base's first file (model.json or the .h5). */
+  path: string;
+  files: { file: string; path: string; sha256: string; fromCache: boolean; bytes: number }[];
+}
 
 /** A pretrained base the studio can fetch (engine/pretrained/registry.ts), with its licence and source. */
 export interface PretrainedBaseInfo {
@@ -137,6 +148,8 @@ export interface EngineInfo {
 export interface CommandResults {
   info: EngineInfo;
   'templates.list': TemplateInfo[];
+  'bases.list': PretrainedBaseInfo[];
+  'bases.fetch': FetchedBaseResult;
   'layers.catalogue': LayerTypeInfo[];
   'project.create': ProjectFile;
   'project.validate': ValidationReport;

@@ -27,6 +27,8 @@ type FieldSpec = Record<string, { kind: FieldKind; optional?: boolean }>;
 const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
   info: {},
   'templates.list': {},
+  'bases.list': {},
+  'bases.fetch': { id: { kind: 'string' }, basesUrl: { kind: 'string', optional: true } },
   'layers.catalogue': {},
   'project.create': { template: { kind: 'string' }, name: { kind: 'string', optional: true } },
   'project.validate': { project: { kind: 'object' }, classCount: { kind: 'positive-int', optional: true } },

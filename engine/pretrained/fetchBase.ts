@@ -4,12 +4,13 @@
  * tests' local server) with progress. A TensorFlow.js base is model.json
  * plus the weight shards its manifest names; a Keras base is one .h5.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { StudioError } from '../errors.js';
 import { basesCacheFolder } from './cacheFolder.js';
 import { downloadVerified, type DownloadResult } from './download.js';
-import { BASES_URL_ENV, basesUrl, SHA256_PINS, type PretrainedBase } from './registry.js';
+import { BASES_URL_ENV, basesUrl, findBase, SHA256_PINS, type PretrainedBase } from './registry.js';
+import type { FetchedBaseResult } from '../protocol.js';
 
 export interface BaseProgress {
   baseId: string;
@@ -66,6 +67,15 @@ export async function fetchBase(base: PretrainedBase, options: FetchBaseOptions 
     for (const shard of await shardsOf(first.path)) await fetchFile(posix.join(posix.dirname(base.file), shard));
   }
   return { path: first.path, files };
+}
+
+/** The bases.fetch command: a base by id, into the user's cache. */
+export async function fetchBaseById(id: string, baseUrl?: string): Promise<FetchedBaseResult> {
+  const fetched = await fetchBase(findBase(id), { baseUrl });
+  const files = await Promise.all(
+    fetched.files.map(async (f) => ({ file: f.file, path: f.path, sha256: f.sha256, fromCache: f.fromCache, bytes: (await stat(f.path)).size })),
+  );
+  return { id, path: fetched.path, files };
 }
 
 async function recordedHash(dest: string): Promise<string | null> {
