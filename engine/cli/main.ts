@@ -23,7 +23,7 @@ Usage:
   convnet-studio new <project-file> [--template NAME] [--name NAME] [--force]
   convnet-studio validate <project-file> [--classes N] [--json]
   convnet-studio train <project-file> [--data DIR] [--epochs N] [--batch-size N]
-                       [--backend auto|tensorflow|wasm|cpu] [--out RUN_DIR] [--weights MODEL_DIR]
+                       [--backend auto|tensorflow|wasm|cpu] [--out RUN_DIR] [--weights MODEL_DIR or .h5]
                        [--bases-url URL] [--json]
 ${MODEL_COMMANDS_USAGE}
 ${BASES_USAGE}

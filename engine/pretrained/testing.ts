@@ -148,3 +148,75 @@ export async function serveFolder(root: string, options: ServeOptions = {}): Pro
       }),
   };
 }
+
+type Json = Record<string, unknown>;
+
+/**
+ * A model's architecture as Keras 2 writes it (tfjs' toJSON is that form),
+ * with relu6 written the way keras.applications.MobileNetV2 writes it: a
+ * ReLU layer with max_value 6.
+ */
+export function keras2Config(model: tfl.LayersModel): Json {
+  const config = model.toJSON(null, false) as unknown as Json;
+  const layers = (config['config'] as Json)['layers'] as Json[];
+  for (const layer of layers) {
+    const own = layer['config'] as Json;
+    if (layer['class_name'] === 'Activation' && own['activation'] === 'relu6') {
+      layer['class_name'] = 'ReLU';
+      layer['config'] = { name: own['name'], trainable: own['trainable'], dtype: 'float32', max_value: 6.0, negative_slope: 0.0, threshold: 0.0 };
+    }
+  }
+  config['keras_version'] = '2.15.0';
+  config['backend'] = 'tensorflow';
+  return config;
+}
+
+/** The same architecture in Keras 3's config.json form (modules, dtype policies, call-argument inbound nodes). */
+export function keras3Config(keras2: Json): Json {
+  const model = keras2['config'] as Json;
+  const layers = (model['layers'] as Json[]).map((layer) => {
+    const own = { ...(layer['config'] as Json) };
+    if (layer['class_name'] === 'InputLayer') {
+      own['batch_shape'] = own['batch_input_shape'];
+      delete own['batch_input_shape'];
+    } else {
+      own['dtype'] = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
+    }
+    const tensor = ([name, node, index]: [string, number, number]) => ({
+      class_name: '__keras_tensor__',
+      config: { shape: [null], dtype: 'float32', keras_history: [name, node, index] },
+    });
+    const inbound = ((layer['inbound_nodes'] ?? []) as [string, number, number][][]).map((call) => ({
+      args: call.length === 1 ? [tensor(call[0]!)] : [call.map(tensor)],
+      kwargs: {},
+    }));
+    return { module: 'keras.layers', class_name: layer['class_name'], config: own, registered_name: null, name: layer['name'], inbound_nodes: inbound };
+  });
+  return {
+    module: 'keras.src.models.functional',
+    class_name: 'Functional',
+    config: { name: model['name'], trainable: true, layers, input_layers: (model['input_layers'] as unknown[])[0], output_layers: (model['output_layers'] as unknown[])[0] },
+    registered_name: 'Functional',
+  };
+}
+
+/** Writes a Keras 3 `.keras` file of `model` (weights at Keras 3's layers/<key>/vars/<i>) with python3-h5py. */
+export async function writeKeras3Fixture(model: tfl.LayersModel, config: Json, out: string): Promise<void> {
+  const { keras3LayerKeys } = await import('./kerasFile.js');
+  const keys = keras3LayerKeys(config);
+  const weighted = model.layers.filter((l) => l.weights.length > 0);
+  const manifest = { layers: weighted.map((l) => ({ key: keys.get(l.name), shapes: l.weights.map((w) => w.shape) })) };
+  const chunks = weighted.flatMap((l) =>
+    l.getWeights().map((t) => {
+      const data = t.dataSync() as Float32Array;
+      return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    }),
+  );
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(`${out}.config.json`, JSON.stringify(config));
+  await writeFile(`${out}.manifest.json`, JSON.stringify(manifest));
+  await writeFile(`${out}.weights.bin`, Buffer.concat(chunks));
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'write_keras3.py');
+  const result = spawnSync('/usr/bin/python3', [script, `${out}.config.json`, `${out}.manifest.json`, `${out}.weights.bin`, out], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`write_keras3.py failed: ${result.stderr || result.error?.message}`);
+}
