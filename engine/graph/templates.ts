@@ -291,7 +291,7 @@ const TEMPLATES: readonly Template[] = [
     name: 'mobilenetv2-imagenet',
     title: 'Transfer from ImageNet (MobileNetV2)',
     description:
-      "Keras' MobileNetV2 (α 0.35) pretrained on ImageNet, frozen, with global average pooling, dropout and a new Dense for your classes; the base is downloaded on first use. Train the head, then fine-tune the top 3 blocks at a 10× lower rate. RGB 224 px (96-224 fit). 423,018 parameters (12,810 trainable).",
+      "Keras' MobileNetV2 (α 0.35) pretrained on ImageNet, frozen, with global average pooling, dropout and a new Dense for your classes; the base is downloaded on first use. Train the head, then fine-tune the top 3 blocks at a 10× lower rate. RGB 224 px (96-224 fit). 423,018 parameters (12,810 trainable). Base: Teachable Machine's, Apache License 2.0.",
     params: 423_018,
     trainableParams: 12_810,
     graph: mobilenetV2Imagenet,
