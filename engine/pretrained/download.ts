@@ -157,9 +157,15 @@ async function fetchInto(req: DownloadRequest, part: string): Promise<number> {
       });
       response.on('error', reject);
       response.on('aborted', () => reject(new Error('the connection closed early')));
+      let ended = false;
       response.on('end', () => {
+        ended = true;
         if (total !== null && received < total) reject(new Error(`the connection closed after ${received} of ${total} bytes`));
         else resolve();
+      });
+      // Whatever else happens to the socket, a response that closes before its end is a broken transfer.
+      response.on('close', () => {
+        if (!ended) reject(new Error(`the connection closed after ${received} bytes`));
       });
     });
   } catch (e) {
