@@ -3,7 +3,7 @@
  * "Transfer from ImageNet (MobileNetV2)" template; its 153 base layers (all but the Input) are
  * drawn as one collapsed node (with their parameters, output shape and
  * frozen state) above the new head; Expand draws every layer and Collapse
- * folds them again. Screenshots at 1280×720 and 1920×1080, light and dark,
+ * folds them again; "Freeze up to here" works on a layer inside the base. Screenshots at 1280×720 and 1920×1080, light and dark,
  * are kept in test-results/. (No training here: the base would be downloaded;
  * the engine and CLI tests fetch it from a local mirror.)
  */
@@ -14,6 +14,7 @@ import { launchChromium } from './support/browser.js';
 import { screenshot, withPage } from './support/artefacts.js';
 import { startWebStudio, type WebStudio } from './support/webStudio.js';
 import { createProject } from '../engine/graph/templates.js';
+import { upstreamOf } from '../engine/export/fineTune.js';
 
 let studio: WebStudio;
 let browser: Browser;
@@ -59,6 +60,20 @@ test('the ImageNet template: offered on the welcome screen, its base one node th
     await byTestId(page, 'group-collapse').click();
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="layer-node"]').length === n, outside);
     await byTestId(page, 'group-node').waitFor();
+
+    // "Freeze up to here" inside the base: a layer picked in the summary opens its base; the engine freezes it and
+    // everything before it, and the layers after it (the top blocks) become trainable.
+    await byTestId(page, 'tab-summary').click();
+    await page.getByRole('button', { name: 'block_13_project_BN', exact: true }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="layer-node"]').length === n, all.length);
+    await byTestId(page, 'freeze-up-to').click();
+    const frozenInBase = [...upstreamOf(createProject('mobilenetv2-imagenet').graph, 'block_13_project_BN')].filter((id) => id !== 'input_1').length;
+    await byTestId(page, 'group-collapse').click();
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid="group-node"]')?.textContent?.includes(`${n} frozen`) ?? false,
+      frozenInBase,
+    );
+    assert.ok(frozenInBase > 100 && frozenInBase < 153);
 
     await page.setViewportSize({ width: 1920, height: 1080 });
     await screenshot(page, 'pretrained base collapsed 1920x1080 light');
