@@ -36,6 +36,8 @@ import { summarizeDataset } from './data/summary.js';
 import { previewAugmentation } from './data/preview.js';
 import { resolveSourcePath } from './data/source.js';
 import { writeJob } from './job/writeJob.js';
+import { fetchBaseById } from './pretrained/fetchBase.js';
+import { listBases } from './pretrained/registry.js';
 
 export type EventListener = (event: EngineEvent) => void;
 
@@ -78,6 +80,10 @@ export class Engine {
         return this.info();
       case 'templates.list':
         return listTemplates();
+      case 'bases.list':
+        return listBases();
+      case 'bases.fetch':
+        return fetchBaseById(command.id, command.basesUrl);
       case 'layers.catalogue':
         return catalogue();
       case 'project.create':

@@ -52,11 +52,20 @@ export interface TrainOptions {
    * from (matched by layer name and shape); frozen nodes must find theirs.
    */
   initialWeights?: string;
+  /**
+   * Where pretrained bases are fetched from (a mirror keeping the upstream
+   * paths); else CONVNET_STUDIO_BASES_URL, else Google's storage.
+   */
+  basesUrl?: string;
 }
 
 export type Command =
   | { type: 'info' }
   | { type: 'templates.list' }
+  /** The pretrained bases the engine can fetch, with licence and source. */
+  | { type: 'bases.list' }
+  /** Fetches a base into the cache now (or finds it there), e.g. before going offline. */
+  | { type: 'bases.fetch'; id: string; basesUrl?: string }
   /** Every layer type with its family, description and parameter specs (the palette and the inspector). */
   | { type: 'layers.catalogue' }
   | { type: 'project.create'; template: string; name?: string }
@@ -113,6 +122,24 @@ export type Command =
 export type CommandType = Command['type'];
 export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
 
+export interface FetchedBaseResult {
+  id: string;
+  /** The local path of the base's first file (model.json or the .h5). */
+  path: string;
+  files: { file: string; path: string; sha256: string; fromCache: boolean; bytes: number }[];
+}
+
+/** A pretrained base the studio can fetch (engine/pretrained/registry.ts), with its licence and source. */
+export interface PretrainedBaseInfo {
+  id: string;
+  title: string;
+  architecture: 'mobilenetv2';
+  alpha: number;
+  rows: number;
+  licence: string;
+  source: string;
+}
+
 export interface TemplateInfo {
   name: string;
   title: string;
@@ -144,6 +171,8 @@ export interface EngineInfo {
 export interface CommandResults {
   info: EngineInfo;
   'templates.list': TemplateInfo[];
+  'bases.list': PretrainedBaseInfo[];
+  'bases.fetch': FetchedBaseResult;
   'layers.catalogue': LayerTypeInfo[];
   'project.create': ProjectFile;
   'project.validate': ValidationReport;
@@ -205,13 +234,18 @@ export interface DatasetSizes {
   test: number;
 }
 
-/** Work before the first batch (decoding the images, building the model). */
+/**
+ * Work before the first batch (decoding the images, fetching a pretrained
+ * base, building the model). For downloading-base, done and total count
+ * bytes (total 0 when the server does not say) and `file` names the file.
+ */
 export interface ProgressEvent {
   type: 'progress';
   runId: string;
-  stage: 'loading-data' | 'building-model';
+  stage: 'loading-data' | 'downloading-base' | 'building-model';
   done: number;
   total: number;
+  file?: string;
 }
 
 export interface RunStartedEvent {
@@ -223,7 +257,10 @@ export interface RunStartedEvent {
   params: number;
   trainableParams: number;
   dataset: DatasetSizes;
+  /** All epochs of the run, the fine-tuning phase of transfer learning included. */
   epochs: number;
+  /** Transfer learning: the first epoch of phase 2 (the base's top blocks unfrozen at a lower rate). */
+  fineTuneFromEpoch?: number;
   batchSize: number;
   batchesPerEpoch: number;
   /** Whether the decoded images are held in memory or streamed from disk (past the memory budget). */

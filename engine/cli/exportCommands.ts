@@ -14,7 +14,7 @@ type Out = (line: string) => void;
 export const MODEL_COMMANDS_USAGE = `  convnet-studio export <run-or-model-dir> [--format ${EXPORT_FORMATS.join(',')}] --out DIR [--json]
   convnet-studio predict <model-dir> <image>… [--top N] [--json]
   convnet-studio evaluate <run-or-model-dir> --data DIR [--worst N] [--json]
-  convnet-studio import <model-dir> <project-file> [--freeze-up-to NODE] [--classes N] [--head-after NODE] [--force] [--json]`;
+  convnet-studio import <model-dir | file.keras | file.h5> <project-file> [--freeze-up-to NODE] [--classes N] [--head-after NODE] [--force] [--json]`;
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -91,13 +91,13 @@ export async function evaluateCommand(argv: string[], out: Out): Promise<number>
 }
 
 export async function importCommand(argv: string[], out: Out): Promise<number> {
-  const usage = 'convnet-studio import <model-dir> <project-file> [--freeze-up-to NODE] [--classes N] [--head-after NODE] [--force] [--json]';
+  const usage = 'convnet-studio import <model-dir | file.keras | file.h5> <project-file> [--freeze-up-to NODE] [--classes N] [--head-after NODE] [--force] [--json]';
   const { positional, flags } = parseArgs(
     argv,
     { 'freeze-up-to': { value: true }, classes: { value: true }, 'head-after': { value: true }, force: { value: false }, json: { value: false } },
     usage,
   );
-  if (positional.length !== 2) throw new UsageError('Give the model folder to import and the project file to write.', `Usage: ${usage}`);
+  if (positional.length !== 2) throw new UsageError('Give the model (folder, .keras or .h5) to import and the project file to write.', `Usage: ${usage}`);
   const [path, projectPath] = positional as [string, string];
   if (existsSync(projectPath) && !flags.force) {
     throw new StudioError(`${projectPath} already exists; not overwriting it.`, 'Pick another file name, or pass --force to replace it.', 'file-exists');

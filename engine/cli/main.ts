@@ -17,6 +17,7 @@ import { dataCommand } from './dataCommand.js';
 import { EXPLAIN_USAGE, explainCommand } from './explainCommand.js';
 import { recordRunInProject } from './recordRun.js';
 import { JOB_COMMANDS_USAGE, jobCommand, runsCommand } from './jobCommands.js';
+import { basesCommand, BASES_USAGE, downloadLine } from './basesCommand.js';
 
 const USAGE = `convnet-studio — design, train and export convolutional networks
 
@@ -24,10 +25,12 @@ Usage:
   convnet-studio new <project-file> [--template NAME] [--name NAME] [--force]
   convnet-studio validate <project-file> [--classes N] [--json]
   convnet-studio train <project-file> [--data DIR] [--epochs N] [--batch-size N]
-                       [--backend auto|tensorflow|wasm|cpu] [--out RUN_DIR] [--weights MODEL_DIR] [--json]
+                       [--backend auto|tensorflow|wasm|cpu] [--out RUN_DIR] [--weights MODEL_DIR or .h5]
+                       [--bases-url URL] [--json]
 ${MODEL_COMMANDS_USAGE}
   ${EXPLAIN_USAGE}
 ${JOB_COMMANDS_USAGE}
+${BASES_USAGE}
   convnet-studio data <DIR | FILE.csv | IDX-DIR | project-file> [--json] [--quick]
                       [--validation-split F] [--test-split F] [--seed N] [--thumbnails N]
   convnet-studio info [--json]
@@ -67,6 +70,8 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
         return await jobCommand(rest, out);
       case 'runs':
         return await runsCommand(rest, out);
+      case 'bases':
+        return await basesCommand(rest, out);
       case undefined:
       case 'help':
       case '--help':
@@ -77,7 +82,7 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
         out((await new Engine().execute({ type: 'info' })).version);
         return 0;
       default:
-        throw new UsageError(`Unknown command "${command}".`, 'Commands: new, validate, train, data, info, export, predict, evaluate, import, explain, job, runs (see --help).');
+        throw new UsageError(`Unknown command "${command}".`, 'Commands: new, validate, train, data, info, export, predict, evaluate, import, explain, job, runs, bases (see --help).');
     }
   } catch (e) {
     const { message, hint, code } = describeError(e);
@@ -169,10 +174,10 @@ async function infoCommand(argv: string[], out: Out): Promise<number> {
 }
 
 async function trainCommand(argv: string[], out: Out): Promise<number> {
-  const usage = 'convnet-studio train <project-file> [--data DIR] [--epochs N] [--batch-size N] [--backend NAME] [--out RUN_DIR] [--weights MODEL_DIR] [--json]';
+  const usage = 'convnet-studio train <project-file> [--data DIR] [--epochs N] [--batch-size N] [--backend NAME] [--out RUN_DIR] [--weights MODEL_DIR] [--bases-url URL] [--json]';
   const { positional, flags } = parseArgs(
     argv,
-    { data: { value: true }, epochs: { value: true }, 'batch-size': { value: true }, backend: { value: true }, out: { value: true }, weights: { value: true }, json: { value: false } },
+    { data: { value: true }, epochs: { value: true }, 'batch-size': { value: true }, backend: { value: true }, out: { value: true }, weights: { value: true }, 'bases-url': { value: true }, json: { value: false } },
     usage,
   );
   const path = requireFile(positional, usage);
@@ -184,6 +189,7 @@ async function trainCommand(argv: string[], out: Out): Promise<number> {
     batchSize: positiveIntFlag(flags, 'batch-size'),
     runDir: stringFlag(flags, 'out'),
     initialWeights: stringFlag(flags, 'weights'),
+    basesUrl: stringFlag(flags, 'bases-url'),
   };
   const engine = new Engine({ backend });
   const project = await engine.execute({ type: 'project.open', path });
@@ -237,6 +243,7 @@ async function trainCommand(argv: string[], out: Out): Promise<number> {
 class TrainingView {
   private readonly bar = process.stderr.isTTY ? new ProgressLine() : null;
   private epochs = 0;
+  private fineTuneFrom: number | null = null;
 
   constructor(private readonly out: Out) {}
 
@@ -244,10 +251,17 @@ class TrainingView {
     switch (e.type) {
       case 'progress':
         if (e.stage === 'loading-data') this.bar?.update(`Loading images ${renderBar(e.done / Math.max(1, e.total), 24)} ${e.done}/${e.total}`);
+        if (e.stage === 'downloading-base') {
+          const line = downloadLine(e.file ?? 'pretrained base', e.done, e.total);
+          // Off a terminal, one line per downloaded file.
+          if (this.bar) this.bar.update(line);
+          else if (e.total > 0 && e.done === e.total) this.out(line);
+        }
         break;
       case 'run-started':
         this.bar?.clear();
         this.epochs = e.epochs;
+        if (e.fineTuneFromEpoch) this.fineTuneFrom = e.fineTuneFromEpoch;
         this.out(
           `Training on ${e.backend} (${e.device}): ${e.params.toLocaleString('en-US')} parameters, ` +
             `${e.dataset.train} training / ${e.dataset.validation} validation images in ${e.dataset.classes.length} classes, ` +
@@ -268,6 +282,7 @@ class TrainingView {
         break;
       case 'epoch':
         this.bar?.clear();
+        if (e.epoch === this.fineTuneFrom) this.out(`Fine-tuning: the base's top blocks train too from epoch ${e.epoch}, at learning rate ${e.learningRate.toPrecision(3)}.`);
         this.out(
           `epoch ${e.epoch}/${this.epochs}  loss ${e.loss.toFixed(4)}  acc ${e.accuracy.toFixed(4)}` +
             (e.valLoss !== null ? `  val_loss ${e.valLoss.toFixed(4)}  val_acc ${e.valAccuracy!.toFixed(4)}` : '') +

@@ -13,6 +13,11 @@ import { layerNamesByNode } from '../graph/naming.js';
 import type { Graph } from '../graph/schema.js';
 import { importLayersModel } from './importLayersModel.js';
 import type { DescribedLayer } from './modelDescription.js';
+import { isKerasFile } from '../pretrained/kerasFile.js';
+import { readKerasWeightsByNode } from '../pretrained/kerasInitialWeights.js';
+
+/** A source layer's name and weights by short name (`kernel`, `gamma`, …). */
+type SourceLayer = Pick<DescribedLayer, 'name' | 'weights'>;
 
 export interface InitialWeightsReport {
   /** The model folder the weights came from. */
@@ -24,8 +29,9 @@ export interface InitialWeightsReport {
 }
 
 export async function applyInitialWeights(model: tfl.LayersModel, graph: Graph, source: string): Promise<InitialWeightsReport> {
-  const imported = await importLayersModel(source);
-  const sourceByNode = new Map<string, DescribedLayer>();
+  const sourceByNode = new Map<string, SourceLayer>();
+  // A Keras .h5/.keras file gives its layers by name (Keras' load_weights(by_name=True)).
+  const imported = isKerasFile(source) ? await readKerasWeightsByNode(source, graph) : await importLayersModel(source);
   for (const layer of imported.description.layers) {
     const id = imported.nodeIdOfLayer.get(layer.name);
     if (id !== undefined && layer.weights.size > 0) sourceByNode.set(id, layer);
@@ -73,7 +79,7 @@ function shortName(originalName: string): string {
 }
 
 /** Why the source layer's weights do not fit the target layer, or null when they do. */
-function shapeMismatch(target: tfl.layers.Layer, from: DescribedLayer): string | null {
+function shapeMismatch(target: tfl.layers.Layer, from: SourceLayer): string | null {
   const needed = target.weights.map((w) => ({ name: shortName(w.originalName), shape: w.shape as number[] }));
   const given = [...from.weights].map(([name, w]) => `${name} ${JSON.stringify(w.shape)}`).join(', ');
   const fits =

@@ -19,6 +19,8 @@ import type { BackendPreference, Command, CommandResults } from '../protocol.js'
 import { exportModel } from './exportModel.js';
 import { freezeUpTo, replaceHead, setFrozen } from './fineTune.js';
 import { importedProjectName, importLayersModel } from './importLayersModel.js';
+import { statSync } from 'node:fs';
+import { convertKerasFile, isKerasFile } from '../pretrained/kerasFile.js';
 
 export type ModelCommand = Extract<
   Command,
@@ -26,7 +28,7 @@ export type ModelCommand = Extract<
 >;
 
 export interface ImportForFineTuning {
-  /** The path the model was imported from (a run, model or export folder). */
+  /** The path the model was imported from (a run, model or export folder, or a Keras .keras/.h5 file). */
   path: string;
   /** Freeze this node and everything before it. */
   freezeUpTo?: string;
@@ -45,7 +47,9 @@ export interface ImportedProject {
 }
 
 export async function importForFineTuning(request: ImportForFineTuning): Promise<ImportedProject> {
-  const imported = await importLayersModel(request.path);
+  // A Keras .keras/.h5 model becomes a TensorFlow.js folder beside it first; the import is then the same.
+  const source = isKerasFile(request.path) && statSync(request.path, { throwIfNoEntry: false })?.isFile() ? await convertKerasFile(request.path) : request.path;
+  const imported = await importLayersModel(source);
   let graph: Graph = imported.graph;
   if (request.freezeUpTo !== undefined) graph = freezeUpTo(graph, request.freezeUpTo);
   if (request.classCount !== undefined) graph = replaceHead(graph, { classCount: request.classCount, after: request.headAfter });

@@ -35,6 +35,12 @@ export interface GraphNode {
   name?: string;
   /** Fine-tuning: a frozen layer's weights are not trained. */
   frozen?: boolean;
+  /**
+   * The pretrained base this node belongs to (a base id from the registry,
+   * e.g. `mobilenetv2-0.35-224`): its weights come from that base when a run
+   * starts, and the editor shows the group as one collapsible node.
+   */
+  group?: string;
 }
 
 export interface GraphEdge {
@@ -174,7 +180,24 @@ export interface EarlyStoppingSettings {
   restoreBestWeights: boolean;
 }
 
+/**
+ * Transfer learning from a pretrained base (the mobilenetv2-imagenet
+ * template), as Keras' transfer-learning guide does it: phase 1 trains the
+ * new head on the frozen base for `epochs`; phase 2 unfreezes the base's top
+ * `fineTuneBlocks` blocks for `fineTuneEpochs` more epochs at the learning
+ * rate × `fineTuneLearningRateFactor` (10× lower by default). BatchNormalization
+ * stays in inference mode in both phases.
+ */
+export interface TransferSettings {
+  /** The classifying Dense node; a run sets its units to the data's class count (the head starts fresh anyway). */
+  head: string | null;
+  fineTuneBlocks: number;
+  fineTuneEpochs: number;
+  fineTuneLearningRateFactor: number;
+}
+
 export interface TrainingSettings {
+  /** The training epochs; with transfer settings, those of phase 1 (the head on the frozen base). */
   epochs: number;
   batchSize: number;
   optimizer: OptimizerSettings;
@@ -185,6 +208,7 @@ export interface TrainingSettings {
   seed: number;
   /** Check gradient health every this many steps (0: never); absent: the engine's default (engine/train/gradientHealth.ts). */
   gradientHealthEvery?: number;
+  transfer?: TransferSettings;
 }
 
 /** One finished (or failed) run, as the project remembers it. */

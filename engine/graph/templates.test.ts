@@ -17,7 +17,7 @@ describe('templates', () => {
   test('the six documented templates are listed', () => {
     assert.deepEqual(
       listTemplates().map((t) => t.name),
-      ['seed-cnn', 'lenet5', 'vgg-small', 'resnet-small', 'mobilenet-small', 'transfer'],
+      ['seed-cnn', 'lenet5', 'vgg-small', 'resnet-small', 'mobilenet-small', 'transfer', 'mobilenetv2-imagenet'],
     );
     for (const t of listTemplates()) assert.ok(t.title && t.description, `${t.name} has a title and description`);
   });
@@ -45,7 +45,8 @@ describe('templates', () => {
       const project = createProject(name);
       const report = validateGraph(project.graph, { classCount: 10, loss: 'sparse-categorical-crossentropy' });
       assert.deepEqual(report.problems, []);
-      assert.deepEqual(report.inputShape, [28, 28, 1]);
+      // The ImageNet base takes RGB at its pretrained size; the others are MNIST-sized.
+      assert.deepEqual(report.inputShape, name === 'mobilenetv2-imagenet' ? [224, 224, 3] : [28, 28, 1]);
       assert.deepEqual(report.outputShape, [10]);
       const documented = templateParamCounts(name);
       assert.equal(report.totals.params, documented.params);

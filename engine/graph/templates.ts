@@ -5,6 +5,7 @@
  */
 import { StudioError } from '../errors.js';
 import type { TemplateInfo } from '../protocol.js';
+import { mobileNetV2Base } from './mobilenetV2.js';
 import {
   defaultDataSource,
   defaultTrainingSettings,
@@ -15,6 +16,7 @@ import {
   type GraphNode,
   type ParamValue,
   type ProjectFile,
+  type TrainingSettings,
 } from './schema.js';
 
 const INPUT_SHAPE = [28, 28, 1];
@@ -200,11 +202,39 @@ function transfer(): Graph {
   return g.graph();
 }
 
+/** The pretrained base the mobilenetv2-imagenet template starts from (engine/pretrained/registry.ts). */
+export const IMAGENET_TEMPLATE_BASE = 'mobilenetv2-0.35-224';
+
+/**
+ * Transfer from ImageNet: Keras' MobileNetV2 (α 0.35, Teachable Machine's
+ * base) frozen, with its own layer names so the pretrained weights load by
+ * name, then global average pooling, dropout and a new classifier. Inputs
+ * are RGB in [-1, 1] (MobileNetV2's preprocessing); 96-224 px all fit the weights.
+ */
+function mobilenetV2Imagenet(): Graph {
+  const { graph, outputId } = mobileNetV2Base({ alpha: 0.35, rows: 224, group: IMAGENET_TEMPLATE_BASE, frozen: true });
+  const base = graph.nodes.at(-1)!.position;
+  let y = base.y;
+  const add = (id: string, type: string, params: Record<string, ParamValue>, from: string) => {
+    y += ROW_HEIGHT;
+    graph.nodes.push({ id, type, params, position: { x: 0, y } });
+    graph.edges.push({ id: `${from}->${id}`, source: from, target: id });
+    return id;
+  };
+  let x = add('global_average_pooling2d', 'GlobalAveragePooling2D', {}, outputId);
+  x = add('dropout', 'Dropout', { rate: 0.2 }, x);
+  x = add('predictions', 'Dense', { units: CLASSES, activation: 'softmax' }, x);
+  add('output', 'Output', {}, x);
+  return graph;
+}
+
 interface Template extends TemplateInfo {
   /** Total parameters, trainable and not (BatchNormalization's moving statistics are not). */
   params: number;
   trainableParams: number;
   graph: () => Graph;
+  /** Settings that differ from the defaults for this template. */
+  project?: () => { data?: Partial<ProjectFile['data']>; training?: Partial<TrainingSettings> };
 }
 
 const TEMPLATES: readonly Template[] = [
@@ -257,6 +287,23 @@ const TEMPLATES: readonly Template[] = [
     trainableParams: 650,
     graph: transfer,
   },
+  {
+    name: 'mobilenetv2-imagenet',
+    title: 'Transfer from ImageNet (MobileNetV2)',
+    description:
+      "Keras' MobileNetV2 (α 0.35) pretrained on ImageNet, frozen, with global average pooling, dropout and a new Dense for your classes; the base is downloaded on first use. Train the head, then fine-tune the top 3 blocks at a 10× lower rate. RGB 224 px (96-224 fit). 423,018 parameters (12,810 trainable). Base: Teachable Machine's, Apache License 2.0.",
+    params: 423_018,
+    trainableParams: 12_810,
+    graph: mobilenetV2Imagenet,
+    project: () => ({
+      data: { preprocessing: { resize: 'stretch', normalization: 'minus-one-one' } },
+      training: {
+        epochs: 5,
+        batchSize: 32,
+        transfer: { head: 'predictions', fineTuneBlocks: 3, fineTuneEpochs: 5, fineTuneLearningRateFactor: 0.1 },
+      },
+    }),
+  },
 ];
 
 /** Parameter counts each template documents, for tests and for the window's picker. */
@@ -278,13 +325,14 @@ function findTemplate(name: string): Template {
 
 export function createProject(template: string, name?: string): ProjectFile {
   const chosen = findTemplate(template);
+  const own = chosen.project?.() ?? {};
   return {
     format: PROJECT_FORMAT,
     version: PROJECT_VERSION,
     name: name?.trim() ? name : chosen.title,
     graph: chosen.graph(),
-    data: defaultDataSource(),
-    training: defaultTrainingSettings(),
+    data: { ...defaultDataSource(), ...own.data } as ProjectFile['data'],
+    training: { ...defaultTrainingSettings(), ...own.training },
     runs: [],
   };
 }

@@ -51,6 +51,8 @@ export const MAX_PATH_CHARS = 4096;
 const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
   info: {},
   'templates.list': {},
+  'bases.list': {},
+  'bases.fetch': { id: { kind: 'string' }, basesUrl: { kind: 'string', optional: true } },
   'layers.catalogue': {},
   'project.create': { template: { kind: 'string' }, name: { kind: 'string', optional: true } },
   'project.validate': { project: { kind: 'object' }, classCount: { kind: 'positive-int', optional: true } },
@@ -133,6 +135,7 @@ const TRAIN_OPTION_FIELDS: FieldSpec = {
   batchSize: { kind: 'positive-int', optional: true },
   runDir: { kind: 'path', optional: true },
   initialWeights: { kind: 'path', optional: true },
+  basesUrl: { kind: 'string', optional: true },
 };
 
 /** A graph as graph commands read it; node parameters are checked by validation, which names the node. */

@@ -125,6 +125,7 @@ export function projectFromJson(raw: unknown, source = 'project file'): ProjectF
         position: isObject(n.position) ? { x: Number(n.position.x) || 0, y: Number(n.position.y) || 0 } : { x: 0, y: 0 },
         ...(typeof n.name === 'string' ? { name: n.name } : {}),
         ...(n.frozen === true ? { frozen: true } : {}),
+        ...(typeof n.group === 'string' && n.group !== '' ? { group: n.group } : {}),
       })),
       edges: graph.edges.map((e: Json, i: number) => ({
         id: typeof e.id === 'string' ? e.id : `e${i}`,

@@ -77,6 +77,15 @@ export function checkTrainingSettings(t: TrainingSettings, source = 'project'): 
     oneOf('schedule.monitor', s.monitor, MONITORS);
   }
 
+  const tr = t.transfer;
+  if (tr !== undefined) {
+    if (tr === null || typeof tr !== 'object') fail('transfer', tr, 'an object');
+    if (tr.head !== null && typeof tr.head !== 'string') fail('transfer.head', tr.head, 'a node id or null');
+    nonNegativeInt('transfer.fineTuneBlocks', tr.fineTuneBlocks);
+    nonNegativeInt('transfer.fineTuneEpochs', tr.fineTuneEpochs);
+    inRange('transfer.fineTuneLearningRateFactor', tr.fineTuneLearningRateFactor, Number.MIN_VALUE, 1);
+  }
+
   const es = t.earlyStopping;
   if (typeof es?.enabled !== 'boolean') fail('earlyStopping.enabled', es?.enabled, 'true or false');
   if (es.enabled) {

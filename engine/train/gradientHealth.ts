@@ -98,27 +98,55 @@ export class GradientHealth {
   private readonly streak = new Map<string, number>();
   private readonly warned = new Set<string>();
   private logReady: Promise<unknown> | null = null;
-  private readonly originalApply: (gradients: Gradients) => void;
+  private optimizer: tf.Optimizer;
+  private originalApply: (gradients: Gradients) => void = () => undefined;
 
   constructor(private readonly o: GradientHealthOptions) {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...o.thresholds };
-    for (const weight of o.model.trainableWeights) {
-      const variable = weight.read() as tf.Variable;
-      this.variables.set(variable.name, variable);
-      this.nodeOfVariable.set(variable.name, nodeIdOfLayerName(weight.originalName.split('/')[0]!));
-    }
     for (const layer of o.model.layers) {
       const activation = String((layer.getConfig() as { activation?: unknown }).activation ?? '');
       if (activation === 'relu' || layer.getClassName() === 'ReLU') this.reluNodes.push({ node: nodeIdOfLayerName(layer.name), layer: layer.name });
     }
-    const optimizer = o.optimizer as unknown as { applyGradients: (g: Gradients) => void };
-    this.originalApply = optimizer.applyGradients.bind(o.optimizer);
+    this.optimizer = o.optimizer;
+    this.collectVariables();
+    this.hook();
+  }
+
+  /**
+   * Follows a fresh optimizer: phase 2 of transfer learning compiles the model
+   * again with one and more trainable weights, and clipping and the checks
+   * must go on through it.
+   */
+  follow(optimizer: tf.Optimizer): void {
+    this.unhook();
+    this.optimizer = optimizer;
+    this.collectVariables();
+    this.hook();
+  }
+
+  private collectVariables(): void {
+    this.variables.clear();
+    this.nodeOfVariable.clear();
+    for (const weight of this.o.model.trainableWeights) {
+      const variable = weight.read() as tf.Variable;
+      this.variables.set(variable.name, variable);
+      this.nodeOfVariable.set(variable.name, nodeIdOfLayerName(weight.originalName.split('/')[0]!));
+    }
+  }
+
+  private hook(): void {
+    const optimizer = this.optimizer as unknown as { applyGradients: (g: Gradients) => void };
+    this.originalApply = optimizer.applyGradients.bind(this.optimizer);
     optimizer.applyGradients = (gradients) => this.applyGradients(gradients);
+  }
+
+  private unhook(): void {
+    (this.optimizer as unknown as { applyGradients: (g: Gradients) => void }).applyGradients = this.originalApply;
   }
 
   /** Puts the optimizer back as it was. */
   detach(): void {
-    (this.o.optimizer as unknown as { applyGradients: (g: Gradients) => void }).applyGradients = this.originalApply;
+    this.unhook();
     this.pending?.squares.dispose();
     this.pending = null;
   }

@@ -22,6 +22,7 @@ import { writeFileAtomic } from '../util/atomicWrite.js';
 import { createOptimizer } from './optimizers.js';
 import { TrainingRun } from './trainingRun.js';
 import { applyInitialWeights } from '../export/initialWeights.js';
+import { baseGroups, fineTuneLayerNames, fitHeadToClasses, loadPretrainedBases } from '../pretrained/transferRun.js';
 
 export interface PrepareRunRequest {
   runId: string;
@@ -109,25 +110,49 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
     });
   }
 
-  const report = validateGraph(project.graph, { classCount: dataset.classNames.length, loss: settings.loss });
+  // Transfer learning: the new head gets as many units as the data has classes.
+  const graph = fitHeadToClasses(project.graph, settings.transfer, dataset.classNames.length);
+  const report = validateGraph(graph, { classCount: dataset.classNames.length, loss: settings.loss });
   if (!report.valid) throw graphError(project, report.problems, dataPath);
 
   emit({ type: 'progress', runId, stage: 'building-model', done: 0, total: 1 });
-  const model = buildModel(project.graph, { seed: settings.seed });
+  const model = buildModel(graph, { seed: settings.seed });
+  const disposeOnError = (e: unknown): never => {
+    model.dispose();
+    throw e;
+  };
   // Fine-tuning: layers start from a trained model's weights (by layer name) instead of their initializers.
   const initialWeights = options.initialWeights
-    ? await applyInitialWeights(model, project.graph, options.initialWeights).catch((e: unknown) => {
-        model.dispose();
-        throw e;
-      })
+    ? await applyInitialWeights(model, graph, options.initialWeights).catch(disposeOnError)
     : null;
+  // A pretrained base (a node group) is fetched on first use and loads by layer name; a run that
+  // starts from --weights already has the base's weights in that model.
+  const pretrained =
+    !options.initialWeights && baseGroups(graph).length > 0
+      ? await loadPretrainedBases(model, graph, {
+          basesUrl: options.basesUrl,
+          onProgress: throttledBytes((file, done, total) => emit({ type: 'progress', runId, stage: 'downloading-base', done, total, file })),
+        }).catch(disposeOnError)
+      : null;
   const optimizer = createOptimizer(settings.optimizer);
-  model.compile({
-    optimizer,
-    loss: settings.loss === 'binary-crossentropy' ? 'binaryCrossentropy' : 'sparseCategoricalCrossentropy',
-    metrics: ['accuracy'],
-  });
+  const compile = (chosen: tf.Optimizer) =>
+    model.compile({
+      optimizer: chosen,
+      loss: settings.loss === 'binary-crossentropy' ? 'binaryCrossentropy' : 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
+  compile(optimizer);
   emit({ type: 'progress', runId, stage: 'building-model', done: 1, total: 1 });
+  const transfer = settings.transfer;
+  const fineTune =
+    transfer && transfer.fineTuneBlocks > 0 && transfer.fineTuneEpochs > 0
+      ? {
+          epochs: transfer.fineTuneEpochs,
+          layerNames: fineTuneLayerNames(model, graph, transfer.fineTuneBlocks),
+          learningRate: settings.optimizer.learningRate * transfer.fineTuneLearningRateFactor,
+          compile,
+        }
+      : undefined;
 
   const modelMetadata = {
     classNames: dataset.classNames,
@@ -151,8 +176,9 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
         sizes: { train: dataset.train.count, validation: dataset.validation.count, test: dataset.test.count },
         skipped: dataset.skipped,
         data: { kind: dataset.kind, layout: dataset.layout, splits: dataset.origin, loading: dataset.loading, preprocessing: dataset.preprocessing, augmentation: dataset.train.augmentation?.settings ?? null },
-        graph: project.graph,
+        graph,
         initialWeights,
+        pretrained,
         tfjs: tf.version_core,
       },
       null,
@@ -172,6 +198,7 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
     backend: { name: backend.name, device: backend.device },
     modelMetadata,
     emit,
+    fineTune,
   });
 }
 
@@ -189,6 +216,18 @@ function graphError(
     first.hint,
     code,
   );
+}
+
+/** Download progress at most ~10 times a second per file, always its last bytes. */
+function throttledBytes(fn: (file: string, done: number, total: number) => void): (p: { file: string; received: number; total: number | null }) => void {
+  let last = 0;
+  return ({ file, received, total }) => {
+    const now = performance.now();
+    if (received === total || now - last > 100) {
+      last = now;
+      fn(file, received, total ?? 0);
+    }
+  };
 }
 
 /** At most ~10 progress events a second, always the last one. */

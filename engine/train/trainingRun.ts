@@ -17,7 +17,7 @@ import type { ImageDataset } from '../data/types.js';
 import { evaluateSplit, labelsForLoss, type SplitMetrics } from './evaluateSplit.js';
 import { ImprovementMonitor } from './monitor.js';
 import { LearningRateSchedule } from './schedule.js';
-import { setLearningRate } from './optimizers.js';
+import { createOptimizer, setLearningRate } from './optimizers.js';
 import { saveModelFolder, type ModelMetadata } from './modelFiles.js';
 import { RunLog } from './runLog.js';
 import { DEFAULT_GRADIENT_HEALTH_EVERY, GradientHealth } from './gradientHealth.js';
@@ -37,6 +37,18 @@ export interface TrainingRunOptions {
   /** Stored with every saved model (class names, input shape, preprocessing). */
   modelMetadata: ModelMetadata;
   emit: (event: EngineEvent) => void;
+  /**
+   * Phase 2 of transfer learning: after the settings' epochs, these layers
+   * become trainable and the model is compiled again with a fresh optimizer
+   * at `learningRate` for `epochs` more epochs. Layers built frozen keep
+   * BatchNormalization in inference mode (build.ts), as Keras' recipe wants.
+   */
+  fineTune?: {
+    epochs: number;
+    layerNames: string[];
+    learningRate: number;
+    compile(optimizer: tf.Optimizer): void;
+  };
 }
 
 interface EpochResult {
@@ -48,6 +60,8 @@ interface EpochResult {
 }
 
 export class TrainingRun {
+  /** The optimizer in use; phase 2 of transfer learning replaces it. */
+  private optimizer: tf.Optimizer;
   private pauseRequested = false;
   private stopRequested = false;
   private resumeWaiter: (() => void) | null = null;
@@ -56,6 +70,7 @@ export class TrainingRun {
 
   constructor(private readonly o: TrainingRunOptions) {
     this.log = new RunLog(o.runDir);
+    this.optimizer = o.optimizer;
   }
 
   get paused(): boolean {
@@ -82,7 +97,7 @@ export class TrainingRun {
   /** Frees the model's and the optimizer's tensors; the run is over. */
   dispose(): void {
     this.o.model.dispose();
-    this.o.optimizer.dispose();
+    this.optimizer.dispose();
   }
 
   /**
@@ -126,8 +141,10 @@ export class TrainingRun {
   }
 
   private async train(health: GradientHealth): Promise<FinishedEvent> {
-    const { model, optimizer, dataset, settings, runId, runDir } = this.o;
+    const { model, dataset, settings, runId, runDir, fineTune } = this.o;
     const { train, validation, test, classNames } = dataset;
+    const phaseOneEpochs = settings.epochs;
+    const totalEpochs = phaseOneEpochs + (fineTune?.epochs ?? 0);
     const batchSize = Math.min(settings.batchSize, train.count);
     const batchesPerEpoch = Math.ceil(train.count / batchSize);
     const schedule = new LearningRateSchedule(settings.schedule, settings.optimizer.learningRate, settings.epochs);
@@ -149,7 +166,8 @@ export class TrainingRun {
       params: model.countParams(),
       trainableParams: model.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0),
       dataset: { classes: classNames, train: train.count, validation: validation.count, test: test.count },
-      epochs: settings.epochs,
+      epochs: totalEpochs,
+      ...(fineTune ? { fineTuneFromEpoch: phaseOneEpochs + 1 } : {}),
       batchSize,
       batchesPerEpoch,
       ...(dataset.loading ? { dataLoading: dataset.loading } : {}),
@@ -157,13 +175,14 @@ export class TrainingRun {
     await this.log.append(started);
     this.emit(started);
 
-    const pace = new Pace(settings.epochs, batchesPerEpoch);
+    const pace = new Pace(totalEpochs, batchesPerEpoch);
     let lastBatchEventAt = 0;
 
-    epochs: for (let epoch = 1; epoch <= settings.epochs; epoch++) {
+    epochs: for (let epoch = 1; epoch <= totalEpochs; epoch++) {
       const epochStart = performance.now();
-      const learningRate = schedule.rateForEpoch(epoch);
-      setLearningRate(optimizer, learningRate);
+      if (fineTune && epoch === phaseOneEpochs + 1) this.startFineTuning(fineTune, health);
+      const learningRate = epoch > phaseOneEpochs ? fineTune!.learningRate : schedule.rateForEpoch(epoch);
+      setLearningRate(this.optimizer, learningRate);
       const order = shuffledOrder(train.count, settings.seed, epoch);
       let lossSum = 0;
       let accuracySum = 0;
@@ -291,6 +310,18 @@ export class TrainingRun {
     await this.log.append(finished);
     this.emit(finished);
     return finished;
+  }
+
+  /** Unfreezes phase 2's layers and compiles again: tfjs collects the trainable weights at compile time. */
+  private startFineTuning(fineTune: NonNullable<TrainingRunOptions['fineTune']>, health: GradientHealth): void {
+    const chosen = new Set(fineTune.layerNames);
+    for (const layer of this.o.model.layers) if (chosen.has(layer.name)) layer.trainable = true;
+    // A fresh optimizer: the old one's moment estimates are indexed by the old list of weights.
+    const next = createOptimizer({ ...this.o.settings.optimizer, learningRate: fineTune.learningRate });
+    fineTune.compile(next);
+    health.follow(next);
+    this.optimizer.dispose();
+    this.optimizer = next;
   }
 
   /** Pace only counts time inside batches, so time spent here never skews samples/s or the ETA. */

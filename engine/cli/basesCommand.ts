@@ -1,0 +1,44 @@
+/**
+ * `convnet-studio bases`: the pretrained bases the studio can fetch (with
+ * licence and source), and `bases fetch ID` to put one in the cache ahead of
+ * time — before going offline, or to check a mirror.
+ */
+import { Engine } from '../engine.js';
+import { parseArgs, stringFlag, UsageError } from './args.js';
+import { renderBar } from './progressBar.js';
+
+export const BASES_USAGE = `  convnet-studio bases [--json]                          list the pretrained bases
+  convnet-studio bases fetch <ID> [--bases-url URL] [--json]   download one into the cache`;
+
+type Out = (line: string) => void;
+
+const MIB = 2 ** 20;
+
+/** One line of download progress: file name, bar, MiB so far of the whole. */
+export function downloadLine(file: string, done: number, total: number): string {
+  const name = file.split('/').at(-1)!;
+  if (total <= 0) return `Downloading ${name} ${(done / MIB).toFixed(1)} MiB`;
+  return `Downloading ${name} ${renderBar(done / total, 24)} ${(done / MIB).toFixed(1)}/${(total / MIB).toFixed(1)} MiB`;
+}
+
+export async function basesCommand(argv: string[], out: Out): Promise<number> {
+  const engine = new Engine();
+  if (argv[0] === 'fetch') {
+    const usage = 'convnet-studio bases fetch <ID> [--bases-url URL] [--json]';
+    const { positional, flags } = parseArgs(argv.slice(1), { 'bases-url': { value: true }, json: { value: false } }, usage);
+    if (positional.length !== 1) throw new UsageError('Name one base to fetch.', `Usage: ${usage} (IDs: convnet-studio bases).`);
+    const result = await engine.execute({ type: 'bases.fetch', id: positional[0]!, basesUrl: stringFlag(flags, 'bases-url') });
+    if (flags.json) out(JSON.stringify({ type: 'base-fetched', ...result }));
+    else for (const f of result.files) out(`${f.fromCache ? 'In the cache' : 'Downloaded'}: ${f.path} (${(f.bytes / MIB).toFixed(1)} MiB, SHA-256 ${f.sha256})`);
+    return 0;
+  }
+  const { positional, flags } = parseArgs(argv, { json: { value: false } }, 'convnet-studio bases [--json]');
+  if (positional.length) throw new UsageError(`Unknown bases subcommand "${positional[0]}".`, `Usage:\n${BASES_USAGE}`);
+  const bases = await engine.execute({ type: 'bases.list' });
+  if (flags.json) {
+    for (const base of bases) out(JSON.stringify({ type: 'base', ...base }));
+    return 0;
+  }
+  for (const base of bases) out(`${base.id.padEnd(28)} ${base.title}\n${' '.repeat(29)}${base.licence}. ${base.source}`);
+  return 0;
+}
