@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormConfigs, batchNormGradConfig } from './batch-norm.js';
+import { correctAbsentNormalisationParameters } from './absent-normalisation-parameters.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { batchMatMulConfig } from './batch-mat-mul.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
@@ -48,7 +49,8 @@ export const wasmSpeedups: readonly tf.KernelConfig[] = [
  * Registers the lists; safe to call any number of times. A newer
  * tfjs-backend-wasm that ships one of the missing kernels keeps its native
  * one, while a correction or a speedup always replaces the package's kernel
- * (and a gradient correction tfjs-core's gradient).
+ * (and a gradient correction tfjs-core's gradient). Also lets normalisation
+ * layers without γ or β train (absent-normalisation-parameters.ts).
  */
 export function registerTrainingKernels(): void {
   for (const config of wasmTrainingKernels) {
@@ -63,4 +65,5 @@ export function registerTrainingKernels(): void {
   for (const config of gradientCorrections) {
     if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }
+  correctAbsentNormalisationParameters();
 }
