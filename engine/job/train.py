@@ -916,6 +916,7 @@ class Run:
         self.frozen_modules = [m for n, m in self.model.named_modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and f"{n}.weight" in frozen]
         self.regularized = [(dict(self.model.named_parameters())[n], l1, l2) for n, l1, l2 in self.weights.regularized()]
         self.optimizer = make_optimizer(params, self.settings["optimizer"])
+        self.trained_params = params
         self.net = self.model
         if self.world > 1:
             self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=[self.local_rank] if self.device.type == "cuda" else None)
@@ -1150,6 +1151,9 @@ class Run:
                 objective = (losses * weight).sum() * (self.world / global_count) + penalty
                 self.optimizer.zero_grad(set_to_none=True)
                 objective.backward()
+                # The studio's optimizer.clipNorm: the global L2 norm of the step's gradients (penalties included), after DDP's average.
+                if s["optimizer"].get("clipNorm"):
+                    torch.nn.utils.clip_grad_norm_(self.trained_params, s["optimizer"]["clipNorm"])
                 self.optimizer.step()
                 loss_sum += float(((losses.detach() + float(penalty)) * weight).sum())
                 right += float((correct(p.detach(), labels, s["loss"]) * weight).sum())
