@@ -5,7 +5,6 @@
  * It never imports Electron or Svelte.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
 import { StudioError, describeError } from './errors.js';
@@ -33,6 +32,8 @@ import { readRun } from './train/readRun.js';
 import { summarizeDataset } from './data/summary.js';
 import { previewAugmentation } from './data/preview.js';
 import { resolveSourcePath } from './data/source.js';
+// A JSON import, not a path read at run time: the engine bundles (dist/engine) carry the version.
+import packageJson from '../package.json' with { type: 'json' };
 
 export type EventListener = (event: EngineEvent) => void;
 
@@ -41,7 +42,6 @@ export interface EngineOptions {
   backend?: BackendPreference;
 }
 
-const packageJson = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export class Engine {
   private readonly listeners = new Set<EventListener>();
