@@ -46,7 +46,7 @@ const ENGINE_ENTRIES: Record<string, string> = {
  * Files the engine reads beside its own module at run time (new URL('./x',
  * import.meta.url)); in the bundles that module is dist/engine/NAME.mjs.
  */
-const ENGINE_ASSETS = ['engine/backend/simd/kernels.wasm', 'engine/export/onnx/consumerCheck.py'];
+const ENGINE_ASSETS = ['engine/backend/simd/kernels.wasm'];
 
 /**
  * Bundles the engine and CLI into plain ES modules, so neither users nor the

@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ensureEngineBuilt, ROOT } from '../../scripts/build.js';
 import { writePatternFolder } from '../testing/imageFolderFixture.js';
+import { tinyCnnProject } from '../testing/tinyCnnProject.js';
 import type { DecodeRequest, DecodeResponse } from '../data/decodePool.js';
 
 /** Packages a user's install does not have: the bundles must not need them. */
@@ -80,6 +81,17 @@ test('the bundled CLI answers info --json and validates a new project without ts
   await writeFile(join(root, 'broken.cnnstudio.json'), '{ "not": "a project"');
   const broken = await runCli(['validate', join(root, 'broken.cnnstudio.json')]);
   assert.equal(broken.code, 1, broken.stdout + broken.stderr);
+});
+
+test('the bundled CLI trains a tiny CNN on wasm, whose kernels it loads from beside the bundle', async () => {
+  const project = join(root, 'tiny.cnnstudio.json');
+  await writeFile(project, JSON.stringify(tinyCnnProject({ size: SIZE, pool: true })));
+  const runDir = join(root, 'run');
+  const run = await runCli(['train', project, '--data', images, '--epochs', '1', '--batch-size', '4', '--backend', 'wasm', '--out', runDir, '--json']);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const finished = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { type: string; status: string; epochs: number };
+  assert.deepEqual([finished.type, finished.status, finished.epochs], ['finished', 'completed', 1]);
+  assert.ok(readFileSync(join(runDir, 'model', 'model.json'), 'utf8').includes('modelTopology'));
 });
 
 test('the bundled decode worker decodes real PNG files', async () => {
