@@ -21,7 +21,8 @@ import { utilityProcessEngine } from './utilityEngine.js';
 const APP_ROOT = app.getAppPath();
 const RENDERER_DIR = join(APP_ROOT, 'dist', 'renderer');
 const PRELOAD = join(APP_ROOT, 'dist', 'electron', 'preload.cjs');
-const ENGINE_ENTRY = join(APP_ROOT, 'electron', 'engineProcess.mjs');
+// The engine bundle (scripts/build.ts): plain JavaScript, no TypeScript loader in the app.
+const ENGINE_ENTRY = join(APP_ROOT, 'dist', 'engine', 'utilityProcess.mjs');
 const WINDOW_STATE = () => join(app.getPath('userData'), 'window-state.json');
 
 const log = (line: string) => console.error(line);

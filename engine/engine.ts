@@ -5,7 +5,6 @@
  * It never imports Electron or Svelte.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -38,6 +37,8 @@ import { resolveSourcePath } from './data/source.js';
 import { writeJob } from './job/writeJob.js';
 import { fetchBaseById } from './pretrained/fetchBase.js';
 import { listBases } from './pretrained/registry.js';
+// A JSON import, not a path read at run time: the engine bundles (dist/engine) carry the version.
+import packageJson from '../package.json' with { type: 'json' };
 
 export type EventListener = (event: EngineEvent) => void;
 
@@ -46,7 +47,6 @@ export interface EngineOptions {
   backend?: BackendPreference;
 }
 
-const packageJson = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export class Engine {
   private readonly listeners = new Set<EventListener>();

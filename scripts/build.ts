@@ -1,32 +1,24 @@
 /**
- * Builds what the window needs, only when its sources changed:
+ * Builds what the studio runs, only when its sources changed:
  *   dist/renderer/   the Svelte app (Vite), served by the web host and by Electron
+ *   dist/engine/     the engine and CLI as plain JavaScript (esbuild): cli.mjs,
+ *                    engineProcess.mjs (the web host's engine), utilityProcess.mjs
+ *                    (Electron's engine), decodeWorker.mjs (the decode pool's workers)
  *   dist/electron/   main.cjs and preload.cjs (esbuild), for the desktop window
- * Usage: node --import tsx scripts/build.ts [renderer|electron|all] [--force]
+ * Usage: node --import tsx scripts/build.ts [renderer|engine|electron|all] [--force]
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { copyFileSync, mkdirSync, utimesSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENGINE_MARKER, ENGINE_SOURCES, isStale as isStaleUnder } from './staleness.mjs';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const RENDERER_DIST = join(ROOT, 'dist', 'renderer');
+export const ENGINE_DIST = join(ROOT, 'dist', 'engine');
 export const ELECTRON_DIST = join(ROOT, 'dist', 'electron');
 
-function newestSource(paths: string[]): number {
-  let newest = 0;
-  const visit = (path: string) => {
-    if (!existsSync(path)) return;
-    const stat = statSync(path);
-    if (stat.isDirectory()) {
-      for (const entry of readdirSync(path)) if (entry !== 'node_modules' && !entry.startsWith('.')) visit(join(path, entry));
-    } else if (!path.endsWith('.test.ts')) newest = Math.max(newest, stat.mtimeMs);
-  };
-  paths.forEach(visit);
-  return newest;
-}
-
 function isStale(output: string, sources: string[]): boolean {
-  return !existsSync(output) || statSync(output).mtimeMs < newestSource(sources.map((s) => join(ROOT, s)));
+  return isStaleUnder(ROOT, output, sources);
 }
 
 const RENDERER_SOURCES = ['renderer', 'engine/protocol.ts', 'engine/graph/schema.ts', 'engine/graph/report.ts', 'electron/bridge.ts'];
@@ -42,15 +34,65 @@ export async function ensureRendererBuilt(options: { force?: boolean; log?: (lin
   return RENDERER_DIST;
 }
 
+/** Bundle entries: output name (dist/engine/NAME.mjs) and source. */
+const ENGINE_ENTRIES: Record<string, string> = {
+  cli: 'engine/cli/run.ts',
+  engineProcess: 'engine/host/engineProcess.ts',
+  decodeWorker: 'engine/data/decodeWorker.ts',
+  utilityProcess: 'electron/engineEntry.ts',
+};
+
+/**
+ * Files the engine reads beside its own module at run time (new URL('./x',
+ * import.meta.url)); in the bundles that module is dist/engine/NAME.mjs.
+ */
+// Files the engine reads from beside its own module (new URL('./x', import.meta.url)).
+const ENGINE_ASSETS = ['engine/backend/simd/kernels.wasm', 'engine/job/train.py'];
+
+/**
+ * Bundles the engine and CLI into plain ES modules, so neither users nor the
+ * packaged app need a TypeScript loader. Packages stay outside the bundles
+ * (tfjs, sharp, onnx-proto, ws…: node_modules ships with the app and the CLI).
+ * `outDir` is for tests; the studio runs dist/engine.
+ */
+export async function ensureEngineBuilt(options: { force?: boolean; log?: (line: string) => void; outDir?: string } = {}): Promise<string> {
+  const outDir = options.outDir ?? ENGINE_DIST;
+  const marker = join(outDir, ENGINE_MARKER);
+  if (options.force || isStale(marker, ENGINE_SOURCES)) {
+    options.log?.('Building the engine and CLI (engine)…');
+    const esbuild = await import('esbuild');
+    await esbuild.build({
+      entryPoints: Object.fromEntries(Object.entries(ENGINE_ENTRIES).map(([name, source]) => [name, join(ROOT, source)])),
+      outdir: outDir,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      // Error classes and the like keep their names (messages and checks read them).
+      keepNames: true,
+      logLevel: 'warning',
+    });
+    mkdirSync(outDir, { recursive: true });
+    for (const asset of ENGINE_ASSETS) copyFileSync(join(ROOT, asset), join(outDir, basename(asset)));
+    // The marker last: its time stamp is the one the staleness check reads.
+    const now = new Date();
+    utimesSync(marker, now, now);
+  }
+  return outDir;
+}
+
 const ELECTRON_SOURCES = ['electron', 'engine'];
 
 /**
  * Bundles the Electron side: main and preload as CommonJS (a sandboxed preload
  * cannot load ES modules). Packages stay outside the bundles (node_modules
- * ships with the app). The engine's utility process needs no bundle: it runs
- * the engine's sources through tsx (electron/engineProcess.mjs).
+ * ships with the app). The engine's utility process runs dist/engine/utilityProcess.mjs,
+ * built here too.
  */
 export async function ensureElectronBuilt(options: { force?: boolean; log?: (line: string) => void } = {}): Promise<string> {
+  await ensureEngineBuilt(options);
   const main = join(ELECTRON_DIST, 'main.cjs');
   if (options.force || isStale(main, ELECTRON_SOURCES)) {
     options.log?.('Building the desktop shell (electron)…');
@@ -68,5 +110,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const force = process.argv.includes('--force');
   const log = (line: string) => console.log(line);
   if (what === 'renderer' || what === 'all') console.log(`renderer: ${relative(ROOT, await ensureRendererBuilt({ force, log }))}`);
+  if (what === 'engine' || what === 'all') console.log(`engine: ${relative(ROOT, await ensureEngineBuilt({ force, log }))}`);
   if (what === 'electron' || what === 'all') console.log(`electron: ${relative(ROOT, await ensureElectronBuilt({ force, log }))}`);
 }

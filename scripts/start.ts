@@ -5,7 +5,7 @@
  * Arguments after `--` go to the web mode (e.g. `npm start -- --no-open`).
  */
 import { spawn } from 'node:child_process';
-import { ensureElectronBuilt, ensureRendererBuilt, ROOT } from './build.js';
+import { ensureElectronBuilt, ensureEngineBuilt, ensureRendererBuilt, ROOT } from './build.js';
 import { findElectronBinary } from '../electron/electronBinary.js';
 import { runWebMode } from '../engine/host/web/cli.js';
 import { describeError } from '../engine/errors.js';
@@ -13,6 +13,8 @@ import { describeError } from '../engine/errors.js';
 const electron = findElectronBinary(ROOT);
 try {
   const rendererDir = await ensureRendererBuilt({ log: console.log });
+  // The engine bundle: Electron's engine runs it, and so does the CLI (bin/convnet-studio.js) once it is fresh.
+  await ensureEngineBuilt({ log: console.log });
   if (electron.found) {
     await ensureElectronBuilt({ log: console.log });
     const child = spawn(electron.path, [ROOT], { stdio: 'inherit' });

@@ -119,7 +119,8 @@ export class DecodePool {
     if (this.workersFailed) return null;
     try {
       this.workers = Array.from({ length: this.size }, () => this.startWorker());
-    } catch {
+    } catch (error) {
+      process.stderr.write(`engine: decode workers cannot start (${error instanceof Error ? error.message : String(error)}); images are decoded on the main thread.\n`);
       this.workersFailed = true;
       return null;
     }
@@ -142,8 +143,10 @@ export class DecodePool {
       if (entry.pending.size === 0) worker.unref();
       waiting?.resolve(response);
     });
-    worker.on('error', () => {
+    worker.on('error', (error) => {
       // A worker that dies hands its files to sharp, and decoding stays on the main thread's side from then on.
+      // Said once, so a worker that cannot load (a broken install or bundle) does not go unnoticed.
+      if (!this.workersFailed) process.stderr.write(`engine: a decode worker failed (${error.message}); images are decoded on the main thread from now on.\n`);
       this.workersFailed = true;
       this.workers = null;
       for (const { request, resolve } of entry.pending.values()) resolve(everythingToSharp(request));
@@ -153,7 +156,10 @@ export class DecodePool {
   }
 }
 
-/** The worker's entry; when the engine runs from TypeScript sources, the worker loads tsx first. */
+/**
+ * The worker's entry, beside this module: decodeWorker.mjs in the bundles
+ * (dist/engine); from TypeScript sources the worker loads tsx first.
+ */
 function workerBootstrap(): string {
   const here = fileURLToPath(import.meta.url);
   const extension = extname(here);

@@ -21,7 +21,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileSystemError, namingPath, StudioError } from '../errors.js';
 import { loadModelFolder, saveModelFolder, type ModelMetadata } from '../train/modelFiles.js';
@@ -37,8 +36,10 @@ import { toKeras } from './python/toKeras.js';
 import { toPytorch } from './python/toPytorch.js';
 import { encodeSafetensors, namedWeights, WEIGHTS_FILE } from './safetensors.js';
 import { makeSidecar, SIDECAR_FILE, type ModelSidecar } from './sidecar.js';
+import packageJson from '../../package.json' with { type: 'json' };
 
-const studioVersion = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+// A JSON import, not a path read at run time: the engine bundles (dist/engine) carry the version.
+const studioVersion = packageJson.version;
 
 export interface ExportRequest {
   /** A run folder, a model folder or an export folder. */

@@ -1,16 +1,22 @@
 /**
  * Starts the engine as a Node child process (the web host's way, and the
- * tests'): engine/host/engineProcess.ts run through tsx, so it is always the
- * source beside it, talking over Node's IPC channel as JSON.
+ * tests'), talking over Node's IPC channel as JSON. The child is the entry
+ * beside this module: engineProcess.ts through tsx when the engine runs from
+ * its sources, dist/engine/engineProcess.mjs when it runs from the bundles.
  */
 import { fork } from 'node:child_process';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { BackendPreference } from '../protocol.js';
 import type { EngineChild, SpawnEngine } from './engineSupervisor.js';
 import type { Log } from './engineSession.js';
 
-const ENTRY = fileURLToPath(new URL('./engineProcess.ts', import.meta.url));
+const HERE = fileURLToPath(import.meta.url);
+const FROM_SOURCES = extname(HERE) === '.ts';
+const ENTRY = fileURLToPath(new URL(FROM_SOURCES ? './engineProcess.ts' : './engineProcess.mjs', import.meta.url));
+// The sources need tsx in the child; a bundle needs nothing, and the child keeps this process's Node flags.
+const EXEC_ARGV = FROM_SOURCES ? ['--import', import.meta.resolve('tsx')] : process.execArgv;
 
 export interface ForkOptions {
   backend?: BackendPreference;
@@ -21,7 +27,7 @@ export function forkEngine(options: ForkOptions = {}): SpawnEngine {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   return () => {
     const child = fork(ENTRY, ['--backend', options.backend ?? 'auto'], {
-      execArgv: ['--import', import.meta.resolve('tsx')],
+      execArgv: EXEC_ARGV,
       serialization: 'json',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

@@ -11,7 +11,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { StudioError } from '../errors.js';
 import type { ProjectFile } from '../graph/schema.js';
@@ -30,8 +29,10 @@ import { effectiveSettings } from '../train/prepareRun.js';
 import { writeFolderAtomic } from '../util/atomicWrite.js';
 import { JOB_FILE, JOB_FORMAT, JOB_STUDIO_MODEL_DIR, JOB_VERSION, jobWeights, type JobRecipe } from './jobRecipe.js';
 import { jobReadme } from './jobReadme.js';
+import packageJson from '../../package.json' with { type: 'json' };
 
-const studioVersion = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+// A JSON import, not a path read at run time: the engine bundles (dist/engine) carry the version.
+const studioVersion = packageJson.version;
 
 export const TRAIN_SCRIPT = 'train.py';
 export const STUDIO_MODEL_JSON = `${JOB_STUDIO_MODEL_DIR}.json`;
