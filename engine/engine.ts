@@ -21,8 +21,9 @@ import { createProject, listTemplates } from './graph/templates.js';
 import { catalogue } from './graph/layers/index.js';
 import { projectFromJson, readProject, writeProject } from './project/projectFile.js';
 import { openSampleProject } from './project/sampleProject.js';
+import { guardProjectSave } from './project/saveGuard.js';
 import { currentBackend, describeBackends } from './backend/select.js';
-import { defaultRunDir, newRunId, prepareRun } from './train/prepareRun.js';
+import { checkRunRequest, defaultRunDir, newRunId, prepareRun } from './train/prepareRun.js';
 import type { TrainingRun } from './train/trainingRun.js';
 import { runModelCommand } from './export/modelCommands.js';
 import { readRun } from './train/readRun.js';
@@ -85,6 +86,7 @@ export class Engine {
       case 'project.sample':
         return openSampleProject();
       case 'project.save':
+        await guardProjectSave(command.path, command.overwrite);
         await writeProject(command.path, projectFromJson(command.project, command.path));
         return { path: command.path };
       case 'train.start':
@@ -143,6 +145,8 @@ export class Engine {
       throw new StudioError(`A training run (${this.activeRun.id}) is already in progress.`, 'Stop it, or wait for it to finish, before starting another.', 'run-in-progress');
     }
     const project = projectFromJson(command.project, command.projectPath);
+    // What can be refused without the disk is refused in the answer, before a run id exists.
+    checkRunRequest(project, command.options ?? {}, command.projectPath);
     const runId = newRunId();
     const runDir = command.options?.runDir ?? defaultRunDir(runId, command.projectPath);
     const done = (async () => {

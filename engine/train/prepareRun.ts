@@ -57,7 +57,7 @@ export function resolveDataPath(project: ProjectFile, options: TrainOptions, pro
   if (!given) {
     throw new StudioError(
       `Project "${project.name}" has no data folder.`,
-      'Pass --data <folder of class sub-folders>, or set data.path in the project.',
+      'Choose a folder with one sub-folder of images per class: in the Data panel of the window, with --data on the command line, or as data.path in the project.',
       'no-data',
     );
   }
@@ -66,8 +66,21 @@ export function resolveDataPath(project: ProjectFile, options: TrainOptions, pro
   return resolve(projectPath ? dirname(resolve(projectPath)) : process.cwd(), given);
 }
 
-export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
-  const { project, options, runId, runDir, emit } = req;
+/** What a run needs that can be checked before touching the disk. */
+export interface CheckedRunRequest {
+  settings: TrainingSettings;
+  inputShape: number[];
+  dataPath: string;
+}
+
+/**
+ * The checks of a run that need no disk: its settings, the graph's structure
+ * (class count is not known yet), an image Input, and a data folder. The
+ * engine runs them before it answers train.start, so a run that cannot start
+ * is refused in the answer instead of failing in an event the caller may not
+ * be listening for yet.
+ */
+export function checkRunRequest(project: ProjectFile, options: TrainOptions, projectPath?: string): CheckedRunRequest {
   const settings = effectiveSettings(project, options);
 
   // The Input's shape decides how images are decoded, so check the graph's
@@ -83,9 +96,14 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
       'bad-input-shape',
     );
   }
+  return { settings, inputShape, dataPath: resolveDataPath(project, options, projectPath) };
+}
+
+export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
+  const { project, options, runId, runDir, emit } = req;
+  const { settings, inputShape, dataPath } = checkRunRequest(project, options, req.projectPath);
   const [height, width, channels] = inputShape as [number, number, 1 | 3];
 
-  const dataPath = resolveDataPath(project, options, req.projectPath);
   const dataset = await loadDataset(
     project.data,
     dataPath,
