@@ -60,7 +60,12 @@ export type Command =
   | { type: 'project.open'; path: string }
   /** The shipped sample project as an unsaved copy, its data path made absolute. */
   | { type: 'project.sample' }
-  | { type: 'project.save'; path: string; project: ProjectFile }
+  /**
+   * Writes the project file. `overwrite`: true replaces whatever file is at
+   * path (the person confirmed); left out, only a project file is replaced;
+   * false (Save As somewhere new) replaces nothing. A refusal is `file-exists`.
+   */
+  | { type: 'project.save'; path: string; project: ProjectFile; overwrite?: boolean }
   | { type: 'train.start'; project: ProjectFile; projectPath?: string; options?: TrainOptions }
   /** Writes a trained model (run, model or export folder) as tfjs/onnx/keras/pytorch folders with labels.json under outDir. */
   | { type: 'model.export'; source: string; formats: ExportFormat[]; outDir: string }

@@ -32,7 +32,7 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
   'project.validate': { project: { kind: 'object' }, classCount: { kind: 'positive-int', optional: true } },
   'project.open': { path: { kind: 'string' } },
   'project.sample': {},
-  'project.save': { path: { kind: 'string' }, project: { kind: 'object' } },
+  'project.save': { path: { kind: 'string' }, project: { kind: 'object' }, overwrite: { kind: 'boolean', optional: true } },
   'train.start': {
     project: { kind: 'object' },
     projectPath: { kind: 'string', optional: true },
