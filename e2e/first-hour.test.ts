@@ -121,3 +121,103 @@ test('Open and Save As are apart: a refused Open leaves no save path, and a file
     assert.equal(await confirm.count(), 0, 'saving over its own file asked');
   });
 });
+
+/** Adds a layer the keyboard way: type its name in the palette's search and press Enter. */
+async function addByKeyboard(page: Page, type: string): Promise<void> {
+  const before = await page.locator('.svelte-flow__node').count();
+  const search = byTestId(page, 'palette-search');
+  await search.focus();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.type(type);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((n) => document.querySelectorAll('.svelte-flow__node').length === n, before + 1);
+}
+
+/** Sets a parameter of the selected layer in the inspector, typing as a person would. */
+async function typeParam(page: Page, name: string, value: string): Promise<void> {
+  const field = byTestId(page, `param-${name}`);
+  await field.focus();
+  if ((await field.evaluate((el) => el.tagName)) === 'SELECT') {
+    await field.selectOption(value);
+  } else {
+    await page.keyboard.press('Control+a');
+    await page.keyboard.type(value);
+  }
+}
+
+/** The graph's chain from the Input, following the only edge out of each node. */
+async function chainOf(page: Page): Promise<string[]> {
+  const edges = await page.locator('.svelte-flow__edge').evaluateAll((els) => els.map((el) => el.getAttribute('data-id') ?? ''));
+  const next = new Map(edges.map((id) => id.split(':')[0]!.split('->') as [string, string]));
+  const chain = ['input'];
+  while (next.has(chain.at(-1)!) && chain.length < 50) chain.push(next.get(chain.at(-1)!)!);
+  return chain;
+}
+
+test('the seed CNN built with the keyboard only: each new layer follows the selected one, below it; the inspector picks a layer\'s input', async () => {
+  await withPage(browser, 'first-hour-keyboard', async (page) => {
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await newProject(page, 'empty', 'Keyboard');
+    assert.equal(await page.locator('.svelte-flow__node').count(), 2);
+    // Select the Input from the keyboard: focus it and press Enter.
+    await page.locator('.svelte-flow__node[data-id="input"]').focus();
+    await page.keyboard.press('Enter');
+    await byTestId(page, 'inspector-type').waitFor();
+
+    const conv = async (filters: string) => {
+      await addByKeyboard(page, 'Conv2D');
+      if (filters !== '32') await typeParam(page, 'filters', filters);
+    };
+    await conv('32');
+    assert.equal(await byTestId(page, 'param-activation').inputValue(), 'relu', 'a new Conv2D starts with relu');
+    await addByKeyboard(page, 'MaxPooling2D');
+    await conv('64');
+    await addByKeyboard(page, 'MaxPooling2D');
+    await conv('64');
+    await addByKeyboard(page, 'Flatten');
+    await addByKeyboard(page, 'Dense');
+    await addByKeyboard(page, 'Dense');
+    await typeParam(page, 'units', '10');
+    await typeParam(page, 'activation', 'softmax');
+
+    assert.deepEqual(await chainOf(page), [
+      'input', 'conv2d_1', 'max_pooling2d_1', 'conv2d_2', 'max_pooling2d_2', 'conv2d_3', 'flatten_1', 'dense_1', 'dense_2', 'output',
+    ]);
+    await openTab(page, 'summary');
+    await page.waitForFunction(() => /93,322 parameters · valid/.test(document.querySelector('[data-testid="graph-summary"]')?.textContent ?? ''), null, { timeout: 10_000 });
+
+    // Each layer landed below the one before it, and none sits on another.
+    const boxes = await page.locator('.svelte-flow__node').evaluateAll((els) =>
+      els.map((el) => ({ id: el.getAttribute('data-id')!, ...JSON.parse(JSON.stringify(el.getBoundingClientRect())) as DOMRect })),
+    );
+    for (const [i, a] of boxes.entries()) {
+      for (const b of boxes.slice(i + 1)) {
+        const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        assert.ok(!overlap, `${a.id} and ${b.id} overlap`);
+      }
+    }
+    const chain = await chainOf(page);
+    const top = new Map(boxes.map((b) => [b.id, b.top]));
+    for (let i = 1; i < chain.length; i++) assert.ok(top.get(chain[i]!)! > top.get(chain[i - 1]!)!, `${chain[i]} is not below ${chain[i - 1]}`);
+
+    // The inspector's "Input from": a layer's possible inputs exclude what lies after it (a loop) and the Output.
+    await page.locator('.svelte-flow__node[data-id="max_pooling2d_2"]').focus();
+    await page.keyboard.press('Enter');
+    await openTab(page, 'layer');
+    const picker = byTestId(page, 'input-from');
+    assert.equal(await picker.inputValue(), 'conv2d_2');
+    const options = await picker.locator('option').evaluateAll((els) => els.map((el) => (el as HTMLOptionElement).value));
+    assert.ok(options.includes('conv2d_1') && options.includes('input'), options.join(','));
+    assert.ok(!options.includes('conv2d_3') && !options.includes('output') && !options.includes('max_pooling2d_2'), options.join(','));
+    await picker.focus();
+    await picker.selectOption('max_pooling2d_1');
+    await page.waitForFunction(() => !!document.querySelector('.svelte-flow__edge[data-id="max_pooling2d_1->max_pooling2d_2"]'));
+    assert.equal(await page.locator('.svelte-flow__edge[data-id="conv2d_2->max_pooling2d_2"]').count(), 0, 'the old input stayed');
+    // Out of the field, then undo and the shortcut list.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction(() => !!document.querySelector('.svelte-flow__edge[data-id="conv2d_2->max_pooling2d_2"]'));
+    await page.keyboard.press('?');
+    assert.match(await byTestId(page, 'help-overlay').innerText(), /after the selected one[\s\S]*Input from/);
+  });
+});
