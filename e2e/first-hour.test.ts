@@ -14,6 +14,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { launchChromium } from './support/browser.js';
 import { withPage } from './support/artefacts.js';
 import { startWebStudio, type WebStudio } from './support/webStudio.js';
+import { sampleData } from './support/sampleData.js';
 
 let studio: WebStudio;
 let browser: Browser;
@@ -154,32 +155,35 @@ async function chainOf(page: Page): Promise<string[]> {
   return chain;
 }
 
+/** The seed CNN from an empty project, with the keyboard: select the Input, then add each layer after the one before. */
+async function buildSeedCnnByKeyboard(page: Page): Promise<void> {
+  await page.locator('.svelte-flow__node[data-id="input"]').focus();
+  await page.keyboard.press('Enter');
+  await byTestId(page, 'inspector-type').waitFor();
+  const conv = async (filters: string) => {
+    await addByKeyboard(page, 'Conv2D');
+    if (filters !== '32') await typeParam(page, 'filters', filters);
+  };
+  await conv('32');
+  assert.equal(await byTestId(page, 'param-activation').inputValue(), 'relu', 'a new Conv2D starts with relu');
+  await addByKeyboard(page, 'MaxPooling2D');
+  await conv('64');
+  await addByKeyboard(page, 'MaxPooling2D');
+  await conv('64');
+  await addByKeyboard(page, 'Flatten');
+  await addByKeyboard(page, 'Dense');
+  await addByKeyboard(page, 'Dense');
+  await typeParam(page, 'units', '10');
+  await typeParam(page, 'activation', 'softmax');
+}
+
 test('the seed CNN built with the keyboard only: each new layer follows the selected one, below it; the inspector picks a layer\'s input', async () => {
   await withPage(browser, 'first-hour-keyboard', async (page) => {
     await page.setViewportSize({ width: 1280, height: 720 });
     await newProject(page, 'empty', 'Keyboard');
     assert.equal(await page.locator('.svelte-flow__node').count(), 2);
-    // Select the Input from the keyboard: focus it and press Enter.
-    await page.locator('.svelte-flow__node[data-id="input"]').focus();
-    await page.keyboard.press('Enter');
-    await byTestId(page, 'inspector-type').waitFor();
-
-    const conv = async (filters: string) => {
-      await addByKeyboard(page, 'Conv2D');
-      if (filters !== '32') await typeParam(page, 'filters', filters);
-    };
-    await conv('32');
-    assert.equal(await byTestId(page, 'param-activation').inputValue(), 'relu', 'a new Conv2D starts with relu');
-    await addByKeyboard(page, 'MaxPooling2D');
-    await conv('64');
-    await addByKeyboard(page, 'MaxPooling2D');
-    await conv('64');
-    await addByKeyboard(page, 'Flatten');
-    await addByKeyboard(page, 'Dense');
-    await addByKeyboard(page, 'Dense');
-    await typeParam(page, 'units', '10');
-    await typeParam(page, 'activation', 'softmax');
-
+    await buildSeedCnnByKeyboard(page);
+    assert.equal(await byTestId(page, 'param-activation').inputValue(), 'softmax');
     assert.deepEqual(await chainOf(page), [
       'input', 'conv2d_1', 'max_pooling2d_1', 'conv2d_2', 'max_pooling2d_2', 'conv2d_3', 'flatten_1', 'dense_1', 'dense_2', 'output',
     ]);
@@ -219,5 +223,96 @@ test('the seed CNN built with the keyboard only: each new layer follows the sele
     await page.waitForFunction(() => !!document.querySelector('.svelte-flow__edge[data-id="conv2d_2->max_pooling2d_2"]'));
     await page.keyboard.press('?');
     assert.match(await byTestId(page, 'help-overlay').innerText(), /after the selected one[\s\S]*Input from/);
+  });
+});
+
+test('the first hour: empty project, seed CNN by keyboard, train, a confusion cell, export, import the export, freeze, new head, start from its weights, train', async () => {
+  await withPage(browser, 'first-hour-path', async (page) => {
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await newProject(page, 'empty', 'First hour');
+    await buildSeedCnnByKeyboard(page);
+    await byTestId(page, 'project-path').fill(join(workDir, 'first-hour.cnnstudio.json'));
+    await byTestId(page, 'save-project').click();
+    await byTestId(page, 'saved').waitFor();
+
+    await openTab(page, 'data');
+    await byTestId(page, 'data-path').fill(sampleData());
+    await byTestId(page, 'data-load').click();
+    await byTestId(page, 'data-summary').waitFor({ timeout: 60_000 });
+
+    const trainOnce = async () => {
+      await openTab(page, 'train');
+      const train = byTestId(page, 'train-panel');
+      await byTestId(train, 'train-epochs').fill('1');
+      await byTestId(train, 'train-batch-size').fill('32');
+      await byTestId(train, 'train-start').click();
+      await train.locator('[data-testid="train-progress"][data-stage="finished"]').waitFor({ timeout: 180_000 });
+      return train;
+    };
+    const first = await trainOnce();
+    assert.match(await byTestId(first, 'train-progress').innerText(), /Finished after 1 epoch/);
+
+    await openTab(page, 'evaluate');
+    const evaluate = byTestId(page, 'evaluate-panel');
+    await byTestId(evaluate, 'evaluate-run').click();
+    await byTestId(evaluate, 'evaluate-report').waitFor({ timeout: 120_000 });
+    await byTestId(evaluate, 'confusion-cell').first().click();
+    assert.match(await byTestId(evaluate, 'confusion-detail').innerText(), /\d+ image/);
+
+    await openTab(page, 'export');
+    const exporter = byTestId(page, 'export-panel');
+    const outDir = join(workDir, 'first-hour-export');
+    await byTestId(exporter, 'export-dest').fill(outDir);
+    if (await byTestId(exporter, 'export-format-onnx').isChecked()) await byTestId(exporter, 'export-format-onnx').uncheck();
+    await byTestId(exporter, 'export-run').click();
+    await byTestId(exporter, 'export-result').waitFor({ timeout: 120_000 });
+
+    // Import the export: a new project whose runs start from its weights.
+    await byTestId(page, 'import-model').click();
+    await byTestId(page, 'import-path').fill(outDir);
+    await byTestId(page, 'import-run').click();
+    await page.locator('#tabpanel-train').waitFor({ state: 'visible' });
+    const train = byTestId(page, 'train-panel');
+    assert.equal(await byTestId(train, 'train-weights').inputValue(), join(outDir, 'tfjs'));
+    assert.equal(await page.locator('.svelte-flow__node').count(), 10);
+
+    // Freeze everything up to the last convolution, from the inspector.
+    await page.locator('.svelte-flow__node[data-id="conv2d_3"]').focus();
+    await page.keyboard.press('Enter');
+    await openTab(page, 'layer');
+    await byTestId(page, 'freeze-up-to').click();
+    await page.waitForFunction(() => (document.querySelector('[data-testid="layer-frozen"]') as HTMLInputElement | null)?.checked === true);
+    await openTab(page, 'train');
+    assert.match(await byTestId(train, 'frozen-count').innerText(), /^3 layers frozen$/);
+
+    // A new head for the ten classes.
+    await byTestId(train, 'train-head-classes').fill('10');
+    await byTestId(train, 'replace-head').click();
+    await page.locator('.svelte-flow__node[data-id="head"]').waitFor();
+    assert.equal(await page.locator('.svelte-flow__node[data-id="dense_2"]').count(), 0, 'the old head stayed');
+
+    // Without the weights, the frozen layers would stay random: said beside Start, and asked at Start.
+    await byTestId(train, 'train-weights-clear').click();
+    assert.match(await byTestId(train, 'train-frozen-warning').innerText(), /3 frozen layers have no trained weights[\s\S]*conv2d_1, conv2d_2, conv2d_3/);
+    await openTab(page, 'data');
+    await byTestId(page, 'data-path').fill(sampleData());
+    await byTestId(page, 'data-load').click();
+    await byTestId(page, 'data-summary').waitFor({ timeout: 60_000 });
+    await openTab(page, 'train');
+    await byTestId(train, 'train-start').click();
+    await byTestId(page, 'confirm-dialog').waitFor();
+    await byTestId(page, 'confirm-cancel').click();
+    assert.equal(await byTestId(train, 'train-progress').count(), 0, 'a run started without the yes');
+
+    // Start from the export's weights, stored in the project, and train.
+    await byTestId(train, 'train-weights').fill(outDir);
+    await byTestId(train, 'train-weights').press('Enter');
+    await byTestId(train, 'train-frozen-warning').waitFor({ state: 'detached' });
+    await trainOnce();
+    assert.match(await byTestId(train, 'train-progress').innerText(), /Finished after 1 epoch/);
+    // The three convolutions are frozen: what trains is dense_1 (36,928) and the new head (650).
+    assert.match(await byTestId(train, 'train-progress').innerText(), /93,322 parameters \(37,578 trainable\)/);
+    assert.deepEqual(pageErrors, []);
   });
 });

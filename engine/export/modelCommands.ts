@@ -55,7 +55,8 @@ export async function importForFineTuning(request: ImportForFineTuning): Promise
     name: importedProjectName(imported.modelDir, imported.metadata),
     graph,
     data: defaultDataSource(),
-    training: defaultTrainingSettings(),
+    // The weights it came with are where its runs start (the window's "Start from weights", the CLI's --weights).
+    training: { ...defaultTrainingSettings(), initialWeights: imported.modelDir },
     runs: [],
   };
   return { project, initialWeights: imported.modelDir, classNames: imported.classNames };

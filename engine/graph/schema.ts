@@ -179,6 +179,12 @@ export interface TrainingSettings {
   earlyStopping: EarlyStoppingSettings;
   /** Seed of weight initialisation, shuffling and dropout. */
   seed: number;
+  /**
+   * Fine-tuning: a run, model or export folder whose weights the layers start
+   * from (matched by layer name and shape; a relative path is relative to the
+   * project file). Kept in the project so every run of it starts there.
+   */
+  initialWeights?: string | null;
 }
 
 /** One finished (or failed) run, as the project remembers it. */

@@ -99,6 +99,17 @@ export function checkRunRequest(project: ProjectFile, options: TrainOptions, pro
   return { settings, inputShape, dataPath: resolveDataPath(project, options, projectPath) };
 }
 
+/**
+ * The folder the layers start from: the caller's (--weights, resolved from
+ * the working folder) or else the project's own (relative to its file).
+ */
+export function initialWeightsPath(project: ProjectFile, options: TrainOptions, projectPath?: string): string | null {
+  if (options.initialWeights) return resolve(options.initialWeights);
+  const stored = project.training.initialWeights;
+  if (!stored) return null;
+  return isAbsolute(stored) ? stored : resolve(projectPath ? dirname(resolve(projectPath)) : process.cwd(), stored);
+}
+
 export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
   const { project, options, runId, runDir, emit } = req;
   const { settings, inputShape, dataPath } = checkRunRequest(project, options, req.projectPath);
@@ -118,8 +129,9 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
   emit({ type: 'progress', runId, stage: 'building-model', done: 0, total: 1 });
   const model = buildModel(project.graph, { seed: settings.seed });
   // Fine-tuning: layers start from a trained model's weights (by layer name) instead of their initializers.
-  const initialWeights = options.initialWeights
-    ? await applyInitialWeights(model, project.graph, options.initialWeights).catch((e: unknown) => {
+  const weightsFrom = initialWeightsPath(project, options, req.projectPath);
+  const initialWeights = weightsFrom
+    ? await applyInitialWeights(model, project.graph, weightsFrom).catch((e: unknown) => {
         model.dispose();
         throw e;
       })
