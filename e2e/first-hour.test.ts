@@ -316,3 +316,63 @@ test('the first hour: empty project, seed CNN by keyboard, train, a confusion ce
     assert.deepEqual(pageErrors, []);
   });
 });
+
+test('a reopened project\'s Evaluate and Export default to its latest recorded run, never to another project\'s', async () => {
+  await withPage(browser, 'first-hour-reopen-defaults', async (page) => {
+    const { createProject } = await import('../engine/graph/templates.js');
+    const path = join(workDir, 'reopened.cnnstudio.json');
+    const record = (id: string, status: 'finished' | 'failed') => ({ id, folder: `runs/${id}`, startedAt: '2026-01-01T00:00:00.000Z', status, bestEpoch: 1, metrics: { valAccuracy: 0.8 } });
+    const project = { ...createProject('seed-cnn', 'Reopened'), runs: [record('run-a', 'finished'), record('run-b', 'finished'), record('run-c', 'failed')] };
+    await writeFile(path, JSON.stringify(project));
+    await page.goto(studio.host.url);
+    await byTestId(page, 'engine-ready').waitFor();
+    await byTestId(page, 'open-menu').click();
+    await byTestId(page, 'open-path').fill(path);
+    await byTestId(page, 'open-project').click();
+    await byTestId(page, 'project-title').waitFor();
+    await openTab(page, 'evaluate');
+    assert.equal(await byTestId(page, 'evaluate-model').inputValue(), join(workDir, 'runs', 'run-b'), 'the newest run with a model');
+    await openTab(page, 'export');
+    assert.equal(await byTestId(page, 'export-model').inputValue(), join(workDir, 'runs', 'run-b'));
+    // A new project has no run of its own: nothing is offered.
+    await byTestId(page, 'new-project').click();
+    await byTestId(page, 'template-lenet5').check();
+    await byTestId(page, 'create-project').click();
+    await page.waitForFunction(() => /LeNet/.test(document.querySelector('[data-testid="project-title"]')?.textContent ?? ''));
+    await openTab(page, 'evaluate');
+    assert.equal(await byTestId(page, 'evaluate-model').inputValue(), '');
+  });
+});
+
+test('Stop says "Stopping…" at once, the ETA says paused while paused, and a stopped run\'s summary agrees with itself', async () => {
+  await withPage(browser, 'first-hour-stop', async (page) => {
+    await newProject(page, 'seed-cnn', 'Stop me');
+    await openTab(page, 'data');
+    await byTestId(page, 'data-path').fill(sampleData());
+    await byTestId(page, 'data-load').click();
+    await byTestId(page, 'data-summary').waitFor({ timeout: 60_000 });
+    await openTab(page, 'train');
+    const train = byTestId(page, 'train-panel');
+    await byTestId(train, 'train-epochs').fill('50');
+    await byTestId(train, 'train-batch-size').fill('8');
+    await byTestId(train, 'train-start').click();
+    const stage = (name: string) => train.locator(`[data-testid="train-progress"][data-stage="${name}"]`);
+    await stage('training').waitFor({ timeout: 120_000 });
+    await page.waitForFunction(() => /batch \d+ \//.test(document.querySelector('[data-testid="train-progress"]')?.textContent ?? ''), null, { timeout: 60_000 });
+    await byTestId(train, 'train-pause').click();
+    await stage('paused').waitFor({ timeout: 30_000 });
+    assert.match(await byTestId(train, 'train-progress').innerText(), /Paused ·[\s\S]*ETA paused/);
+    await byTestId(train, 'train-resume').click();
+    await stage('training').waitFor({ timeout: 30_000 });
+    await byTestId(train, 'train-stop').click();
+    // At once, before the engine has saved the model and said it finished.
+    assert.match(await byTestId(train, 'train-stop').innerText(), /Stopping…/);
+    await stage('finished').waitFor({ timeout: 60_000 });
+    const text = await byTestId(train, 'train-progress').innerText();
+    const epochs = Number(/Stopped after (\d+) epochs?/.exec(text)?.[1]);
+    assert.ok(Number.isInteger(epochs), text);
+    if (epochs === 0) assert.match(text, /inside epoch 1 at batch \d+ \/ \d+[\s\S]*Model as stopped \(no epoch completed\)/);
+    const row = await byTestId(train, 'run-row').innerText();
+    assert.doesNotMatch(row, /best val\. –/, 'a "best –" beside a validation figure');
+  });
+});
