@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -374,5 +374,31 @@ test('Stop says "Stopping…" at once, the ETA says paused while paused, and a s
     if (epochs === 0) assert.match(text, /inside epoch 1 at batch \d+ \/ \d+[\s\S]*Model as stopped \(no epoch completed\)/);
     const row = await byTestId(train, 'run-row').innerText();
     assert.doesNotMatch(row, /best val\. –/, 'a "best –" beside a validation figure');
+  });
+});
+
+test('a class-count mismatch is reported when the data loads, with the one-click fix; the skipped list counts as the warning does', async () => {
+  await withPage(browser, 'first-hour-class-count', async (page) => {
+    // Three classes of the sample, a stray file, an empty class folder and a hidden folder.
+    const dir = join(workDir, 'three-classes');
+    for (const name of ['Bag', 'Coat', 'Dress']) await cp(join(sampleData(), 'train', name), join(dir, name), { recursive: true });
+    await writeFile(join(dir, 'README.md'), 'not an image');
+    await mkdir(join(dir, 'Empty'));
+    await mkdir(join(dir, '.git'));
+    await newProject(page, 'seed-cnn', 'Three classes');
+    await openTab(page, 'data');
+    await byTestId(page, 'data-path').fill(dir);
+    await byTestId(page, 'data-load').click();
+    await byTestId(page, 'data-summary').waitFor({ timeout: 60_000 });
+    const mismatch = byTestId(page, 'data-class-mismatch');
+    await mismatch.waitFor();
+    assert.match(await mismatch.innerText(), /outputs 10 values but the data has 3 classes/);
+    await byTestId(page, 'fix-class-count').click();
+    await mismatch.waitFor({ state: 'detached' });
+    await openTab(page, 'summary');
+    assert.match(await byTestId(page, 'graph-summary').innerText(), /valid/);
+    await openTab(page, 'data');
+    assert.equal(await byTestId(page, 'data-skipped-count').innerText(), 'Skipped: 1 file and 1 folder, and 1 hidden entry');
+    assert.match(await byTestId(page, 'data-warnings').innerText(), /1 file and 1 folder were skipped; 1 hidden entry is left out too/);
   });
 });
