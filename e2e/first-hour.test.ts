@@ -21,7 +21,10 @@ let browser: Browser;
 let workDir: string;
 
 before(async () => {
-  [studio, browser, workDir] = await Promise.all([startWebStudio(), launchChromium(), mkdtemp(join(tmpdir(), 'cnnstudio-e2e-first-hour-'))]);
+  workDir = await mkdtemp(join(tmpdir(), 'cnnstudio-e2e-first-hour-'));
+  // Runs of unsaved projects go to the person's runs folder; here, this test's folder (the engine inherits it).
+  process.env.CONVNET_STUDIO_RUNS = join(workDir, 'user-runs');
+  [studio, browser] = await Promise.all([startWebStudio(), launchChromium()]);
 });
 
 after(async () => {
@@ -70,6 +73,9 @@ test('Start waits for data with the reason beside it, and a run that fails gives
     await page.waitForFunction(() => !(document.querySelector('[data-testid="train-start"]') as HTMLButtonElement).disabled, null, { timeout: 10_000 });
     assert.equal(await byTestId(train, 'train-stop').isDisabled(), true);
     assert.doesNotMatch(await train.innerText(), /Starting…/);
+    // It failed before writing anything: no folder is listed for it.
+    assert.match(await byTestId(train, 'run-row').innerText(), /failed before it started; no folder was written/);
+    assert.equal(await byTestId(train, 'run-folder').count(), 0);
   });
 });
 
@@ -374,6 +380,8 @@ test('Stop says "Stopping…" at once, the ETA says paused while paused, and a s
     if (epochs === 0) assert.match(text, /inside epoch 1 at batch \d+ \/ \d+[\s\S]*Model as stopped \(no epoch completed\)/);
     const row = await byTestId(train, 'run-row').innerText();
     assert.doesNotMatch(row, /best val\. –/, 'a "best –" beside a validation figure');
+    // Unsaved, so its folder is in the person's runs folder, not the app's.
+    assert.ok((await byTestId(train, 'run-folder').innerText()).trim().startsWith(join(workDir, 'user-runs', 'run-')));
   });
 });
 

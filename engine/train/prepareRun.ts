@@ -18,6 +18,7 @@ import { selectBackend } from '../backend/select.js';
 import { checkTrainingSettings } from '../project/trainingSettings.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { createOptimizer } from './optimizers.js';
+import { userRunsFolder } from './userRunsFolder.js';
 import { TrainingRun } from './trainingRun.js';
 import { applyInitialWeights } from '../export/initialWeights.js';
 
@@ -36,9 +37,9 @@ export function newRunId(now = new Date()): string {
   return `run-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
-/** Where a run's folder goes when the caller does not say. */
+/** Where a run's folder goes when the caller does not say: beside the project file, or in the person's own runs folder. */
 export function defaultRunDir(runId: string, projectPath?: string): string {
-  return join(projectPath ? dirname(resolve(projectPath)) : process.cwd(), 'runs', runId);
+  return projectPath ? join(dirname(resolve(projectPath)), 'runs', runId) : join(userRunsFolder(), runId);
 }
 
 /** The project's settings with the caller's overrides, checked as one. */
