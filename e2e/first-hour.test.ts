@@ -410,3 +410,41 @@ test('a class-count mismatch is reported when the data loads, with the one-click
     assert.match(await byTestId(page, 'data-warnings').innerText(), /1 file and 1 folder were skipped; 1 hidden entry is left out too/);
   });
 });
+
+test('the work area fills the window at every size, whatever the palette lists; the side panel resizes; a notice does not move it', async () => {
+  await withPage(browser, 'first-hour-layout', async (page) => {
+    for (const [width, height] of [[1280, 720], [1920, 1080]] as const) {
+      await page.setViewportSize({ width, height });
+      await newProject(page, 'seed-cnn', `Layout ${width}`);
+      const box = async (selector: string) => (await page.locator(selector).first().boundingBox())!;
+      const workspace = await box('.workspace');
+      assert.ok(Math.abs(workspace.y + workspace.height - height) <= 1, `${width}×${height}: the work area ends at ${workspace.y + workspace.height}`);
+      await byTestId(page, 'palette-search').fill('dense');
+      const filtered = await box('.workspace');
+      assert.ok(Math.abs(filtered.height - workspace.height) <= 1, `typing in the search shrank the work area to ${filtered.height}`);
+      await byTestId(page, 'palette-search').fill('');
+      // Every tab label is inside the panel.
+      const panel = await box('aside.right');
+      const exportTab = await box('[data-testid="tab-export"]');
+      assert.ok(exportTab.x + exportTab.width <= panel.x + panel.width, `${width}: the Export tab is cut`);
+      const header = await box('.topbar');
+      assert.ok(header.height < 60, `${width}: the header wrapped (${header.height} px)`);
+    }
+    // The splitter: arrow keys widen the side panel.
+    const before = (await page.locator('aside.right').boundingBox())!.width;
+    await byTestId(page, 'side-splitter').focus();
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    const after = (await page.locator('aside.right').boundingBox())!.width;
+    assert.ok(after >= before + 40, `the side panel went from ${before} to ${after} px`);
+    // A notice floats: the canvas stays where it was.
+    const canvasTop = (await page.locator('[data-testid="canvas"]').boundingBox())!.y;
+    await byTestId(page, 'open-menu').click();
+    await byTestId(page, 'open-path').fill(join(workDir, 'nothing-here.cnnstudio.json'));
+    await byTestId(page, 'open-project').click();
+    await byTestId(page, 'notice').waitFor();
+    assert.equal((await page.locator('[data-testid="canvas"]').boundingBox())!.y, canvasTop);
+    await byTestId(page, 'notice').getByLabel('Dismiss').click();
+    await byTestId(page, 'notice').waitFor({ state: 'detached' });
+  });
+});
