@@ -195,7 +195,14 @@ test('the seed CNN built with the keyboard only: each new layer follows the sele
     ]);
     await openTab(page, 'summary');
     await page.waitForFunction(() => /93,322 parameters · valid/.test(document.querySelector('[data-testid="graph-summary"]')?.textContent ?? ''), null, { timeout: 10_000 });
+    // The Summary lists the layers in the order data flows, not the order they were added (the Output came first).
+    const listed = await page.locator('[data-testid="layer"] td:first-child button').allInnerTexts();
+    assert.deepEqual(listed, await chainOf(page));
 
+    // A card's parameters are not cut ("activatio…"): a Conv2D says filters, kernel and activation in full.
+    const convText = page.locator('.svelte-flow__node[data-id="conv2d_1"] .params');
+    assert.equal(await convText.innerText(), 'filters 32 · 3×3 · relu');
+    assert.ok(await convText.evaluate((el) => el.scrollWidth <= el.clientWidth), 'the Conv2D card text is cut');
     // Each layer landed below the one before it, and none sits on another.
     const boxes = await page.locator('.svelte-flow__node').evaluateAll((els) =>
       els.map((el) => ({ id: el.getAttribute('data-id')!, ...JSON.parse(JSON.stringify(el.getBoundingClientRect())) as DOMRect })),
@@ -265,6 +272,10 @@ test('the first hour: empty project, seed CNN by keyboard, train, a confusion ce
     await byTestId(evaluate, 'evaluate-report').waitFor({ timeout: 120_000 });
     await byTestId(evaluate, 'confusion-cell').first().click();
     assert.match(await byTestId(evaluate, 'confusion-detail').innerText(), /\d+ image/);
+    // The chosen file's name is shown (the browser's field would say "No file chosen").
+    const bag = join(sampleData(), 'test', 'Bag', '18.png');
+    await byTestId(evaluate, 'predict-file').setInputFiles(bag);
+    assert.equal(await byTestId(evaluate, 'predict-file-name').innerText(), '18.png');
 
     await openTab(page, 'export');
     const exporter = byTestId(page, 'export-panel');
@@ -282,6 +293,8 @@ test('the first hour: empty project, seed CNN by keyboard, train, a confusion ce
     const train = byTestId(page, 'train-panel');
     assert.equal(await byTestId(train, 'train-weights').inputValue(), join(outDir, 'tfjs'));
     assert.equal(await page.locator('.svelte-flow__node').count(), 10);
+    // Imported layers state their defaults (strides: null); the cards do not show them.
+    assert.doesNotMatch((await page.locator('.svelte-flow__node .params').allInnerTexts()).join('\n'), /null/);
 
     // Freeze everything up to the last convolution, from the inspector.
     await page.locator('.svelte-flow__node[data-id="conv2d_3"]').focus();

@@ -168,3 +168,37 @@ export function addInput(graph: Graph, target: string, source: string): Graph {
 export function removeInput(graph: Graph, edgeIdToRemove: string): Graph {
   return { ...graph, edges: graph.edges.filter((e) => e.id !== edgeIdToRemove) };
 }
+
+/**
+ * The nodes in the order data flows (a node after all its inputs), keeping the
+ * file's order among nodes free to go in any order; nodes on a cycle (an
+ * invalid graph) follow at the end in file order. What the Summary lists.
+ */
+export function flowOrder(graph: Graph): GraphNode[] {
+  const indegree = new Map(graph.nodes.map((n) => [n.id, 0]));
+  const next = new Map<string, string[]>();
+  for (const e of graph.edges) {
+    if (!indegree.has(e.source) || !indegree.has(e.target)) continue;
+    indegree.set(e.target, indegree.get(e.target)! + 1);
+    next.set(e.source, [...(next.get(e.source) ?? []), e.target]);
+  }
+  const position = new Map(graph.nodes.map((n, i) => [n.id, i]));
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const ready = graph.nodes.filter((n) => indegree.get(n.id) === 0).map((n) => n.id);
+  const ordered: GraphNode[] = [];
+  while (ready.length) {
+    // The earliest in the file first, so a graph already in order keeps it.
+    ready.sort((a, b) => position.get(a)! - position.get(b)!);
+    const id = ready.shift()!;
+    ordered.push(byId.get(id)!);
+    for (const target of next.get(id) ?? []) {
+      indegree.set(target, indegree.get(target)! - 1);
+      if (indegree.get(target) === 0) ready.push(target);
+    }
+  }
+  if (ordered.length < graph.nodes.length) {
+    const placed = new Set(ordered.map((n) => n.id));
+    ordered.push(...graph.nodes.filter((n) => !placed.has(n.id)));
+  }
+  return ordered;
+}
