@@ -332,6 +332,8 @@ test('the first hour: empty project, seed CNN by keyboard, train, a confusion ce
     assert.match(await byTestId(train, 'train-progress').innerText(), /Finished after 1 epoch/);
     // The three convolutions are frozen: what trains is dense_1 (36,928) and the new head (650).
     assert.match(await byTestId(train, 'train-progress').innerText(), /93,322 parameters \(37,578 trainable\)/);
+    // It says which layers started from the export and which fresh.
+    assert.match(await byTestId(train, 'run-weights').innerText(), /4 layers loaded \(conv2d_1, conv2d_2, conv2d_3, dense_1\); head starts fresh/);
     assert.deepEqual(pageErrors, []);
   });
 });

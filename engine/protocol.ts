@@ -205,6 +205,8 @@ export interface RunStartedEvent {
   batchesPerEpoch: number;
   /** Whether the decoded images are held in memory or streamed from disk (past the memory budget). */
   dataLoading?: DataLoadingInfo;
+  /** Fine-tuning: which nodes started from the given model's weights, and which started fresh (no layer of that name and shape). */
+  initialWeights?: { source: string; loaded: string[]; fresh: string[] };
 }
 
 export interface BatchEvent {

@@ -47,8 +47,10 @@ export interface ImportedProject {
 export async function importForFineTuning(request: ImportForFineTuning): Promise<ImportedProject> {
   const imported = await importLayersModel(request.path);
   let graph: Graph = imported.graph;
-  if (request.freezeUpTo !== undefined) graph = freezeUpTo(graph, request.freezeUpTo);
-  if (request.classCount !== undefined) graph = replaceHead(graph, { classCount: request.classCount, after: request.headAfter });
+  // A node is named by its id, or by the model's own layer name (which an id may have had to change, e.g. "conv2d/1" → "conv2d_1").
+  const nodeNamed = (name: string | undefined) => (name === undefined || graph.nodes.some((n) => n.id === name) ? name : (imported.nodeIdOfLayer.get(name) ?? name));
+  if (request.freezeUpTo !== undefined) graph = freezeUpTo(graph, nodeNamed(request.freezeUpTo)!);
+  if (request.classCount !== undefined) graph = replaceHead(graph, { classCount: request.classCount, after: nodeNamed(request.headAfter) });
   const project: ProjectFile = {
     format: PROJECT_FORMAT,
     version: PROJECT_VERSION,

@@ -187,6 +187,7 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
     settings,
     backend: { name: backend.name, device: backend.device },
     modelMetadata,
+    initialWeights,
     emit,
   });
 }
