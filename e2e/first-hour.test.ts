@@ -270,8 +270,28 @@ test('the first hour: empty project, seed CNN by keyboard, train, a confusion ce
     const evaluate = byTestId(page, 'evaluate-panel');
     await byTestId(evaluate, 'evaluate-run').click();
     await byTestId(evaluate, 'evaluate-report').waitFor({ timeout: 120_000 });
-    await byTestId(evaluate, 'confusion-cell').first().click();
-    assert.match(await byTestId(evaluate, 'confusion-detail').innerText(), /\d+ image/);
+    // A cell shows all its images, a page at a time (correct predictions too), not only those among the worst mistakes.
+    const cells = byTestId(evaluate, 'confusion-cell');
+    const counts = (await cells.allInnerTexts()).map(Number);
+    await cells.first().click();
+    assert.match(await byTestId(evaluate, 'confusion-detail').innerText(), new RegExp(`: ${counts[0]} image`));
+    const cellImages = byTestId(evaluate, 'cell-images');
+    if (counts[0]! > 0) {
+      assert.equal(Number(await cellImages.getAttribute('data-count')), counts[0]);
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="cell-images-image"] img').length === n, Math.min(12, counts[0]!), { timeout: 30_000 });
+    }
+    // "Show all" shows every mistake: the off-diagonal sum of the matrix.
+    const side = Math.round(Math.sqrt(counts.length));
+    const wrong = counts.reduce((sum, n, i) => (Math.floor(i / side) === i % side ? sum : sum + n), 0);
+    assert.equal(await byTestId(evaluate, 'mistake-count').innerText(), `(${wrong.toLocaleString('en-US')})`);
+    if (wrong > 15) {
+      await byTestId(evaluate, 'mistakes-show-all').click();
+      assert.equal(Number(await byTestId(evaluate, 'mistakes').getAttribute('data-count')), wrong);
+    }
+    // Every image can be browsed, least confident first.
+    await byTestId(evaluate, 'all-images').locator('summary').click();
+    await byTestId(evaluate, 'all-images-order').selectOption('least');
+    assert.equal(Number(await byTestId(evaluate, 'all-images-pager').getAttribute('data-count')), counts.reduce((a, b) => a + b, 0));
     // The chosen file's name is shown (the browser's field would say "No file chosen").
     const bag = join(sampleData(), 'test', 'Bag', '18.png');
     await byTestId(evaluate, 'predict-file').setInputFiles(bag);

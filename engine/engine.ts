@@ -27,6 +27,7 @@ import { checkRunRequest, defaultRunDir, newRunId, prepareRun } from './train/pr
 import type { TrainingRun } from './train/trainingRun.js';
 import { runModelCommand } from './export/modelCommands.js';
 import { readRun } from './train/readRun.js';
+import { thumbnailsOf } from './evaluate/evaluate.js';
 import { summarizeDataset } from './data/summary.js';
 import { previewAugmentation } from './data/preview.js';
 import { resolveSourcePath } from './data/source.js';
@@ -107,6 +108,8 @@ export class Engine {
       case 'train.stop':
         this.run(command.runId).stop();
         return { runId: command.runId };
+      case 'images.thumbnails':
+        return thumbnailsOf(command.paths);
       case 'run.read':
         return readRun(command.runDir);
       case 'data.summary':

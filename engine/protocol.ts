@@ -78,6 +78,8 @@ export type Command =
   | { type: 'model.predict'; model: string; images: string[]; imageData?: SentImage[]; topK?: number }
   /** Accuracy, confusion matrix, per-class precision/recall/F1 and the worst mistakes (with thumbnails) on a folder of labelled images. */
   | { type: 'model.evaluate'; model: string; dataPath: string; worst?: number }
+  /** Small PNG thumbnails (data URLs) of image files, at most 60 per request: a page of the Evaluate panel's galleries. */
+  | { type: 'images.thumbnails'; paths: string[] }
   /** A TensorFlow.js layers model as a project graph for fine-tuning, optionally frozen up to a node and with a new head. */
   | { type: 'model.import'; path: string; freezeUpTo?: string; classCount?: number; headAfter?: string }
   /** Freezes nodes one by one (nodeIds, frozen) or everything up to a node (upTo); answers the edited graph. */
@@ -136,6 +138,7 @@ export interface CommandResults {
   'model.export': ExportResult;
   'model.predict': PredictResult;
   'model.evaluate': EvaluationReport;
+  'images.thumbnails': { path: string; dataUrl: string | null; error?: string }[];
   'model.import': ImportedProject;
   'graph.freeze': Graph;
   'graph.replaceHead': Graph;

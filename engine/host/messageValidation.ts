@@ -45,6 +45,7 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
     imageData: { kind: 'sent-images', optional: true },
     topK: { kind: 'positive-int', optional: true },
   },
+  'images.thumbnails': { paths: { kind: 'string-list' } },
   'model.evaluate': { model: { kind: 'string' }, dataPath: { kind: 'string' }, worst: { kind: 'positive-int', optional: true } },
   'model.import': {
     path: { kind: 'string' },
