@@ -270,6 +270,8 @@ test('the first hour: empty project, seed CNN by keyboard, train, a confusion ce
     const evaluate = byTestId(page, 'evaluate-panel');
     await byTestId(evaluate, 'evaluate-run').click();
     await byTestId(evaluate, 'evaluate-report').waitFor({ timeout: 120_000 });
+    // The matrix fits its panel (no sideways scrolling) in this 1280 px window.
+    assert.ok(await page.locator('.matrix-wrap').evaluate((el) => el.scrollWidth <= el.clientWidth), 'the confusion matrix is cut at 1280 px');
     // A cell shows all its images, a page at a time (correct predictions too), not only those among the worst mistakes.
     const cells = byTestId(evaluate, 'confusion-cell');
     const counts = (await cells.allInnerTexts()).map(Number);
