@@ -71,7 +71,8 @@ interface DragFigures {
 async function openProject(page: Page, url: string, path: string, layers: number): Promise<void> {
   await page.goto(url);
   await page.locator('[data-testid="engine-ready"]').waitFor();
-  await page.locator('[data-testid="project-path"]').fill(path);
+  await page.locator('[data-testid="open-menu"]').click();
+  await page.locator('[data-testid="open-path"]').fill(path);
   await page.locator('[data-testid="open-project"]').click();
   await page.waitForFunction((n) => document.querySelector('[data-testid="graph-summary"]')?.textContent?.includes(`${n} layers`), layers, { timeout: 120_000 });
 }

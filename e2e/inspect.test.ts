@@ -77,7 +77,7 @@ test('training shows gradient health; a mistake opens in Inspect with its Grad-C
     const evaluate = byTestId(page, 'evaluate-panel');
     await byTestId(evaluate, 'evaluate-run').click();
     await byTestId(evaluate, 'evaluate-report').waitFor({ timeout: 120_000 });
-    await byTestId(evaluate, 'mistake-inspect').first().click();
+    await byTestId(evaluate, 'mistakes-open').first().click();
 
     // The mistake is explained: the Inspect tab comes forward with the overlay and the top five.
     const inspect = byTestId(page, 'inspect-panel');

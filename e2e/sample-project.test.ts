@@ -93,7 +93,8 @@ test('from the sample project to a trained model, its confusion matrix and expor
     await page.reload();
     await byTestId(page, 'templates').waitFor();
     assert.equal(await byTestId(page, 'restore').count(), 0, 'nothing to restore after a save');
-    await byTestId(page, 'project-path').fill(projectPath);
+    await byTestId(page, 'open-menu').click();
+    await byTestId(page, 'open-path').fill(projectPath);
     await byTestId(page, 'open-project').click();
     await page.locator('.svelte-flow__node').first().waitFor();
     await openTab(page, 'train');

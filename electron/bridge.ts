@@ -20,7 +20,7 @@ export const CHANNELS = {
 } as const;
 
 /** Menu commands the window carries out itself (Export, Undo, View… are handled by the shell). */
-export const MENU_ACTIONS = ['file.new', 'file.open', 'file.save', 'file.save-as'] as const;
+export const MENU_ACTIONS = ['file.new', 'file.open', 'file.import-model', 'file.save', 'file.save-as'] as const;
 export type MenuAction = (typeof MENU_ACTIONS)[number];
 
 export interface StudioBridge {

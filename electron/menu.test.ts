@@ -15,16 +15,16 @@ test('the menu has File, Edit, View and Help with the studio’s commands', () =
   const template = menuTemplate({ toWindow: (a) => sent.push(a), exportModel: () => exported++, about: () => undefined, canExport: false }, 'linux');
   assert.deepEqual(template.map((m) => m.label), ['&File', '&Edit', '&View', '&Help']);
   const [file, edit, view, help] = template;
-  assert.deepEqual(items(file).map(label), ['New Project…', 'Open…', 'Save', 'Save As…', 'Export Trained Model…', 'quit']);
+  assert.deepEqual(items(file).map(label), ['New Project…', 'Open…', 'Import Trained Model…', 'Save', 'Save As…', 'Export Trained Model…', 'quit']);
   assert.deepEqual(items(edit).map(label).slice(0, 2), ['undo', 'redo']);
   assert.ok(items(view).map(label).includes('reload'));
   assert.deepEqual(items(help).map(label), ['About Convnet Studio']);
 
-  for (const item of items(file).slice(0, 4)) (item.click as () => void)();
-  assert.deepEqual(sent, ['file.new', 'file.open', 'file.save', 'file.save-as']);
-  const exportItem = items(file)[4];
+  for (const item of items(file).slice(0, 5)) (item.click as () => void)();
+  assert.deepEqual(sent, ['file.new', 'file.open', 'file.import-model', 'file.save', 'file.save-as']);
+  const exportItem = items(file)[5];
   assert.equal(exportItem.enabled, false, 'nothing to export before a run has finished');
-  assert.equal(items(menuTemplate({ toWindow: () => undefined, exportModel: () => exported++, about: () => undefined, canExport: true }, 'linux')[0])[4].enabled, true);
+  assert.equal(items(menuTemplate({ toWindow: () => undefined, exportModel: () => exported++, about: () => undefined, canExport: true }, 'linux')[0])[5].enabled, true);
 });
 
 test('on macOS the application menu comes first and Quit lives there', () => {

@@ -22,6 +22,7 @@ export function menuTemplate(handlers: MenuHandlers, platform: NodeJS.Platform =
     submenu: [
       { label: 'New Project…', accelerator: 'CmdOrCtrl+N', click: () => handlers.toWindow('file.new') },
       { label: 'Open…', accelerator: 'CmdOrCtrl+O', click: () => handlers.toWindow('file.open') },
+      { label: 'Import Trained Model…', click: () => handlers.toWindow('file.import-model') },
       { type: 'separator' },
       { label: 'Save', accelerator: 'CmdOrCtrl+S', click: () => handlers.toWindow('file.save') },
       { label: 'Save As…', accelerator: 'CmdOrCtrl+Shift+S', click: () => handlers.toWindow('file.save-as') },

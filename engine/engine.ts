@@ -24,13 +24,15 @@ import { createProject, listTemplates } from './graph/templates.js';
 import { catalogue } from './graph/layers/index.js';
 import { projectFromJson, readProject, writeProject } from './project/projectFile.js';
 import { openSampleProject } from './project/sampleProject.js';
+import { guardProjectSave } from './project/saveGuard.js';
 import { currentBackend, describeBackends } from './backend/select.js';
-import { defaultRunDir, newRunId, prepareRun } from './train/prepareRun.js';
+import { checkRunRequest, defaultRunDir, newRunId, prepareRun } from './train/prepareRun.js';
 import { memoryLimit } from './train/memoryLimit.js';
 import type { TrainingRun } from './train/trainingRun.js';
 import { runModelCommand } from './export/modelCommands.js';
 import { readRun } from './train/readRun.js';
 import { runInsightCommand } from './insight/commands.js';
+import { thumbnailsOf } from './evaluate/evaluate.js';
 import { summarizeDataset } from './data/summary.js';
 import { previewAugmentation } from './data/preview.js';
 import { resolveSourcePath } from './data/source.js';
@@ -101,6 +103,7 @@ export class Engine {
       case 'project.sample':
         return openSampleProject();
       case 'project.save':
+        await guardProjectSave(command.path, command.overwrite);
         await writeProject(command.path, projectFromJson(command.project, command.path));
         return { path: command.path };
       case 'train.start':
@@ -125,6 +128,8 @@ export class Engine {
       case 'train.stop':
         this.run(command.runId).stop();
         return { runId: command.runId };
+      case 'images.thumbnails':
+        return thumbnailsOf(command.paths);
       case 'run.read':
         return readRun(command.runDir);
       case 'job.write':
@@ -166,11 +171,18 @@ export class Engine {
    * Answers at once with the run's id and folder; everything after (loading,
    * epochs, the end, or a failure) arrives as events carrying that id.
    */
-  private startRun(command: Extract<Command, { type: 'train.start' }>): ResultOf<'train.start'> {
-    if (this.activeRun) {
-      throw new StudioError(`A training run (${this.activeRun.id}) is already in progress.`, 'Stop it, or wait for it to finish, before starting another.', 'run-in-progress');
-    }
+  private async startRun(command: Extract<Command, { type: 'train.start' }>): Promise<ResultOf<'train.start'>> {
+    const refuseSecondRun = () => {
+      if (this.activeRun) {
+        throw new StudioError(`A training run (${this.activeRun.id}) is already in progress.`, 'Stop it, or wait for it to finish, before starting another.', 'run-in-progress');
+      }
+    };
+    refuseSecondRun();
     const project = projectFromJson(command.project, command.projectPath);
+    // What can be refused without reading the data (settings, graph, memory, backend) is refused in the answer, before a run id exists.
+    await checkRunRequest(project, command.options ?? {}, command.projectPath, this.options.backend ?? 'auto');
+    // Another train.start may have begun while the backend was chosen.
+    refuseSecondRun();
     const runId = newRunId();
     const runDir = command.options?.runDir ?? defaultRunDir(runId, command.projectPath);
     const runDirExisted = existsSync(runDir);

@@ -73,7 +73,12 @@ export type Command =
   | { type: 'project.open'; path: string }
   /** The shipped sample project as an unsaved copy, its data path made absolute. */
   | { type: 'project.sample' }
-  | { type: 'project.save'; path: string; project: ProjectFile }
+  /**
+   * Writes the project file. `overwrite`: true replaces whatever file is at
+   * path (the person confirmed); left out, only a project file is replaced;
+   * false (Save As somewhere new) replaces nothing. A refusal is `file-exists`.
+   */
+  | { type: 'project.save'; path: string; project: ProjectFile; overwrite?: boolean }
   | { type: 'train.start'; project: ProjectFile; projectPath?: string; options?: TrainOptions }
   /** Writes a trained model (run, model or export folder) as tfjs/onnx/keras/pytorch folders with labels.json under outDir. */
   | { type: 'model.export'; source: string; formats: ExportFormat[]; outDir: string }
@@ -92,6 +97,8 @@ export type Command =
   | ({ type: 'model.featureMaps' } & FeatureMapsRequest)
   /** The first convolution's filters as images and a histogram of every weight array. */
   | { type: 'model.filters'; model: string }
+  /** Small PNG thumbnails (data URLs) of image files, at most 60 per request: a page of the Evaluate panel's galleries. */
+  | { type: 'images.thumbnails'; paths: string[] }
   /** A TensorFlow.js layers model as a project graph for fine-tuning, optionally frozen up to a node and with a new head. */
   | { type: 'model.import'; path: string; freezeUpTo?: string; classCount?: number; headAfter?: string }
   /** Freezes nodes one by one (nodeIds, frozen) or everything up to a node (upTo); answers the edited graph. */
@@ -183,6 +190,7 @@ export interface CommandResults {
   'model.export': ExportResult;
   'model.predict': PredictResult;
   'model.evaluate': EvaluationReport;
+  'images.thumbnails': { path: string; dataUrl: string | null; error?: string }[];
   'model.import': ImportedProject;
   'model.explain': ExplainResult;
   'model.featureMaps': FeatureMaps;
@@ -265,6 +273,8 @@ export interface RunStartedEvent {
   batchesPerEpoch: number;
   /** Whether the decoded images are held in memory or streamed from disk (past the memory budget). */
   dataLoading?: DataLoadingInfo;
+  /** Fine-tuning: which nodes started from the given model's weights, and which started fresh (no layer of that name and shape). */
+  initialWeights?: { source: string; loaded: string[]; fresh: string[] };
 }
 
 export interface BatchEvent {

@@ -36,7 +36,7 @@ test('data DIR prints counts per class and split; --json gives the summary; a pr
       `  ${join(dir, 'imgs', 'README.txt')}: not inside a class folder`,
       '⚠ Class "bird" has only 3 training images; a model needs at least 10 (better: hundreds) to learn it.',
       '⚠ Class "cat" has only 6 training images; a model needs at least 10 (better: hundreds) to learn it.',
-      '⚠ 1 file was skipped (hidden files not counted); the list says why for each.',
+      '⚠ 1 file was skipped; the list says why for each.',
       '',
     ].join('\n'),
   );

@@ -50,15 +50,20 @@ export async function predictCommand(argv: string[], out: Out): Promise<number> 
   if (positional.length < 2) throw new UsageError('Give the model folder and at least one image.', `Usage: ${usage}`);
   const [model, ...images] = positional as [string, ...string[]];
   const result = await new Engine().execute({ type: 'model.predict', model, images, topK: positiveIntFlag(flags, 'top') ?? 3 });
+  // The good images' results, then each bad one's error; exit 1 when any failed.
+  const status = result.failures.length ? 1 : 0;
   if (flags.json) {
     for (const p of result.predictions) out(JSON.stringify({ type: 'prediction', ...p }));
-    return 0;
+    for (const f of result.failures) out(JSON.stringify({ type: 'error', ...f }));
+    return status;
   }
   if (result.preprocessingAssumed) out('(The model records no preprocessing: images are stretched to its input size and scaled to [0, 1].)');
   for (const p of result.predictions) {
     out(`${p.image}: ${p.top.map((t) => `${t.className} ${percent(t.probability)}`).join(', ')}`);
   }
-  return 0;
+  for (const f of result.failures) out(`${f.image}: error: ${f.message} ${f.hint}`);
+  if (status) out(`${result.failures.length} of ${result.failures.length + result.predictions.length} images could not be predicted.`);
+  return status;
 }
 
 export async function evaluateCommand(argv: string[], out: Out): Promise<number> {

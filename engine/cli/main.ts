@@ -273,6 +273,10 @@ class TrainingView {
               : '') +
             `. Run folder: ${e.runDir}`,
         );
+        if (e.initialWeights) {
+          const { source, loaded, fresh } = e.initialWeights;
+          this.out(`Weights from ${source}: loaded into ${loaded.join(', ')}` + (fresh.length ? `; no matching layer (name and shapes) for ${fresh.join(', ')}, which start${fresh.length === 1 ? 's' : ''} fresh.` : '; every layer with weights found its own.'));
+        }
         break;
       case 'batch':
         this.bar?.update(

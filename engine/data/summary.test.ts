@@ -69,7 +69,7 @@ test('the messy folder: counts per class, sizes, formats, every skipped file wit
     'Class "cat" has only 5 training images; a model needs at least 10 (better: hundreds) to learn it.',
     'Class "dog" has only 6 training images; a model needs at least 10 (better: hundreds) to learn it.',
     'Class "éléphant 🐘" has only 2 training images; a model needs at least 10 (better: hundreds) to learn it.',
-    '7 files were skipped (hidden files not counted); the list says why for each.',
+    '5 files and 2 folders were skipped; 2 hidden entries are left out too, as expected; the list says why for each.',
   ]);
   assert.equal(summary.verified, true);
 

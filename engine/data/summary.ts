@@ -10,6 +10,7 @@
  * is also decoded, so a truncated file is reported here and not first when
  * training starts.
  */
+import { countSkipped, describeSkipped, type SkippedCounts } from './skippedKinds.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -164,7 +165,7 @@ export async function summarizeDataset(source: DataSource, dataPath: string, opt
     formats,
     skipped,
     duplicates,
-    warnings: [...plan.warnings, ...datasetWarnings(plan.classNames, perClass, duplicates, skipped.filter((entry) => !entry.reason.startsWith('hidden ')).length)],
+    warnings: [...plan.warnings, ...datasetWarnings(plan.classNames, perClass, duplicates, countSkipped(skipped))],
     thumbnails,
     verified: verify,
   };
@@ -239,7 +240,7 @@ async function classThumbnails(
   return Object.fromEntries(classNames.map((name, c) => [name, made[c]!]));
 }
 
-export function datasetWarnings(classNames: string[], perClass: Record<SplitKey, number[]>, duplicates: DuplicateGroup[], skipped: number): string[] {
+export function datasetWarnings(classNames: string[], perClass: Record<SplitKey, number[]>, duplicates: DuplicateGroup[], skipped: SkippedCounts): string[] {
   const warnings: string[] = [];
   const train = perClass.train;
   classNames.forEach((name, c) => {
@@ -276,6 +277,10 @@ export function datasetWarnings(classNames: string[], perClass: Record<SplitKey,
       `${conflicting.length} image${conflicting.length === 1 ? ' appears' : 's appear'} under more than one class (e.g. "${example[0]!.path}" as "${example[0]!.className}" and "${example[1]!.path}" as "${example[1]!.className}"); keep each image in its one right class.`,
     );
   }
-  if (skipped > 0) warnings.push(`${skipped} file${skipped === 1 ? ' was' : 's were'} skipped (hidden files not counted); the list says why for each.`);
+  const visible = skipped.files + skipped.folders;
+  if (visible > 0) {
+    const hidden = skipped.hidden ? `; ${skipped.hidden} hidden ${skipped.hidden === 1 ? 'entry is' : 'entries are'} left out too, as expected` : '';
+    warnings.push(`${describeSkipped(skipped)} ${visible === 1 ? 'was' : 'were'} skipped${hidden}; the list says why for each.`);
+  }
   return warnings;
 }

@@ -28,6 +28,17 @@ export interface Mistake {
   thumbnail: string;
 }
 
+/** One evaluated image: its true and predicted class (indexes into classNames) and the predicted class's probability. */
+export interface ImageResult {
+  path: string;
+  trueClass: number;
+  predicted: number;
+  confidence: number;
+}
+
+/** The most thumbnails one images.thumbnails request makes (a page of a gallery). */
+export const MAX_THUMBNAILS = 60;
+
 export interface EvaluationReport extends ClassificationMetrics {
   modelDir: string;
   dataPath: string;
@@ -35,6 +46,8 @@ export interface EvaluationReport extends ClassificationMetrics {
   split: 'all' | 'test' | 'val' | 'train';
   classNames: string[];
   worst: Mistake[];
+  /** Every evaluated image, in folder order (the window pages through them; thumbnails come per page from images.thumbnails). */
+  results: ImageResult[];
   skipped: SkippedFile[];
 }
 
@@ -63,6 +76,7 @@ export async function evaluateModel(modelPath: string, dataPath: string, options
     const truth: number[] = [];
     const predicted: number[] = [];
     const scored: Omit<Mistake, 'thumbnail'>[] = [];
+    const results: ImageResult[] = [];
     const skipped: SkippedFile[] = [...scan.skipped];
     let done = 0;
     for (let start = 0; start < images.length; start += BATCH) {
@@ -85,6 +99,7 @@ export async function evaluateModel(modelPath: string, dataPath: string, options
         for (let c = 1; c < p.length; c++) if (p[c]! > p[best]!) best = c;
         truth.push(actual);
         predicted.push(best);
+        results.push({ path: image.path, trueClass: actual, predicted: best, confidence: p[best]! });
         if (best !== actual) {
           scored.push({ path: image.path, trueClass: loaded.classNames[actual]!, predictedClass: loaded.classNames[best]!, confidence: p[best]!, trueProbability: p[actual]! });
         }
@@ -108,11 +123,28 @@ export async function evaluateModel(modelPath: string, dataPath: string, options
       classNames: loaded.classNames,
       ...classificationMetrics(truth, predicted, loaded.classNames),
       worst,
+      results,
       skipped,
     };
   } finally {
     loaded.model.dispose();
   }
+}
+
+/** Small pictures of images (a page of the Evaluate panel's galleries); an unreadable one gets its reason instead. */
+export async function thumbnailsOf(paths: string[]): Promise<{ path: string; dataUrl: string | null; error?: string }[]> {
+  if (paths.length > MAX_THUMBNAILS) {
+    throw new StudioError(`${paths.length} thumbnails were asked for at once; at most ${MAX_THUMBNAILS} are made per request.`, 'Ask for one page of images at a time.', 'too-many-images');
+  }
+  return Promise.all(
+    paths.map(async (path) => {
+      try {
+        return { path, dataUrl: await thumbnail(path) };
+      } catch (e) {
+        return { path, dataUrl: null, error: e instanceof Error ? e.message : String(e) };
+      }
+    }),
+  );
 }
 
 async function thumbnail(path: string): Promise<string> {

@@ -22,6 +22,11 @@ export interface PredictResult {
   /** True when the model recorded no preprocessing and stretched [0, 1] images were assumed. */
   preprocessingAssumed: boolean;
   predictions: ImagePrediction[];
+  /**
+   * Images that could not be read or decoded, each with why; the others are
+   * still predicted. (When none can be, the command fails with the first one's error.)
+   */
+  failures: { image: string; message: string; hint: string; code: string }[];
 }
 
 export async function predictImages(modelPath: string, images: string[], topK = 3): Promise<PredictResult> {
@@ -29,13 +34,22 @@ export async function predictImages(modelPath: string, images: string[], topK = 
   const loaded = await loadModelForInference(modelPath);
   try {
     const decoded: Uint8Array[] = [];
+    const readable: string[] = [];
+    const failures: PredictResult['failures'] = [];
+    // One bad image among several does not cost the others their predictions.
     for (const image of images) {
       try {
         decoded.push(await decodeForModel(resolve(image), loaded.spec));
+        readable.push(image);
       } catch (e) {
-        if (e instanceof ImageDecodeError) throw new StudioError(`${image} ${e.message}.`, 'Pass PNG, JPEG, WebP, GIF or TIFF images.', 'bad-image');
-        throw e;
+        const error = imageError(image, e);
+        if (images.length === 1) throw error;
+        failures.push({ image, message: error.message, hint: error.hint, code: error.code });
       }
+    }
+    if (readable.length === 0) {
+      const first = failures[0]!;
+      throw new StudioError(`${first.message} (none of the ${images.length} images could be read)`, first.hint, first.code);
     }
     const probabilities = await classProbabilities(loaded, decoded);
     const k = Math.max(1, Math.min(topK, loaded.classNames.length));
@@ -44,11 +58,22 @@ export async function predictImages(modelPath: string, images: string[], topK = 
       classNames: loaded.classNames,
       labelsFrom: loaded.labelsFrom,
       preprocessingAssumed: loaded.spec.assumed,
-      predictions: images.map((image, i) => ({ image, top: topClasses(probabilities[i]!, loaded.classNames, k) })),
+      predictions: readable.map((image, i) => ({ image, top: topClasses(probabilities[i]!, loaded.classNames, k) })),
+      failures,
     };
   } finally {
     loaded.model.dispose();
   }
+}
+
+/** A file that cannot be predicted, as an error that names it. */
+function imageError(image: string, e: unknown): StudioError {
+  if (e instanceof ImageDecodeError) return new StudioError(`${image} ${e.message}.`, 'Pass PNG, JPEG, WebP, GIF or TIFF images.', 'bad-image');
+  if (e instanceof StudioError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new StudioError(`${image} does not exist.`, 'Check the path of the image.', 'bad-image');
+  if (code) return new StudioError(`${image} cannot be read (${code}).`, 'Check that the file can be read.', 'bad-image');
+  throw e;
 }
 
 export function topClasses(probabilities: Float32Array, classNames: string[], k: number): ClassProbability[] {

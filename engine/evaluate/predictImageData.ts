@@ -58,7 +58,15 @@ export async function predictImageData(model: string, paths: string[], sent: Sen
       }
       throw e;
     }
-    return { ...result, predictions: result.predictions.map((p) => ({ ...p, image: nameOf.get(p.image) ?? p.image })) };
+    const named = (text: string) => {
+      for (const [file, name] of nameOf) text = text.split(file).join(`"${name}"`);
+      return text;
+    };
+    return {
+      ...result,
+      predictions: result.predictions.map((p) => ({ ...p, image: nameOf.get(p.image) ?? p.image })),
+      failures: result.failures.map((f) => ({ ...f, image: nameOf.get(f.image) ?? f.image, message: named(f.message) })),
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -51,15 +51,18 @@ export async function importForFineTuning(request: ImportForFineTuning): Promise
   const source = isKerasFile(request.path) && statSync(request.path, { throwIfNoEntry: false })?.isFile() ? await convertKerasFile(request.path) : request.path;
   const imported = await importLayersModel(source);
   let graph: Graph = imported.graph;
-  if (request.freezeUpTo !== undefined) graph = freezeUpTo(graph, request.freezeUpTo);
-  if (request.classCount !== undefined) graph = replaceHead(graph, { classCount: request.classCount, after: request.headAfter });
+  // A node is named by its id, or by the model's own layer name (which an id may have had to change, e.g. "conv2d/1" → "conv2d_1").
+  const nodeNamed = (name: string | undefined) => (name === undefined || graph.nodes.some((n) => n.id === name) ? name : (imported.nodeIdOfLayer.get(name) ?? name));
+  if (request.freezeUpTo !== undefined) graph = freezeUpTo(graph, nodeNamed(request.freezeUpTo)!);
+  if (request.classCount !== undefined) graph = replaceHead(graph, { classCount: request.classCount, after: nodeNamed(request.headAfter) });
   const project: ProjectFile = {
     format: PROJECT_FORMAT,
     version: PROJECT_VERSION,
     name: importedProjectName(imported.modelDir, imported.metadata),
     graph,
     data: defaultDataSource(),
-    training: defaultTrainingSettings(),
+    // The weights it came with are where its runs start (the window's "Start from weights", the CLI's --weights).
+    training: { ...defaultTrainingSettings(), initialWeights: imported.modelDir },
     runs: [],
   };
   return { project, initialWeights: imported.modelDir, classNames: imported.classNames };

@@ -209,6 +209,12 @@ export interface TrainingSettings {
   /** Check gradient health every this many steps (0: never); absent: the engine's default (engine/train/gradientHealth.ts). */
   gradientHealthEvery?: number;
   transfer?: TransferSettings;
+  /**
+   * Fine-tuning: a run, model or export folder whose weights the layers start
+   * from (matched by layer name and shape; a relative path is relative to the
+   * project file). Kept in the project so every run of it starts there.
+   */
+  initialWeights?: string | null;
 }
 
 /** One finished (or failed) run, as the project remembers it. */

@@ -306,6 +306,24 @@ const TEMPLATES: readonly Template[] = [
   },
 ];
 
+/**
+ * The empty project: an Input for 28×28 grey images wired straight to the
+ * Output, to build on from scratch (a layer added after the Input goes
+ * between them). Not a template that trains as it is, so not listed among them.
+ */
+export const EMPTY_PROJECT: TemplateInfo = {
+  name: 'empty',
+  title: 'Empty project',
+  description: 'Just an Input (28×28 grey) and the Output: add the layers yourself.',
+};
+
+function emptyGraph(): Graph {
+  const g = new GraphSketch();
+  const input = g.add('input', 'Input', { shape: [...INPUT_SHAPE] }, []);
+  g.add('output', 'Output', {}, [input]);
+  return g.graph();
+}
+
 /** Parameter counts each template documents, for tests and for the window's picker. */
 export function templateParamCounts(name: string): { params: number; trainableParams: number } {
   const template = findTemplate(name);
@@ -319,12 +337,13 @@ export function listTemplates(): TemplateInfo[] {
 function findTemplate(name: string): Template {
   const template = TEMPLATES.find((t) => t.name === name);
   if (template) return template;
-  const names = TEMPLATES.map((t) => t.name).join(', ');
+  const names = [...TEMPLATES.map((t) => t.name), EMPTY_PROJECT.name].join(', ');
   throw new StudioError(`There is no template "${name}".`, `Choose one of: ${names}.`, 'unknown-template');
 }
 
 export function createProject(template: string, name?: string): ProjectFile {
-  const chosen = findTemplate(template);
+  const chosen: Pick<Template, 'title' | 'graph' | 'project'> =
+    template === EMPTY_PROJECT.name ? { ...EMPTY_PROJECT, graph: emptyGraph } : findTemplate(template);
   const own = chosen.project?.() ?? {};
   return {
     format: PROJECT_FORMAT,

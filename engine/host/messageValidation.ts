@@ -58,7 +58,7 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
   'project.validate': { project: { kind: 'object' }, classCount: { kind: 'positive-int', optional: true } },
   'project.open': { path: { kind: 'path' } },
   'project.sample': {},
-  'project.save': { path: { kind: 'path' }, project: { kind: 'object' } },
+  'project.save': { path: { kind: 'path' }, project: { kind: 'object' }, overwrite: { kind: 'boolean', optional: true } },
   'train.start': {
     project: { kind: 'object' },
     projectPath: { kind: 'path', optional: true },
@@ -71,6 +71,7 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
     imageData: { kind: 'sent-images', optional: true },
     topK: { kind: 'positive-int', optional: true },
   },
+  'images.thumbnails': { paths: { kind: 'path-list' } },
   'model.evaluate': { model: { kind: 'path' }, dataPath: { kind: 'path' }, worst: { kind: 'positive-int', optional: true } },
   'model.import': {
     path: { kind: 'path' },

@@ -38,6 +38,9 @@ export function checkTrainingSettings(t: TrainingSettings, source = 'project'): 
   positiveInt('epochs', t.epochs);
   positiveInt('batchSize', t.batchSize);
   if (typeof t.seed !== 'number' || !Number.isInteger(t.seed)) fail('seed', t.seed, 'a whole number');
+  if (t.initialWeights !== undefined && t.initialWeights !== null && (typeof t.initialWeights !== 'string' || !t.initialWeights.trim())) {
+    fail('initialWeights', t.initialWeights, 'the path of a run, model or export folder, or null');
+  }
   oneOf('loss', t.loss, LOSSES);
 
   const o = t.optimizer;

@@ -14,12 +14,13 @@ import { validateGraph } from '../graph/validate.js';
 import { buildModel } from '../graph/build.js';
 import { loadDataset } from '../data/dataset.js';
 import { writeSplitRecord } from '../data/splitRecord.js';
-import { selectBackend } from '../backend/select.js';
+import { selectBackend, type SelectedBackend } from '../backend/select.js';
 import { memoryProblems } from '../graph/memory.js';
 import { memoryLimit } from './memoryLimit.js';
 import { checkTrainingSettings } from '../project/trainingSettings.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { createOptimizer } from './optimizers.js';
+import { userRunsFolder } from './userRunsFolder.js';
 import { TrainingRun } from './trainingRun.js';
 import { applyInitialWeights } from '../export/initialWeights.js';
 import { baseGroups, fineTuneLayerNames, fitHeadToClasses, loadPretrainedBases } from '../pretrained/transferRun.js';
@@ -39,9 +40,9 @@ export function newRunId(now = new Date()): string {
   return `run-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
-/** Where a run's folder goes when the caller does not say. */
+/** Where a run's folder goes when the caller does not say: beside the project file, or in the person's own runs folder. */
 export function defaultRunDir(runId: string, projectPath?: string): string {
-  return join(projectPath ? dirname(resolve(projectPath)) : process.cwd(), 'runs', runId);
+  return projectPath ? join(dirname(resolve(projectPath)), 'runs', runId) : join(userRunsFolder(), runId);
 }
 
 /** The project's settings with the caller's overrides, checked as one. */
@@ -60,7 +61,7 @@ export function resolveDataPath(project: ProjectFile, options: TrainOptions, pro
   if (!given) {
     throw new StudioError(
       `Project "${project.name}" has no data folder.`,
-      'Pass --data <folder of class sub-folders>, or set data.path in the project.',
+      'Choose a folder with one sub-folder of images per class: in the Data panel of the window, with --data on the command line, or as data.path in the project.',
       'no-data',
     );
   }
@@ -69,8 +70,27 @@ export function resolveDataPath(project: ProjectFile, options: TrainOptions, pro
   return resolve(projectPath ? dirname(resolve(projectPath)) : process.cwd(), given);
 }
 
-export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
-  const { project, options, runId, runDir, emit } = req;
+/** What a run needs that can be checked before touching the disk. */
+export interface CheckedRunRequest {
+  settings: TrainingSettings;
+  inputShape: number[];
+  dataPath: string;
+  backend: SelectedBackend;
+}
+
+/**
+ * The checks of a run that need no disk: its settings, the graph's structure
+ * (class count is not known yet), an image Input, and a data folder. The
+ * engine runs them before it answers train.start, so a run that cannot start
+ * is refused in the answer instead of failing in an event the caller may not
+ * be listening for yet.
+ */
+export async function checkRunRequest(
+  project: ProjectFile,
+  options: TrainOptions,
+  projectPath: string | undefined,
+  backendPreference: BackendPreference,
+): Promise<CheckedRunRequest> {
   const settings = effectiveSettings(project, options);
 
   // The Input's shape decides how images are decoded, so check the graph's
@@ -78,7 +98,7 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
   const structure = validateGraph(project.graph, { loss: settings.loss });
   if (!structure.valid) throw graphError(project, structure.problems);
   // What cannot fit is refused now, before data loads and before tfjs allocates anything.
-  const backend = await selectBackend(req.backend);
+  const backend = await selectBackend(backendPreference);
   const memory = memoryProblems(project.graph, structure, { optimizer: settings.optimizer, batchSize: settings.batchSize, limit: memoryLimit(backend.name) });
   if (memory.problems.length > 0) throw graphError(project, memory.problems, undefined, 'too-much-memory');
   const inputShape = structure.inputShape;
@@ -90,9 +110,25 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
       'bad-input-shape',
     );
   }
+  return { settings, inputShape, dataPath: resolveDataPath(project, options, projectPath), backend };
+}
+
+/**
+ * The folder the layers start from: the caller's (--weights, resolved from
+ * the working folder) or else the project's own (relative to its file).
+ */
+export function initialWeightsPath(project: ProjectFile, options: TrainOptions, projectPath?: string): string | null {
+  if (options.initialWeights) return resolve(options.initialWeights);
+  const stored = project.training.initialWeights;
+  if (!stored) return null;
+  return isAbsolute(stored) ? stored : resolve(projectPath ? dirname(resolve(projectPath)) : process.cwd(), stored);
+}
+
+export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
+  const { project, options, runId, runDir, emit } = req;
+  const { settings, inputShape, dataPath, backend } = await checkRunRequest(project, options, req.projectPath, req.backend);
   const [height, width, channels] = inputShape as [number, number, 1 | 3];
 
-  const dataPath = resolveDataPath(project, options, req.projectPath);
   const dataset = await loadDataset(
     project.data,
     dataPath,
@@ -122,13 +158,14 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
     throw e;
   };
   // Fine-tuning: layers start from a trained model's weights (by layer name) instead of their initializers.
-  const initialWeights = options.initialWeights
-    ? await applyInitialWeights(model, graph, options.initialWeights).catch(disposeOnError)
+  const weightsFrom = initialWeightsPath(project, options, req.projectPath);
+  const initialWeights = weightsFrom
+    ? await applyInitialWeights(model, graph, weightsFrom).catch(disposeOnError)
     : null;
   // A pretrained base (a node group) is fetched on first use and loads by layer name; a run that
   // starts from --weights already has the base's weights in that model.
   const pretrained =
-    !options.initialWeights && baseGroups(graph).length > 0
+    !weightsFrom && baseGroups(graph).length > 0
       ? await loadPretrainedBases(model, graph, {
           basesUrl: options.basesUrl,
           onProgress: throttledBytes((file, done, total) => emit({ type: 'progress', runId, stage: 'downloading-base', done, total, file })),
@@ -197,6 +234,7 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
     settings,
     backend: { name: backend.name, device: backend.device },
     modelMetadata,
+    initialWeights,
     emit,
     fineTune,
   });

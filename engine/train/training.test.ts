@@ -247,14 +247,11 @@ test('training a project without a data folder, or with a missing one, fails wit
   const engine = new Engine();
   const errors: RunErrorEvent[] = [];
   engine.onEvent((e) => e.type === 'error' && errors.push(e));
-  await engine.execute({ type: 'train.start', project: tinyProject(), options: { runDir: join(runsDir, 'no-data') } });
-  await engine.idle();
-  assert.equal(errors.length, 1);
-  assert.match(errors[0].message, /has no data folder/);
-  assert.match(errors[0].hint, /--data/);
+  // No folder at all is refused in the answer (engine/train/startRefusal.test.ts); a missing one fails the run.
+  await assert.rejects(engine.execute({ type: 'train.start', project: tinyProject(), options: { runDir: join(runsDir, 'no-data') } }), /has no data folder/);
 
   await engine.execute({ type: 'train.start', project: tinyProject(), options: { dataPath: '/nonexistent/images', runDir: join(runsDir, 'missing') } });
   await engine.idle();
-  assert.equal(errors.length, 2);
-  assert.match(errors[1].message, /\/nonexistent\/images/);
+  assert.equal(errors.length, 1);
+  assert.match(errors[0].message, /\/nonexistent\/images/);
 });

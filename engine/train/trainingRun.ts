@@ -36,6 +36,8 @@ export interface TrainingRunOptions {
   backend: { name: BackendName; device: 'GPU' | 'CPU' };
   /** Stored with every saved model (class names, input shape, preprocessing). */
   modelMetadata: ModelMetadata;
+  /** Fine-tuning: what started from trained weights, told in the run-started event. */
+  initialWeights?: { source: string; loaded: string[]; fresh: string[] } | null;
   emit: (event: EngineEvent) => void;
   /**
    * Phase 2 of transfer learning: after the settings' epochs, these layers
@@ -171,6 +173,7 @@ export class TrainingRun {
       batchSize,
       batchesPerEpoch,
       ...(dataset.loading ? { dataLoading: dataset.loading } : {}),
+      ...(this.o.initialWeights ? { initialWeights: this.o.initialWeights } : {}),
     };
     await this.log.append(started);
     this.emit(started);

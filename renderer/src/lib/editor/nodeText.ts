@@ -10,12 +10,16 @@ const showValue = (name: string, value: ParamValue): string => {
 };
 
 const SHORT_NAMES: Record<string, string> = { kernel_size: 'kernel', pool_size: 'pool', dilation_rate: 'dilation', target_shape: 'to' };
+/** Parameters whose value says what it is (3×3, relu): shown without their name, so a card stays readable at fit view. */
+const VALUE_ONLY = new Set(['kernel_size', 'activation', 'padding']);
 
-/** The parameters the node sets itself (the ones a person chose), first three. */
+/** The parameters the node sets itself (the ones a person chose), first three that say something. */
 export function keyParams(node: GraphNode, limit = 3): string {
   return Object.entries(node.params)
+    // An imported layer states its defaults too ("strides": null is the pool size): nothing to show.
+    .filter(([, value]) => value !== null)
     .slice(0, limit)
-    .map(([name, value]) => `${SHORT_NAMES[name] ?? name} ${showValue(name, value)}`)
+    .map(([name, value]) => (VALUE_ONLY.has(name) ? showValue(name, value) : `${SHORT_NAMES[name] ?? name} ${showValue(name, value)}`))
     .join(' · ');
 }
 

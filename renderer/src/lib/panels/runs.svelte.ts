@@ -69,6 +69,12 @@ class RunStore {
   private readonly curves = new Map<string, RunCurves>();
   private readonly smoothers = new Map<string, { loss: Smoother; accuracy: Smoother }>();
   private readonly tracked = new WeakSet<StudioClient>();
+  /**
+   * Events of runs this window has not heard of yet: a run's first events
+   * (its failure, even) can arrive before train.start's answer names it, and
+   * they are replayed when it does. A few runs' worth is kept, no more.
+   */
+  private readonly early = new Map<string, EngineEvent[]>();
   private counter = 0;
 
   /** The newest run that finished with a saved model. */
@@ -126,7 +132,18 @@ class RunStore {
     });
     this.focusId = runId;
     this.smoothers.set(runId, { loss: new Smoother(), accuracy: new Smoother() });
-    return this.runs[this.runs.length - 1]!;
+    const run = this.runs[this.runs.length - 1]!;
+    const waiting = this.early.get(runId);
+    this.early.delete(runId);
+    for (const event of waiting ?? []) this.fold(event);
+    return run;
+  }
+
+  private keepEarly(runId: string, event: EngineEvent): void {
+    const kept = this.early.get(runId) ?? [];
+    if (kept.length < 200) kept.push(event);
+    this.early.set(runId, kept);
+    while (this.early.size > 8) this.early.delete(this.early.keys().next().value!);
   }
 
   fold(event: EngineEvent): void {
@@ -136,11 +153,14 @@ class RunStore {
       if (target) {
         target.stage = 'failed';
         target.error = { message: event.message, hint: event.hint, lastCheckpoint: event.lastCheckpoint };
-      }
+      } else if (event.runId !== null) this.keepEarly(event.runId, event);
       return;
     }
     const run = this.runs.find((r) => r.runId === event.runId) ?? (event.type === 'run-started' ? this.begin(event.runId, event.runDir, 'started elsewhere') : null);
-    if (!run) return;
+    if (!run) {
+      if (event.runId !== null) this.keepEarly(event.runId, event);
+      return;
+    }
     switch (event.type) {
       case 'progress':
         run.stage = 'loading';
