@@ -183,6 +183,7 @@ export class Engine {
       device: current?.device ?? null,
       backends,
       devices: current?.devices ?? [],
+      ...(current?.adapter ? { adapter: current.adapter } : {}),
     };
   }
 }

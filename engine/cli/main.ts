@@ -15,6 +15,7 @@ import { formatDuration, ProgressLine, renderBar } from './progressBar.js';
 import { evaluateCommand, exportCommand, importCommand, MODEL_COMMANDS_USAGE, predictCommand } from './exportCommands.js';
 import { dataCommand } from './dataCommand.js';
 import { recordRunInProject } from './recordRun.js';
+import { adapterLabel } from '../backend/webgpu.js';
 
 const USAGE = `convnet-studio — design, train and export convolutional networks
 
@@ -22,7 +23,7 @@ Usage:
   convnet-studio new <project-file> [--template NAME] [--name NAME] [--force]
   convnet-studio validate <project-file> [--classes N] [--json]
   convnet-studio train <project-file> [--data DIR] [--epochs N] [--batch-size N]
-                       [--backend auto|tensorflow|wasm|cpu] [--out RUN_DIR] [--weights MODEL_DIR] [--json]
+                       [--backend auto|tensorflow|webgpu|wasm|cpu] [--out RUN_DIR] [--weights MODEL_DIR] [--json]
 ${MODEL_COMMANDS_USAGE}
   convnet-studio data <DIR | FILE.csv | IDX-DIR | project-file> [--json] [--quick]
                       [--validation-split F] [--test-split F] [--seed N] [--thumbnails N]
@@ -30,7 +31,7 @@ ${MODEL_COMMANDS_USAGE}
 
 Templates: run \`convnet-studio new --help\`. Exit codes: 0 ok, 1 invalid input or failed run, 2 wrong usage.`;
 
-const BACKENDS: BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const BACKENDS: BackendPreference[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 type Out = (line: string) => void;
 
@@ -153,7 +154,12 @@ async function infoCommand(argv: string[], out: Out): Promise<number> {
   }
   out(`Convnet Studio ${info.version} (protocol ${info.protocolVersion}), Node ${info.node}, TensorFlow.js ${info.tfjs}`);
   out('Backends, in the order training picks them:');
-  for (const b of info.backends) out(`  ${b.available ? '✓' : '✗'} ${b.name.padEnd(11)} ${b.available ? 'available' : b.reason ?? 'unavailable'}`);
+  for (const b of info.backends) {
+    const status = b.available ? 'available' : (b.reason ?? 'unavailable');
+    // A software adapter works but 'auto' passes it over; say so beside its name.
+    const adapter = b.adapter ? ` on ${adapterLabel(b.adapter)}${b.adapter.software && b.available ? ', used only with --backend webgpu' : ''}` : '';
+    out(`  ${b.available ? '✓' : '✗'} ${b.name.padEnd(11)} ${status}${b.available ? adapter : ''}`);
+  }
   if (info.devices.length) out(`Devices: ${info.devices.join(', ')}`);
   return 0;
 }
@@ -239,7 +245,7 @@ class TrainingView {
         this.bar?.clear();
         this.epochs = e.epochs;
         this.out(
-          `Training on ${e.backend} (${e.device}): ${e.params.toLocaleString('en-US')} parameters, ` +
+          `Training on ${e.backend} (${e.device}${e.adapter ? `, ${adapterLabel(e.adapter)}` : ''}): ${e.params.toLocaleString('en-US')} parameters, ` +
             `${e.dataset.train} training / ${e.dataset.validation} validation images in ${e.dataset.classes.length} classes, ` +
             `batch ${e.batchSize}, ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}` +
             (e.dataLoading

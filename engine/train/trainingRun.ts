@@ -10,7 +10,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { StudioError, describeError } from '../errors.js';
 import type { TrainingSettings } from '../graph/schema.js';
-import type { BackendName, EngineEvent, FinishedEvent, BatchEvent } from '../protocol.js';
+import type { BackendName, EngineEvent, FinishedEvent, BatchEvent, GpuAdapterInfo } from '../protocol.js';
 import { batchTensors, shuffledOrder } from '../data/batches.js';
 import type { ImageDataset } from '../data/types.js';
 import { evaluateSplit, labelsForLoss, type SplitMetrics } from './evaluateSplit.js';
@@ -31,7 +31,7 @@ export interface TrainingRunOptions {
   optimizer: tf.Optimizer;
   dataset: ImageDataset;
   settings: TrainingSettings;
-  backend: { name: BackendName; device: 'GPU' | 'CPU' };
+  backend: { name: BackendName; device: 'GPU' | 'CPU'; adapter?: GpuAdapterInfo };
   /** Stored with every saved model (class names, input shape, preprocessing). */
   modelMetadata: ModelMetadata;
   emit: (event: EngineEvent) => void;
@@ -129,6 +129,7 @@ export class TrainingRun {
       runDir,
       backend: this.o.backend.name,
       device: this.o.backend.device,
+      ...(this.o.backend.adapter ? { adapter: this.o.backend.adapter } : {}),
       params: model.countParams(),
       trainableParams: model.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0),
       dataset: { classes: classNames, train: train.count, validation: validation.count, test: test.count },
