@@ -19,6 +19,7 @@ import { LearningRateSchedule } from './schedule.js';
 import { setLearningRate } from './optimizers.js';
 import { saveModelFolder, type ModelMetadata } from './modelFiles.js';
 import { RunLog } from './runLog.js';
+import { gpuFaultError } from './gpuFault.js';
 
 /** Batch events are throttled to about this many a second. */
 const BATCH_EVENTS_PER_SECOND = 20;
@@ -144,107 +145,118 @@ export class TrainingRun {
     const pace = new Pace(settings.epochs, batchesPerEpoch);
     let lastBatchEventAt = 0;
 
-    epochs: for (let epoch = 1; epoch <= settings.epochs; epoch++) {
-      const epochStart = performance.now();
-      const learningRate = schedule.rateForEpoch(epoch);
-      setLearningRate(optimizer, learningRate);
-      const order = shuffledOrder(train.count, settings.seed, epoch);
-      let lossSum = 0;
-      let accuracySum = 0;
-      let seen = 0;
+    // Kept best weights are freed on every way out, an error included.
+    try {
+      epochs: for (let epoch = 1; epoch <= settings.epochs; epoch++) {
+        const epochStart = performance.now();
+        const learningRate = schedule.rateForEpoch(epoch);
+        setLearningRate(optimizer, learningRate);
+        const order = shuffledOrder(train.count, settings.seed, epoch);
+        let lossSum = 0;
+        let accuracySum = 0;
+        let seen = 0;
 
-      for (let b = 0; b < batchesPerEpoch; b++) {
-        // Between batches: let commands arrive, then honour pause and stop.
-        await new Promise((resolve) => setImmediate(resolve));
-        if (this.pauseRequested) await this.waitWhilePaused(epoch, b + 1);
-        if (this.stopRequested) {
-          status = 'stopped';
-          break epochs;
-        }
-        const batchStart = performance.now();
-        const start = b * batchSize;
-        const end = Math.min(train.count, start + batchSize);
-        const { x, y } = await batchTensors(train, order, start, end, { epoch });
-        const target = labelsForLoss(y, settings.loss);
-        let values: number | number[];
-        try {
-          values = await model.trainOnBatch(x, target);
-        } finally {
-          tf.dispose([x, y, target]);
-        }
-        const [loss, accuracy] = values as number[];
-        if (!Number.isFinite(loss)) throw this.divergedError(epoch, b + 1, loss, learningRate);
-        const n = end - start;
-        lossSum += loss * n;
-        accuracySum += accuracy * n;
-        seen += n;
-        pace.batchDone(n, performance.now() - batchStart);
+        for (let b = 0; b < batchesPerEpoch; b++) {
+          // Between batches: let commands arrive, then honour pause and stop.
+          await new Promise((resolve) => setImmediate(resolve));
+          if (this.pauseRequested) await this.waitWhilePaused(epoch, b + 1);
+          if (this.stopRequested) {
+            status = 'stopped';
+            break epochs;
+          }
+          const batchStart = performance.now();
+          const start = b * batchSize;
+          const end = Math.min(train.count, start + batchSize);
+          const { x, y } = await batchTensors(train, order, start, end, { epoch });
+          const target = labelsForLoss(y, settings.loss);
+          let values: number | number[];
+          try {
+            values = await model.trainOnBatch(x, target);
+          } catch (e) {
+            // A GPU that ran out of memory makes the step fail in some other way; the device's report says why.
+            throw this.gpuFault(epoch, b + 1, batchSize, e) ?? e;
+          } finally {
+            tf.dispose([x, y, target]);
+          }
+          const fault = this.gpuFault(epoch, b + 1, batchSize);
+          if (fault) throw fault;
+          const [loss, accuracy] = values as number[];
+          if (!Number.isFinite(loss)) throw this.divergedError(epoch, b + 1, loss, learningRate);
+          const n = end - start;
+          lossSum += loss * n;
+          accuracySum += accuracy * n;
+          seen += n;
+          pace.batchDone(n, performance.now() - batchStart);
 
-        const now = performance.now();
-        const lastOfEpoch = b === batchesPerEpoch - 1;
-        if (lastOfEpoch || now - lastBatchEventAt >= 1000 / BATCH_EVENTS_PER_SECOND) {
-          lastBatchEventAt = now;
-          const memory = tf.memory();
-          const event: BatchEvent = {
-            type: 'batch',
-            runId,
-            epoch,
-            batch: b + 1,
-            batchesPerEpoch,
-            loss: lossSum / seen,
-            accuracy: accuracySum / seen,
-            samplesPerSecond: pace.samplesPerSecond(),
-            etaSeconds: pace.etaSeconds(),
-            tensors: memory.numTensors,
-            memoryBytes: memory.numBytes,
-          };
-          this.emit(event);
+          const now = performance.now();
+          const lastOfEpoch = b === batchesPerEpoch - 1;
+          if (lastOfEpoch || now - lastBatchEventAt >= 1000 / BATCH_EVENTS_PER_SECOND) {
+            lastBatchEventAt = now;
+            const memory = tf.memory();
+            const event: BatchEvent = {
+              type: 'batch',
+              runId,
+              epoch,
+              batch: b + 1,
+              batchesPerEpoch,
+              loss: lossSum / seen,
+              accuracy: accuracySum / seen,
+              samplesPerSecond: pace.samplesPerSecond(),
+              etaSeconds: pace.etaSeconds(),
+              tensors: memory.numTensors,
+              memoryBytes: memory.numBytes,
+            };
+            this.emit(event);
+          }
+        }
+
+        const validationStart = performance.now();
+        const val: SplitMetrics | null = await evaluateSplit(model, validation, batchSize, settings.loss);
+        pace.validationDone(performance.now() - validationStart);
+        const result: EpochResult = {
+          epoch,
+          loss: lossSum / seen,
+          accuracy: accuracySum / seen,
+          valLoss: val?.loss ?? null,
+          valAccuracy: val?.accuracy ?? null,
+        };
+        if (val && !Number.isFinite(val.loss)) throw this.divergedError(epoch, batchesPerEpoch, val.loss, learningRate);
+        lastResult = result;
+        const epochEvent = {
+          type: 'epoch' as const,
+          runId,
+          ...result,
+          learningRate,
+          seconds: (performance.now() - epochStart) / 1000,
+          tensors: tf.memory().numTensors,
+        };
+        await this.log.append(epochEvent);
+        this.emit(epochEvent);
+
+        const monitored = monitorMetric === 'valAccuracy' ? result.valAccuracy! : (result.valLoss ?? result.loss);
+        const improved = monitor.update(monitored, epoch);
+        if (improved) {
+          bestResult = result;
+          if (es.enabled && es.restoreBestWeights) {
+            tf.dispose(bestWeights ?? []);
+            bestWeights = model.getWeights().map((w) => tf.clone(w));
+          }
+        }
+        const checkpoint = join(runDir, 'checkpoints', `epoch-${String(epoch).padStart(3, '0')}`);
+        await saveModelFolder(model, checkpoint, { ...this.o.modelMetadata, ...result });
+        this.lastCheckpoint = checkpoint;
+        this.emit({ type: 'checkpoint', runId, epoch, path: checkpoint, best: improved });
+
+        schedule.observe(result, epoch);
+        // As Keras' EarlyStopping: stop once `patience` epochs in a row brought no improvement.
+        if (es.enabled && monitor.epochsWithoutImprovement >= Math.max(1, es.patience)) {
+          status = 'early-stopped';
+          break;
         }
       }
-
-      const validationStart = performance.now();
-      const val: SplitMetrics | null = await evaluateSplit(model, validation, batchSize, settings.loss);
-      pace.validationDone(performance.now() - validationStart);
-      const result: EpochResult = {
-        epoch,
-        loss: lossSum / seen,
-        accuracy: accuracySum / seen,
-        valLoss: val?.loss ?? null,
-        valAccuracy: val?.accuracy ?? null,
-      };
-      if (val && !Number.isFinite(val.loss)) throw this.divergedError(epoch, batchesPerEpoch, val.loss, learningRate);
-      lastResult = result;
-      const epochEvent = {
-        type: 'epoch' as const,
-        runId,
-        ...result,
-        learningRate,
-        seconds: (performance.now() - epochStart) / 1000,
-        tensors: tf.memory().numTensors,
-      };
-      await this.log.append(epochEvent);
-      this.emit(epochEvent);
-
-      const monitored = monitorMetric === 'valAccuracy' ? result.valAccuracy! : (result.valLoss ?? result.loss);
-      const improved = monitor.update(monitored, epoch);
-      if (improved) {
-        bestResult = result;
-        if (es.enabled && es.restoreBestWeights) {
-          tf.dispose(bestWeights ?? []);
-          bestWeights = model.getWeights().map((w) => tf.clone(w));
-        }
-      }
-      const checkpoint = join(runDir, 'checkpoints', `epoch-${String(epoch).padStart(3, '0')}`);
-      await saveModelFolder(model, checkpoint, { ...this.o.modelMetadata, ...result });
-      this.lastCheckpoint = checkpoint;
-      this.emit({ type: 'checkpoint', runId, epoch, path: checkpoint, best: improved });
-
-      schedule.observe(result, epoch);
-      // As Keras' EarlyStopping: stop once `patience` epochs in a row brought no improvement.
-      if (es.enabled && monitor.epochsWithoutImprovement >= Math.max(1, es.patience)) {
-        status = 'early-stopped';
-        break;
-      }
+    } catch (e) {
+      tf.dispose(bestWeights ?? []);
+      throw e;
     }
 
     let finalResult = lastResult;
@@ -281,6 +293,22 @@ export class TrainingRun {
     this.emit({ type: 'paused', runId: this.o.runId, epoch, batch });
     while (this.pauseRequested) await new Promise<void>((resolve) => (this.resumeWaiter = resolve));
     if (!this.stopRequested) this.emit({ type: 'resumed', runId: this.o.runId, epoch, batch });
+  }
+
+  /**
+   * On webgpu, the GPU error the device reported during the step (or the
+   * thrown one, when it is an out-of-memory), as the error the run stops with.
+   */
+  private gpuFault(epoch: number, batch: number, batchSize: number, thrown?: unknown): StudioError | null {
+    if (this.o.backend.name !== 'webgpu') return null;
+    return gpuFaultError({
+      thrown,
+      where: `epoch ${epoch}, batch ${batch}`,
+      batchSize,
+      params: this.o.model.countParams(),
+      adapter: this.o.backend.adapter,
+      lastCheckpoint: this.lastCheckpoint,
+    });
   }
 
   private divergedError(epoch: number, batch: number, loss: number, learningRate: number): StudioError {
