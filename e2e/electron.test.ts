@@ -28,7 +28,8 @@ before(async () => {
   await ensureRendererBuilt();
   await ensureElectronBuilt();
   userData = await mkdtemp(join(tmpdir(), 'cnnstudio-electron-user-'));
-  app = await _electron.launch({ executablePath: electron.path, args: [ROOT, `--user-data-dir=${userData}`] });
+  // These test the utility process; e2e/electron-webgpu.test.ts tests the engine window.
+  app = await _electron.launch({ executablePath: electron.path, args: [ROOT, `--user-data-dir=${userData}`], env: { ...process.env, CONVNET_STUDIO_ENGINE_HOST: 'utility' } });
   page = await app.firstWindow();
 });
 
