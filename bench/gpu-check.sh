@@ -27,11 +27,17 @@ fi
 
 if [ "$(uname -s)" = Linux ]; then
   # Dawn opens libvulkan.so.1 at run time; without it there is no adapter and no useful error.
-  if ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; then
-    echo "gpu-check: Vulkan loader: $(ldconfig -p | awk '/libvulkan\.so\.1 /{print $NF; exit}')" >&2
+  # The folders the dynamic linker searches: LD_LIBRARY_PATH, ld.so.conf.d, the usual system ones.
+  folders="${LD_LIBRARY_PATH:-}:$(cat /etc/ld.so.conf.d/*.conf 2>/dev/null | grep '^/' | tr '\n' ':')/usr/lib/x86_64-linux-gnu:/usr/lib/aarch64-linux-gnu:/lib/x86_64-linux-gnu:/lib/aarch64-linux-gnu:/usr/lib64:/usr/lib:/lib64:/lib:/usr/local/lib"
+  loader=""
+  IFS=: read -ra dirs <<< "$folders"
+  for dir in "${dirs[@]}"; do
+    if [ -n "$dir" ] && [ -e "$dir/libvulkan.so.1" ]; then loader="$dir/libvulkan.so.1"; break; fi
+  done
+  if [ -n "$loader" ]; then
+    echo "gpu-check: Vulkan loader: $loader" >&2
   else
-    searched="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$(cat /etc/ld.so.conf.d/*.conf 2>/dev/null | grep '^/' | tr '\n' ':')/usr/lib/x86_64-linux-gnu:/usr/lib/aarch64-linux-gnu:/usr/lib64:/usr/lib:/lib64:/lib"
-    echo "gpu-check: libvulkan.so.1 is missing (ldconfig does not know it; looked in ${searched}). Install the Vulkan loader (Debian/Ubuntu: libvulkan1; Fedora: vulkan-loader) and your GPU's Vulkan driver." >&2
+    echo "gpu-check: libvulkan.so.1 is missing (looked in ${folders#:}). Install the Vulkan loader (Debian/Ubuntu: libvulkan1; Fedora: vulkan-loader) and your GPU's Vulkan driver." >&2
   fi
   if [ -n "${VK_ICD_FILENAMES:-}" ]; then
     echo "gpu-check: VK_ICD_FILENAMES=${VK_ICD_FILENAMES} restricts Vulkan to that driver." >&2
