@@ -44,7 +44,7 @@ export interface GpuFault {
 
 const WEBGPU_PACKAGE = 'webgpu';
 
-let probed: Promise<{ probe: WebgpuProbe; adapter: GpuAdapterLike | null }> | undefined;
+let probed: Promise<WebgpuProbe> | undefined;
 let registered = false;
 let fault: GpuFault | null = null;
 
@@ -132,27 +132,92 @@ async function noAdapterReason(): Promise<string> {
     : 'no WebGPU adapter was found: Vulkan has no driver here that Dawn can use';
 }
 
+/** What the probe child (webgpuProbe.mjs) prints. */
+type ChildAnswer =
+  | { adapter: (Omit<GpuAdapterInfo, 'software'> & { isFallbackAdapter: boolean }) | null }
+  | { error: 'missing' | 'load'; message: string };
+
+/** The first line Dawn or the Vulkan loader printed about why there is no adapter, if any. */
+function driverComplaint(stderr: string): string {
+  // Dawn's own reports start "Warning:"; lines such as libwayland's "error: XDG_RUNTIME_DIR…" say nothing about the GPU.
+  const line = stderr.split('\n').find((l) => /^Warning:/.test(l.trim()));
+  return line ? ` (Dawn: ${line.trim().replace(/^Warning:\s*/, '').replace(/\.$/, '')})` : '';
+}
+
+/** Asks for an adapter in a child process (see webgpuProbe.mjs for why). */
+async function probeInChild(): Promise<WebgpuProbe> {
+  const [{ execFile }, { fileURLToPath }] = await Promise.all([import('node:child_process'), import('node:url')]);
+  const script = fileURLToPath(new URL('./webgpuProbe.mjs', import.meta.url));
+  const { stdout, stderr, failure } = await new Promise<{ stdout: string; stderr: string; failure: string | null }>((resolve) =>
+    execFile(
+      process.execPath,
+      [script],
+      // Inside Electron, process.execPath is Electron; this makes it plain Node.
+      { timeout: 60_000, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8' },
+      (error, out, err) => resolve({ stdout: out, stderr: err, failure: error ? (error.killed ? 'it did not answer within 60 s' : error.message.split('\n')[0]!) : null }),
+    ),
+  );
+  let answer: ChildAnswer;
+  try {
+    answer = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ChildAnswer;
+  } catch {
+    return { loaded: false, reason: `asking the GPU driver for a WebGPU adapter failed: ${failure ?? 'no answer'}${driverComplaint(stderr)}`, hint: webgpuInstallHint() };
+  }
+  if ('error' in answer) {
+    return {
+      loaded: false,
+      reason:
+        answer.error === 'missing'
+          ? 'the optional `webgpu` package (Dawn\'s Node bindings) is not installed'
+          : `the \`webgpu\` package (Dawn's Node bindings) could not load: ${answer.message}`,
+      hint: webgpuInstallHint(),
+    };
+  }
+  if (!answer.adapter) return { loaded: false, reason: `${await noAdapterReason()}${driverComplaint(stderr)}`, hint: webgpuInstallHint() };
+  const { isFallbackAdapter, ...named } = answer.adapter;
+  return { loaded: true, adapter: describeAdapter({ info: { ...named, isFallbackAdapter } } as GpuAdapterLike) };
+}
+
+/** Chromium's navigator.gpu, where this runs in a page (the Electron engine window). */
+function pageGpu(): GpuLike | undefined {
+  return (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
+}
+
 /**
  * Finds the adapter once, without starting the backend: which GPU WebGPU
- * would run on, and whether it is a software one.
+ * would run on, and whether it is a software one. In Node the question is
+ * asked in a child process; Dawn is loaded into this one only by activateWebgpu.
  */
 export function probeWebgpu(): Promise<WebgpuProbe> {
-  probed ??= (async () => {
-    const loaded = await loadGpu();
-    if (!loaded.gpu) return { probe: { loaded: false, reason: loaded.reason, hint: webgpuInstallHint() }, adapter: null };
-    let adapter: GpuAdapterLike | null = null;
-    try {
-      adapter = await loaded.gpu.requestAdapter({ powerPreference: 'high-performance' });
-    } catch (e) {
+  probed ??= (async (): Promise<WebgpuProbe> => {
+    const gpu = pageGpu();
+    if (gpu) {
+      const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+      return adapter ? { loaded: true, adapter: describeAdapter(adapter) } : { loaded: false, reason: 'the page\'s WebGPU offers no adapter', hint: webgpuInstallHint() };
+    }
+    if (typeof process !== 'undefined' && process.versions.electron) {
       return {
-        probe: { loaded: false, reason: `asking for a WebGPU adapter failed: ${(e as Error).message}`, hint: webgpuInstallHint() },
-        adapter: null,
+        loaded: false,
+        reason: 'Dawn\'s Node bindings cannot run inside Electron (its V8 memory cage refuses their buffers); the desktop app trains on WebGPU in its engine window instead',
+        hint: 'Nothing to install: the studio moves the engine to its engine window when Chromium finds a hardware GPU.',
       };
     }
-    if (!adapter) return { probe: { loaded: false, reason: await noAdapterReason(), hint: webgpuInstallHint() }, adapter: null };
-    return { probe: { loaded: true, adapter: describeAdapter(adapter) }, adapter };
+    return probeInChild();
   })();
-  return probed.then((p) => p.probe);
+  return probed;
+}
+
+let adapterInUse: GpuAdapterLike | null = null;
+
+/** The adapter this process will run on: Chromium's, or Dawn's loaded into this process now. */
+async function adapterHere(): Promise<GpuAdapterLike | { problem: string }> {
+  if (adapterInUse) return adapterInUse;
+  const loaded = await loadGpu();
+  if (!loaded.gpu) return { problem: loaded.reason };
+  const adapter = await loaded.gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+  if (!adapter) return { problem: 'the adapter the probe found is not offered to this process' };
+  adapterInUse = adapter;
+  return adapter;
 }
 
 function classify(error: GpuErrorLike): GpuFault['kind'] {
@@ -225,8 +290,9 @@ async function registerOnAdapter(adapter: GpuAdapterLike): Promise<void> {
 export async function activateWebgpu(): Promise<WebgpuProbe> {
   const probe = await probeWebgpu();
   if (!probe.loaded) return probe;
-  const { adapter } = await probed!;
-  await registerOnAdapter(adapter!);
+  const adapter = await adapterHere();
+  if ('problem' in adapter) return { loaded: false, reason: adapter.problem, hint: webgpuInstallHint() };
+  await registerOnAdapter(adapter);
   if (!(await tf.setBackend('webgpu'))) {
     return { loaded: false, reason: 'the WebGPU backend failed to start on its adapter (the warning above says why)', hint: webgpuInstallHint() };
   }
