@@ -8,7 +8,8 @@
  * generated, not downloaded. Prints a table and one JSON result (also under
  * bench/results/).
  *
- * Options: --batches N (timed batches per speed row, default 20), --json (the JSON only).
+ * Options: --batches N (timed batches per speed row, default 20), --json (the JSON only),
+ * --software-speed (time webgpu even on a software adapter).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -164,6 +165,11 @@ if (probe.loaded) {
 }
 
 for (const backend of ['webgpu', 'wasm', 'tensorflow'] as BackendName[]) {
+  if (backend === 'webgpu' && result.adapter?.software && !hasFlag('software-speed')) {
+    // SwiftShader takes minutes a batch for resnet-small and says nothing about a GPU.
+    result.notMeasured.push('webgpu speed: the adapter is software (--software-speed measures it anyway)');
+    continue;
+  }
   let device: string;
   try {
     const selected = await selectBackend(backend);
