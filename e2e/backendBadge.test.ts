@@ -39,13 +39,13 @@ test('a run on a hardware adapter names it and needs no hint', () => {
 test('a run on a software adapter says so, and what to install', () => {
   const badge = backendBadge({ ...info, backend: 'webgpu', device: 'GPU', adapter: swiftshader }, null);
   assert.equal(badge.label, 'GPU · WebGPU · google swiftshader (software)');
-  assert.match(badge.hint, /software adapter \(google swiftshader \(software\)\), slower than WebAssembly: install the GPU's driver/);
+  assert.match(badge.hint, /software adapter \(google swiftshader\), slower than WebAssembly: install the GPU's driver/);
 });
 
 test('on wasm the hint gives TensorFlow\'s and WebGPU\'s reasons', () => {
   const onWasm = backendBadge({ ...info, backend: 'wasm', device: 'CPU' }, null);
   assert.equal(onWasm.label, 'WASM · WebAssembly');
-  assert.equal(onWasm.hint, 'The GPU is not used: tfjs-node-gpu is not installed. WebGPU found only a software adapter (google swiftshader (software)).');
+  assert.equal(onWasm.hint, 'The GPU is not used: tfjs-node-gpu is not installed. WebGPU found only a software adapter (google swiftshader).');
   const noVulkan = backendBadge(
     { ...info, backend: 'wasm', device: 'CPU', backends: [info.backends[0]!, { name: 'webgpu', available: false, reason: 'no WebGPU adapter was found: Vulkan has no driver here that Dawn can use' }] },
     null,

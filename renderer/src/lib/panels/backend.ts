@@ -19,9 +19,9 @@ export interface BackendBadge {
 const NAMES: Record<BackendName, string> = { tensorflow: 'TensorFlow (native)', webgpu: 'WebGPU', wasm: 'WebAssembly', cpu: 'JavaScript' };
 
 /** "nvidia ampere", "apple metal-3", "google swiftshader (software)": what the driver calls the adapter. */
-export function adapterName(adapter: GpuAdapterInfo): string {
+export function adapterName(adapter: GpuAdapterInfo, { marked = true } = {}): string {
   const name = [adapter.vendor, adapter.architecture].filter(Boolean).join(' ') || adapter.device || adapter.description || 'unnamed adapter';
-  return `${name}${adapter.software ? ' (software)' : ''}`;
+  return `${name}${marked && adapter.software ? ' (software)' : ''}`;
 }
 
 export function backendBadge(info: EngineInfo | null, started: RunStartedEvent | null): BackendBadge {
@@ -43,7 +43,7 @@ export function backendBadge(info: EngineInfo | null, started: RunStartedEvent |
 
 function gpuHint(info: EngineInfo | null, backend: BackendName | null, device: 'GPU' | 'CPU' | null, adapter: GpuAdapterInfo | null): string {
   if (backend === 'webgpu' && adapter?.software) {
-    return `WebGPU runs on a software adapter (${adapterName(adapter)}), slower than WebAssembly: install the GPU's driver for a hardware one.`;
+    return `WebGPU runs on a software adapter (${adapterName(adapter, { marked: false })}), slower than WebAssembly: install the GPU's driver for a hardware one.`;
   }
   if (device === 'GPU' || !info) return '';
   const tensorflow = info.backends.find((b) => b.name === 'tensorflow');
@@ -53,7 +53,7 @@ function gpuHint(info: EngineInfo | null, backend: BackendName | null, device: '
     : !webgpu.available
       ? ` WebGPU: ${webgpu.reason ?? 'no adapter'}.`
       : webgpu.adapter?.software
-        ? ` WebGPU found only a software adapter (${adapterName(webgpu.adapter)}).`
+        ? ` WebGPU found only a software adapter (${adapterName(webgpu.adapter, { marked: false })}).`
         : '';
   if (tensorflow && !tensorflow.available) {
     return `The GPU is not used: ${tensorflow.reason ?? 'the native TensorFlow backend did not load'}.${webgpuWhy}`;
