@@ -10,8 +10,11 @@
  * same cores lowers every figure, so compare rows of one run.
  *
  * Options: --templates seed-cnn,lenet5 (default all), --backends wasm,cpu
- * (default tensorflow,wasm,cpu), --batches N (timed batches per row, default
- * 40; the pure-JS cpu backend gets 1), --no-torch.
+ * (default tensorflow,webgpu,wasm,cpu), --batches N (timed batches per row,
+ * default 40; the pure-JS cpu backend and a software WebGPU adapter get 1
+ * and 3), --no-torch. webgpu rows name their adapter; where there is no GPU,
+ * VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json gives software
+ * rows (correct, slow). bench/gpu-check.sh is the check for a GPU machine.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
@@ -21,6 +24,7 @@ import { join } from 'node:path';
 import { buildModel } from '../engine/graph/build.js';
 import { createProject, listTemplates } from '../engine/graph/templates.js';
 import { selectBackend } from '../engine/backend/select.js';
+import { adapterLabel } from '../engine/backend/webgpu.js';
 import { readFashionMnist } from '../engine/data/fashionMnist.js';
 import type { BackendName } from '../engine/protocol.js';
 import { flagValue, hasFlag, loadAverage } from './args.js';
@@ -38,7 +42,7 @@ interface Row {
 
 const BATCH = 64;
 const templates = (flagValue('templates') ?? listTemplates().map((t) => t.name).join(',')).split(',');
-const backends = (flagValue('backends') ?? 'tensorflow,wasm,cpu').split(',') as BackendName[];
+const backends = (flagValue('backends') ?? 'tensorflow,webgpu,wasm,cpu').split(',') as BackendName[];
 const timedBatches = Number(flagValue('batches') ?? 40);
 
 const rows: Row[] = [];
@@ -54,10 +58,10 @@ function batch(i: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
   }));
 }
 
-async function measureStudio(template: string, backend: BackendName, runtime: string): Promise<Row> {
-  // The pure-JS backend is two to three orders of magnitude slower: one batch tells its speed.
-  const n = backend === 'cpu' ? 1 : timedBatches;
-  const warmup = backend === 'cpu' ? 1 : 5;
+async function measureStudio(template: string, backend: BackendName, runtime: string, software: boolean): Promise<Row> {
+  // The pure-JS backend is two to three orders of magnitude slower: one batch tells its speed; a software GPU, three.
+  const n = backend === 'cpu' ? 1 : software ? 3 : timedBatches;
+  const warmup = backend === 'cpu' || software ? 1 : 5;
   const startLoad = loadAverage();
   const model = buildModel(createProject(template).graph, { seed: 1 });
   const optimizer = tf.train.adam(0.001, 0.9, 0.999, 1e-7);
@@ -120,16 +124,18 @@ function measureTorch(threads: number): Row[] | string {
 
 for (const backend of backends) {
   let runtime: string;
+  let software = false;
   try {
     const selected = await selectBackend(backend);
-    runtime = `studio ${selected.name}`;
+    runtime = `studio ${selected.name}${selected.adapter ? ` (${adapterLabel(selected.adapter)})` : ''}`;
+    software = selected.adapter?.software === true;
   } catch (e) {
     notes.push(`${backend}: ${(e as Error).message}`);
     continue;
   }
   for (const template of templates) {
     process.stderr.write(`measuring ${template} on ${backend}…\n`);
-    rows.push(await measureStudio(template, backend, runtime));
+    rows.push(await measureStudio(template, backend, runtime, software));
   }
 }
 if (!hasFlag('no-torch')) {

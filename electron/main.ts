@@ -17,6 +17,8 @@ import { APP_ENTRY_URL, APP_HOST, APP_SCHEME, isAllowedNavigation, isTrustedSend
 import { fitBounds, loadWindowState, saveWindowState } from './windowState.js';
 import { menuTemplate } from './menu.js';
 import { utilityProcessEngine } from './utilityEngine.js';
+import { engineWindowEngine } from './engineWindow.js';
+import { preferEngineWindow } from './engineHost.js';
 
 const APP_ROOT = app.getAppPath();
 const RENDERER_DIR = join(APP_ROOT, 'dist', 'renderer');
@@ -34,7 +36,22 @@ let studioWindow: BrowserWindow | null = null;
 /** The model folder of the last finished run, for File › Export. */
 let lastModelPath: string | null = null;
 
-const supervisor = new EngineSupervisor(utilityProcessEngine(ENGINE_ENTRY, log), {
+// WebGPU for the hidden engine window (Chromium's; Dawn's Node bindings cannot run in Electron).
+// Linux has WebGPU only through Vulkan. docs/webgpu.md says why this is safe enough.
+app.commandLine.appendSwitch('enable-unsafe-webgpu');
+if (process.platform === 'linux') app.commandLine.appendSwitch('enable-features', 'Vulkan');
+
+/**
+ * The engine trains in the engine window where WebGPU has a hardware adapter,
+ * otherwise in the utility process; CONVNET_STUDIO_ENGINE_HOST=utility skips the window.
+ */
+const spawnUtility = utilityProcessEngine(ENGINE_ENTRY, log);
+const spawnEngine =
+  process.env.CONVNET_STUDIO_ENGINE_HOST === 'utility'
+    ? spawnUtility
+    : preferEngineWindow(engineWindowEngine({ page: join(APP_ROOT, 'electron', 'engineWindow.html'), preload: join(APP_ROOT, 'dist', 'engine', 'engineWindow.mjs') }, log), spawnUtility, log);
+
+const supervisor = new EngineSupervisor(spawnEngine, {
   log,
   deliver(_client, text) {
     noteFinishedRun(text);
@@ -196,6 +213,8 @@ async function createWindow(): Promise<void> {
   });
   studioWindow.on('closed', () => {
     studioWindow = null;
+    // The hidden engine window is a window too, so 'window-all-closed' never comes while it lives.
+    if (process.platform !== 'darwin') app.quit();
   });
   await studioWindow.loadURL(APP_ENTRY_URL);
 }
@@ -217,7 +236,7 @@ if (!app.requestSingleInstanceLock()) {
     supervisor.start();
     await createWindow();
     app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) void createWindow();
+      if (!studioWindow) void createWindow();
     });
   });
   app.on('window-all-closed', () => {

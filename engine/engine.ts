@@ -227,6 +227,7 @@ export class Engine {
       backends,
       devices: current?.devices ?? [],
       host: hostname(),
+      ...(current?.adapter ? { adapter: current.adapter } : {}),
     };
   }
 }

@@ -37,8 +37,21 @@ export const MAX_SENT_IMAGE_BYTES = 1.25 * 1024 * 1024;
 
 // ---------------------------------------------------------------- commands
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendPreference = BackendName | 'auto';
+
+/** The WebGPU adapter (the GPU and its driver) the webgpu backend runs on, as the driver names it. */
+export interface GpuAdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /**
+   * A CPU rasteriser posing as a GPU (SwiftShader, lavapipe, a "fallback"
+   * adapter): correct but slower than WebAssembly, so 'auto' never picks it.
+   */
+  software: boolean;
+}
 
 export interface TrainOptions {
   /** Image folder; overrides the project's data path. */
@@ -158,6 +171,8 @@ export interface BackendStatus {
   available: boolean;
   /** Why it cannot be used, when it cannot. */
   reason?: string;
+  /** webgpu: the adapter found, whether or not 'auto' would use it. */
+  adapter?: GpuAdapterInfo;
 }
 
 export interface EngineInfo {
@@ -172,6 +187,8 @@ export interface EngineInfo {
   devices: string[];
   /** The machine the engine runs on (its host name), so the window can say where a remote engine is; absent from engines older than it. */
   host?: string;
+  /** The adapter the active backend runs on, when it is webgpu. */
+  adapter?: GpuAdapterInfo;
 }
 
 /** What each command answers. */
@@ -262,6 +279,8 @@ export interface RunStartedEvent {
   runDir: string;
   backend: BackendName;
   device: 'GPU' | 'CPU';
+  /** webgpu: the adapter it trains on (the window's badge names it). */
+  adapter?: GpuAdapterInfo;
   params: number;
   trainableParams: number;
   dataset: DatasetSizes;

@@ -26,8 +26,10 @@ test("'auto' picks wasm and says why tensorflow is unavailable", withoutTensorfl
   assert.equal(selected.name, 'wasm');
   assert.equal(selected.device, 'CPU');
   assert.equal(tf.getBackend(), 'wasm');
-  assert.equal(selected.unavailable.length, 1);
-  const [tensorflow] = selected.unavailable;
+  // webgpu is passed over too: here there is no GPU, only (with VK_ICD_FILENAMES) SwiftShader.
+  assert.deepEqual(selected.unavailable.map((s) => s.name), ['tensorflow', 'webgpu']);
+  const [tensorflow, webgpu] = selected.unavailable;
+  assert.match(webgpu!.reason ?? '', /no WebGPU adapter|software one|webgpu. package/);
   assert.equal(tensorflow!.name, 'tensorflow');
   assert.equal(tensorflow!.available, false);
   assert.match(tensorflow!.reason ?? '', /tfjs-node-gpu is not installed.*libtensorflow/);
@@ -69,10 +71,10 @@ test('describeBackends reports each backend without switching', async () => {
   const statuses = await describeBackends();
   assert.deepEqual(
     statuses.map((s) => s.name),
-    ['tensorflow', 'wasm', 'cpu'],
+    ['tensorflow', 'webgpu', 'wasm', 'cpu'],
   );
-  assert.equal(statuses[1]!.available, true);
   assert.equal(statuses[2]!.available, true);
+  assert.equal(statuses[3]!.available, true);
   if (!tensorflowInstalled) assert.match(statuses[0]!.reason ?? '', /not installed/);
   assert.equal(tf.getBackend(), 'cpu');
 });

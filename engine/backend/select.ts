@@ -1,15 +1,18 @@
 /**
  * Picks the backend TensorFlow.js trains on and remembers which one it is.
- * 'auto' takes the fastest that starts: native TensorFlow (tfjs-node-gpu, on
- * the GPU when CUDA works), then WebAssembly, then plain JavaScript.
+ * 'auto' takes the fastest that starts: native TensorFlow when it runs on a
+ * CUDA GPU, then WebGPU on a hardware adapter (any vendor), then WebAssembly,
+ * then plain JavaScript. A named backend is used as it is: `webgpu` on a
+ * software adapter, `tensorflow` on the processor.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { StudioError } from '../errors.js';
-import type { BackendName, BackendPreference, BackendStatus } from '../protocol.js';
+import type { BackendName, BackendPreference, BackendStatus, GpuAdapterInfo } from '../protocol.js';
 import { registerTrainingKernels } from './kernels/register.js';
 import { probeTensorflow, tensorflowInstallHint } from './tensorflow.js';
 import { activateWasm, checkWasmBinary, type WasmProbe } from './wasm.js';
+import { activateWebgpu, adapterLabel, probeWebgpu } from './webgpu.js';
 
 // The cpu backend's corrections must be in place before anything trains on it.
 registerTrainingKernels();
@@ -21,6 +24,8 @@ export interface SelectedBackend {
   device: Device;
   /** Backends tried before this one and why each could not be used ('auto' only). */
   unavailable: BackendStatus[];
+  /** webgpu: the adapter it runs on. */
+  adapter?: GpuAdapterInfo;
 }
 
 export interface ActiveBackend {
@@ -28,12 +33,14 @@ export interface ActiveBackend {
   device: Device;
   /** What runs the kernels, in words, for the info panel. */
   devices: string[];
+  /** webgpu: the adapter it runs on. */
+  adapter?: GpuAdapterInfo;
 }
 
 /** Fastest first. */
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-type Attempt = { ok: true; device: Device; devices: string[] } | { ok: false; reason: string; hint: string };
+type Attempt = { ok: true; device: Device; devices: string[]; adapter?: GpuAdapterInfo } | { ok: false; reason: string; hint: string; adapter?: GpuAdapterInfo };
 
 let active: ActiveBackend | null = null;
 let wasmOutcome: WasmProbe | undefined;
@@ -64,7 +71,12 @@ function restoreBackend(previous: string | null): void {
   }
 }
 
-async function activate(name: BackendName): Promise<Attempt> {
+/**
+ * Starts one backend. `auto` (as opposed to a backend asked for by name)
+ * refuses the two that run but would be slower than what follows them:
+ * TensorFlow without a CUDA GPU, and WebGPU on a software adapter.
+ */
+async function activate(name: BackendName, auto: boolean): Promise<Attempt> {
   switch (name) {
     case 'tensorflow': {
       const previous = engineBackendName();
@@ -73,11 +85,30 @@ async function activate(name: BackendName): Promise<Attempt> {
         restoreBackend(previous);
         return { ok: false, reason: probe.reason, hint: tensorflowInstallHint };
       }
+      if (auto && probe.device !== 'GPU') {
+        restoreBackend(previous);
+        return { ok: false, reason: 'TensorFlow loaded but found no CUDA GPU, so it would run on the processor', hint: tensorflowInstallHint };
+      }
       if (!(await tf.setBackend('tensorflow'))) {
         return { ok: false, reason: 'TensorFlow failed to start (its warning above says why)', hint: tensorflowInstallHint };
       }
       const devices = probe.device === 'GPU' ? ['GPU: CUDA through libtensorflow'] : ['CPU: libtensorflow'];
       return { ok: true, device: probe.device, devices };
+    }
+    case 'webgpu': {
+      const probe = await probeWebgpu();
+      if (!probe.loaded) return { ok: false, reason: probe.reason, hint: probe.hint };
+      if (auto && probe.adapter.software) {
+        return {
+          ok: false,
+          reason: `its only adapter is a software one (${adapterLabel(probe.adapter)}), slower than WebAssembly; \`--backend webgpu\` uses it anyway`,
+          hint: 'Install the GPU\'s driver for a hardware adapter.',
+          adapter: probe.adapter,
+        };
+      }
+      const started = await activateWebgpu();
+      if (!started.loaded) return { ok: false, reason: started.reason, hint: started.hint, adapter: probe.adapter };
+      return { ok: true, device: 'GPU', devices: [`GPU: WebGPU on ${adapterLabel(started.adapter)}`], adapter: started.adapter };
     }
     case 'wasm': {
       wasmOutcome = await activateWasm();
@@ -100,7 +131,7 @@ async function activate(name: BackendName): Promise<Attempt> {
 }
 
 function label(name: BackendName): string {
-  return name === 'tensorflow' ? 'TensorFlow (tfjs-node-gpu)' : name === 'wasm' ? 'WebAssembly' : 'JavaScript (cpu)';
+  return { tensorflow: 'TensorFlow (tfjs-node-gpu)', webgpu: 'WebGPU', wasm: 'WebAssembly', cpu: 'JavaScript (cpu)' }[name];
 }
 
 /**
@@ -114,15 +145,16 @@ export function selectBackend(preference: BackendPreference = 'auto'): Promise<S
     const candidates = preference === 'auto' ? BACKEND_ORDER : [preference];
     const unavailable: BackendStatus[] = [];
     for (const name of candidates) {
-      const attempt = await activate(name);
+      const attempt = await activate(name, preference === 'auto');
+      const adapter = attempt.adapter ? { adapter: attempt.adapter } : {};
       if (attempt.ok) {
-        active = { name, device: attempt.device, devices: attempt.devices };
-        return { name, device: attempt.device, unavailable };
+        active = { name, device: attempt.device, devices: attempt.devices, ...adapter };
+        return { name, device: attempt.device, unavailable, ...adapter };
       }
       if (preference !== 'auto') {
         throw new StudioError(`The ${label(name)} backend cannot be used: ${attempt.reason}.`, attempt.hint, 'backend-unavailable');
       }
-      unavailable.push({ name, available: false, reason: attempt.reason });
+      unavailable.push({ name, available: false, reason: attempt.reason, ...adapter });
     }
     throw new StudioError(
       `No TensorFlow.js backend could start: ${unavailable.map((s) => `${s.name}: ${s.reason}`).join('; ')}.`,
@@ -144,8 +176,11 @@ export function describeBackends(): Promise<BackendStatus[]> {
     const tensorflow = probeTensorflow();
     restoreBackend(previous);
     const wasm = wasmOutcome ?? (await checkWasmBinary());
+    // Finding the adapter does not start the backend, so it switches nothing.
+    const webgpu = await probeWebgpu();
     return [
       tensorflow.loaded ? { name: 'tensorflow', available: true } : { name: 'tensorflow', available: false, reason: tensorflow.reason },
+      webgpu.loaded ? { name: 'webgpu', available: true, adapter: webgpu.adapter } : { name: 'webgpu', available: false, reason: webgpu.reason },
       wasm.loaded ? { name: 'wasm', available: true } : { name: 'wasm', available: false, reason: wasm.reason },
       { name: 'cpu', available: true },
     ];
@@ -157,8 +192,12 @@ export function currentBackend(): ActiveBackend | null {
   return active;
 }
 
-/** Live tensors and the bytes they hold on the active backend. */
-export function backendMemory(): { tensors: number; bytes: number } {
-  const memory = tf.memory();
-  return { tensors: memory.numTensors, bytes: memory.numBytes };
+/** Live tensors and the bytes they hold on the active backend; on webgpu also the bytes in GPU buffers. */
+export function backendMemory(): { tensors: number; bytes: number; gpuBytes?: number } {
+  const memory = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+  return {
+    tensors: memory.numTensors,
+    bytes: memory.numBytes,
+    ...(typeof memory.numBytesInGPU === 'number' ? { gpuBytes: memory.numBytesInGPU } : {}),
+  };
 }

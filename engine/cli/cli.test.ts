@@ -109,7 +109,7 @@ test('bad input gets one clear line and a non-zero exit, never a stack trace', a
   assertCleanError(await cli('train', 'p.cnnstudio.json', '--data', join(work, 'no-such-folder'), '--epochs', '1'), 1, /no-such-folder/);
   const oneClass = join(data, 'checks');
   assertCleanError(await cli('train', 'p.cnnstudio.json', '--data', oneClass, '--epochs', '1'), 1, new RegExp(oneClass.replace(/[/.]/g, '\\$&')));
-  assertCleanError(await cli('train', 'p.cnnstudio.json', '--backend', 'quantum'), 2, /--backend must be one of auto, tensorflow, wasm, cpu/);
+  assertCleanError(await cli('train', 'p.cnnstudio.json', '--backend', 'quantum'), 2, /--backend must be one of auto, tensorflow, webgpu, wasm, cpu/);
   assertCleanError(await cli('new', 'p.cnnstudio.json'), 1, /already exists; not overwriting it/);
   assertCleanError(await cli('new', 'q.json', '--template', 'alexnet-9000'), 1, /alexnet-9000/);
   assertCleanError(await cli('frobnicate'), 2, /Unknown command "frobnicate"/);
@@ -131,7 +131,7 @@ test('info lists the backends and says why the unavailable ones are', async () =
   assert.equal(r.code, 0, r.stderr);
   const info = JSON.parse(r.stdout);
   assert.equal(info.type, 'info');
-  assert.deepEqual(info.backends.map((b: { name: string }) => b.name), ['tensorflow', 'wasm', 'cpu']);
+  assert.deepEqual(info.backends.map((b: { name: string }) => b.name), ['tensorflow', 'webgpu', 'wasm', 'cpu']);
   for (const b of info.backends) if (!b.available) assert.ok(b.reason && b.reason.length > 10, `${b.name} says why it is unavailable`);
   assert.ok(info.backends.find((b: { name: string }) => b.name === 'cpu').available);
   const human = await cli('info');

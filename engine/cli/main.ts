@@ -18,6 +18,7 @@ import { EXPLAIN_USAGE, explainCommand } from './explainCommand.js';
 import { recordRunInProject } from './recordRun.js';
 import { JOB_COMMANDS_USAGE, jobCommand, runsCommand } from './jobCommands.js';
 import { basesCommand, BASES_USAGE, downloadLine } from './basesCommand.js';
+import { adapterLabel } from '../backend/webgpu.js';
 
 const USAGE = `convnet-studio — design, train and export convolutional networks
 
@@ -25,7 +26,7 @@ Usage:
   convnet-studio new <project-file> [--template NAME] [--name NAME] [--force]
   convnet-studio validate <project-file> [--classes N] [--json]
   convnet-studio train <project-file> [--data DIR] [--epochs N] [--batch-size N]
-                       [--backend auto|tensorflow|wasm|cpu] [--out RUN_DIR] [--weights MODEL_DIR or .h5]
+                       [--backend auto|tensorflow|webgpu|wasm|cpu] [--out RUN_DIR] [--weights MODEL_DIR or .h5]
                        [--bases-url URL] [--json]
 ${MODEL_COMMANDS_USAGE}
   ${EXPLAIN_USAGE}
@@ -37,7 +38,7 @@ ${BASES_USAGE}
 
 Templates: run \`convnet-studio new --help\`. Exit codes: 0 ok, 1 invalid input or failed run, 2 wrong usage.`;
 
-const BACKENDS: BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const BACKENDS: BackendPreference[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 type Out = (line: string) => void;
 
@@ -168,7 +169,12 @@ async function infoCommand(argv: string[], out: Out): Promise<number> {
   }
   out(`Convnet Studio ${info.version} (protocol ${info.protocolVersion}), Node ${info.node}, TensorFlow.js ${info.tfjs}`);
   out('Backends, in the order training picks them:');
-  for (const b of info.backends) out(`  ${b.available ? '✓' : '✗'} ${b.name.padEnd(11)} ${b.available ? 'available' : b.reason ?? 'unavailable'}`);
+  for (const b of info.backends) {
+    const status = b.available ? 'available' : (b.reason ?? 'unavailable');
+    // A software adapter works but 'auto' passes it over; say so beside its name.
+    const adapter = b.adapter ? ` on ${adapterLabel(b.adapter)}${b.adapter.software && b.available ? ', used only with --backend webgpu' : ''}` : '';
+    out(`  ${b.available ? '✓' : '✗'} ${b.name.padEnd(11)} ${status}${b.available ? adapter : ''}`);
+  }
   if (info.devices.length) out(`Devices: ${info.devices.join(', ')}`);
   return 0;
 }
@@ -263,7 +269,7 @@ class TrainingView {
         this.epochs = e.epochs;
         if (e.fineTuneFromEpoch) this.fineTuneFrom = e.fineTuneFromEpoch;
         this.out(
-          `Training on ${e.backend} (${e.device}): ${e.params.toLocaleString('en-US')} parameters, ` +
+          `Training on ${e.backend} (${e.device}${e.adapter ? `, ${adapterLabel(e.adapter)}` : ''}): ${e.params.toLocaleString('en-US')} parameters, ` +
             `${e.dataset.train} training / ${e.dataset.validation} validation images in ${e.dataset.classes.length} classes, ` +
             `batch ${e.batchSize}, ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}` +
             (e.dataLoading

@@ -28,6 +28,6 @@ export function serveEngine(link: Link<unknown, FromEngine>, options: ServeOptio
 export function backendFromArgs(argv: string[]): BackendPreference {
   const i = argv.indexOf('--backend');
   const value = i >= 0 ? argv[i + 1] : 'auto';
-  const known: BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+  const known: BackendPreference[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
   return known.includes(value as BackendPreference) ? (value as BackendPreference) : 'auto';
 }

@@ -232,7 +232,7 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
     optimizer,
     dataset,
     settings,
-    backend: { name: backend.name, device: backend.device },
+    backend: { name: backend.name, device: backend.device, ...(backend.adapter ? { adapter: backend.adapter } : {}) },
     modelMetadata,
     initialWeights,
     emit,

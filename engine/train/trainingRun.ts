@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { StudioError, describeError } from '../errors.js';
 import { describeOutOfMemory, isOutOfMemory } from '../util/outOfMemory.js';
 import type { TrainingSettings } from '../graph/schema.js';
-import type { BackendName, EngineEvent, FinishedEvent, BatchEvent } from '../protocol.js';
+import type { BackendName, EngineEvent, FinishedEvent, BatchEvent, GpuAdapterInfo } from '../protocol.js';
 import { batchTensors, shuffledOrder } from '../data/batches.js';
 import type { ImageDataset } from '../data/types.js';
 import { evaluateSplit, labelsForLoss, type SplitMetrics } from './evaluateSplit.js';
@@ -21,6 +21,7 @@ import { createOptimizer, setLearningRate } from './optimizers.js';
 import { saveModelFolder, type ModelMetadata } from './modelFiles.js';
 import { RunLog } from './runLog.js';
 import { DEFAULT_GRADIENT_HEALTH_EVERY, GradientHealth } from './gradientHealth.js';
+import { gpuFaultError } from './gpuFault.js';
 
 /** Batch events are throttled to about this many a second. */
 const BATCH_EVENTS_PER_SECOND = 20;
@@ -33,7 +34,7 @@ export interface TrainingRunOptions {
   optimizer: tf.Optimizer;
   dataset: ImageDataset;
   settings: TrainingSettings;
-  backend: { name: BackendName; device: 'GPU' | 'CPU' };
+  backend: { name: BackendName; device: 'GPU' | 'CPU'; adapter?: GpuAdapterInfo };
   /** Stored with every saved model (class names, input shape, preprocessing). */
   modelMetadata: ModelMetadata;
   /** Fine-tuning: what started from trained weights, told in the run-started event. */
@@ -165,6 +166,7 @@ export class TrainingRun {
       runDir,
       backend: this.o.backend.name,
       device: this.o.backend.device,
+      ...(this.o.backend.adapter ? { adapter: this.o.backend.adapter } : {}),
       params: model.countParams(),
       trainableParams: model.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0),
       dataset: { classes: classNames, train: train.count, validation: validation.count, test: test.count },
@@ -181,109 +183,120 @@ export class TrainingRun {
     const pace = new Pace(totalEpochs, batchesPerEpoch);
     let lastBatchEventAt = 0;
 
-    epochs: for (let epoch = 1; epoch <= totalEpochs; epoch++) {
-      const epochStart = performance.now();
-      if (fineTune && epoch === phaseOneEpochs + 1) this.startFineTuning(fineTune, health);
-      const learningRate = epoch > phaseOneEpochs ? fineTune!.learningRate : schedule.rateForEpoch(epoch);
-      setLearningRate(this.optimizer, learningRate);
-      const order = shuffledOrder(train.count, settings.seed, epoch);
-      let lossSum = 0;
-      let accuracySum = 0;
-      let seen = 0;
+    // Kept best weights are freed on every way out, an error included.
+    try {
+      epochs: for (let epoch = 1; epoch <= totalEpochs; epoch++) {
+        const epochStart = performance.now();
+        if (fineTune && epoch === phaseOneEpochs + 1) this.startFineTuning(fineTune, health);
+        const learningRate = epoch > phaseOneEpochs ? fineTune!.learningRate : schedule.rateForEpoch(epoch);
+        setLearningRate(this.optimizer, learningRate);
+        const order = shuffledOrder(train.count, settings.seed, epoch);
+        let lossSum = 0;
+        let accuracySum = 0;
+        let seen = 0;
 
-      for (let b = 0; b < batchesPerEpoch; b++) {
-        // Between batches: let commands arrive, then honour pause and stop.
-        await new Promise((resolve) => setImmediate(resolve));
-        if (this.pauseRequested) await this.waitWhilePaused(epoch, b + 1);
-        if (this.stopRequested) {
-          status = 'stopped';
-          break epochs;
-        }
-        const batchStart = performance.now();
-        const start = b * batchSize;
-        const end = Math.min(train.count, start + batchSize);
-        const { x, y } = await batchTensors(train, order, start, end, { epoch });
-        const target = labelsForLoss(y, settings.loss);
-        let values: number | number[];
-        try {
-          values = await model.trainOnBatch(x, target);
-          await health.afterStep(x, epoch, b + 1);
-        } finally {
-          tf.dispose([x, y, target]);
-        }
-        const [loss, accuracy] = values as number[];
-        if (!Number.isFinite(loss)) throw this.divergedError(epoch, b + 1, loss, learningRate);
-        const n = end - start;
-        lossSum += loss * n;
-        accuracySum += accuracy * n;
-        seen += n;
-        pace.batchDone(n, performance.now() - batchStart);
+        for (let b = 0; b < batchesPerEpoch; b++) {
+          // Between batches: let commands arrive, then honour pause and stop.
+          await new Promise((resolve) => setImmediate(resolve));
+          if (this.pauseRequested) await this.waitWhilePaused(epoch, b + 1);
+          if (this.stopRequested) {
+            status = 'stopped';
+            break epochs;
+          }
+          const batchStart = performance.now();
+          const start = b * batchSize;
+          const end = Math.min(train.count, start + batchSize);
+          const { x, y } = await batchTensors(train, order, start, end, { epoch });
+          const target = labelsForLoss(y, settings.loss);
+          let values: number | number[];
+          try {
+            values = await model.trainOnBatch(x, target);
+            await health.afterStep(x, epoch, b + 1);
+          } catch (e) {
+            // A GPU that ran out of memory makes the step fail in some other way; the device's report says why.
+            throw this.gpuFault(epoch, b + 1, batchSize, e) ?? e;
+          } finally {
+            tf.dispose([x, y, target]);
+          }
+          const fault = this.gpuFault(epoch, b + 1, batchSize);
+          if (fault) throw fault;
+          const [loss, accuracy] = values as number[];
+          if (!Number.isFinite(loss)) throw this.divergedError(epoch, b + 1, loss, learningRate);
+          const n = end - start;
+          lossSum += loss * n;
+          accuracySum += accuracy * n;
+          seen += n;
+          pace.batchDone(n, performance.now() - batchStart);
 
-        const now = performance.now();
-        const lastOfEpoch = b === batchesPerEpoch - 1;
-        if (lastOfEpoch || now - lastBatchEventAt >= 1000 / BATCH_EVENTS_PER_SECOND) {
-          lastBatchEventAt = now;
-          const memory = tf.memory();
-          const event: BatchEvent = {
-            type: 'batch',
-            runId,
-            epoch,
-            batch: b + 1,
-            batchesPerEpoch,
-            loss: lossSum / seen,
-            accuracy: accuracySum / seen,
-            samplesPerSecond: pace.samplesPerSecond(),
-            etaSeconds: pace.etaSeconds(),
-            tensors: memory.numTensors,
-            memoryBytes: memory.numBytes,
-          };
-          this.emit(event);
+          const now = performance.now();
+          const lastOfEpoch = b === batchesPerEpoch - 1;
+          if (lastOfEpoch || now - lastBatchEventAt >= 1000 / BATCH_EVENTS_PER_SECOND) {
+            lastBatchEventAt = now;
+            const memory = tf.memory();
+            const event: BatchEvent = {
+              type: 'batch',
+              runId,
+              epoch,
+              batch: b + 1,
+              batchesPerEpoch,
+              loss: lossSum / seen,
+              accuracy: accuracySum / seen,
+              samplesPerSecond: pace.samplesPerSecond(),
+              etaSeconds: pace.etaSeconds(),
+              tensors: memory.numTensors,
+              memoryBytes: memory.numBytes,
+            };
+            this.emit(event);
+          }
+        }
+
+        const validationStart = performance.now();
+        const val: SplitMetrics | null = await evaluateSplit(model, validation, batchSize, settings.loss);
+        pace.validationDone(performance.now() - validationStart);
+        const result: EpochResult = {
+          epoch,
+          loss: lossSum / seen,
+          accuracy: accuracySum / seen,
+          valLoss: val?.loss ?? null,
+          valAccuracy: val?.accuracy ?? null,
+        };
+        if (val && !Number.isFinite(val.loss)) throw this.divergedError(epoch, batchesPerEpoch, val.loss, learningRate);
+        lastResult = result;
+        const epochEvent = {
+          type: 'epoch' as const,
+          runId,
+          ...result,
+          learningRate,
+          seconds: (performance.now() - epochStart) / 1000,
+          tensors: tf.memory().numTensors,
+        };
+        await this.log.append(epochEvent);
+        this.emit(epochEvent);
+
+        const monitored = monitorMetric === 'valAccuracy' ? result.valAccuracy! : (result.valLoss ?? result.loss);
+        const improved = monitor.update(monitored, epoch);
+        if (improved) {
+          bestResult = result;
+          if (es.enabled && es.restoreBestWeights) {
+            tf.dispose(bestWeights ?? []);
+            bestWeights = model.getWeights().map((w) => tf.clone(w));
+          }
+        }
+        const checkpoint = join(runDir, 'checkpoints', `epoch-${String(epoch).padStart(3, '0')}`);
+        await saveModelFolder(model, checkpoint, { ...this.o.modelMetadata, ...result });
+        this.lastCheckpoint = checkpoint;
+        this.emit({ type: 'checkpoint', runId, epoch, path: checkpoint, best: improved });
+
+        schedule.observe(result, epoch);
+        // As Keras' EarlyStopping: stop once `patience` epochs in a row brought no improvement.
+        if (es.enabled && monitor.epochsWithoutImprovement >= Math.max(1, es.patience)) {
+          status = 'early-stopped';
+          break;
         }
       }
-
-      const validationStart = performance.now();
-      const val: SplitMetrics | null = await evaluateSplit(model, validation, batchSize, settings.loss);
-      pace.validationDone(performance.now() - validationStart);
-      const result: EpochResult = {
-        epoch,
-        loss: lossSum / seen,
-        accuracy: accuracySum / seen,
-        valLoss: val?.loss ?? null,
-        valAccuracy: val?.accuracy ?? null,
-      };
-      if (val && !Number.isFinite(val.loss)) throw this.divergedError(epoch, batchesPerEpoch, val.loss, learningRate);
-      lastResult = result;
-      const epochEvent = {
-        type: 'epoch' as const,
-        runId,
-        ...result,
-        learningRate,
-        seconds: (performance.now() - epochStart) / 1000,
-        tensors: tf.memory().numTensors,
-      };
-      await this.log.append(epochEvent);
-      this.emit(epochEvent);
-
-      const monitored = monitorMetric === 'valAccuracy' ? result.valAccuracy! : (result.valLoss ?? result.loss);
-      const improved = monitor.update(monitored, epoch);
-      if (improved) {
-        bestResult = result;
-        if (es.enabled && es.restoreBestWeights) {
-          tf.dispose(bestWeights ?? []);
-          bestWeights = model.getWeights().map((w) => tf.clone(w));
-        }
-      }
-      const checkpoint = join(runDir, 'checkpoints', `epoch-${String(epoch).padStart(3, '0')}`);
-      await saveModelFolder(model, checkpoint, { ...this.o.modelMetadata, ...result });
-      this.lastCheckpoint = checkpoint;
-      this.emit({ type: 'checkpoint', runId, epoch, path: checkpoint, best: improved });
-
-      schedule.observe(result, epoch);
-      // As Keras' EarlyStopping: stop once `patience` epochs in a row brought no improvement.
-      if (es.enabled && monitor.epochsWithoutImprovement >= Math.max(1, es.patience)) {
-        status = 'early-stopped';
-        break;
-      }
+    } catch (e) {
+      tf.dispose(bestWeights ?? []);
+      throw e;
     }
 
     let finalResult = lastResult;
@@ -327,6 +340,21 @@ export class TrainingRun {
     this.optimizer = next;
   }
 
+  /**
+   * On webgpu, the GPU error the device reported during the step (or the
+   * thrown one, when it is an out-of-memory), as the error the run stops with.
+   */
+  private gpuFault(epoch: number, batch: number, batchSize: number, thrown?: unknown): StudioError | null {
+    if (this.o.backend.name !== 'webgpu') return null;
+    return gpuFaultError({
+      thrown,
+      where: `epoch ${epoch}, batch ${batch}`,
+      batchSize,
+      params: this.o.model.countParams(),
+      adapter: this.o.backend.adapter,
+      lastCheckpoint: this.lastCheckpoint,
+    });
+  }
   /** Pace only counts time inside batches, so time spent here never skews samples/s or the ETA. */
   private async waitWhilePaused(epoch: number, batch: number): Promise<void> {
     this.emit({ type: 'paused', runId: this.o.runId, epoch, batch });

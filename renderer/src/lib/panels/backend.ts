@@ -1,12 +1,13 @@
 /**
- * The badge for the backend a run trains on, and the hint when the GPU is
- * not used: the engine's own reason from `info`'s backends list (e.g. that
- * tfjs-node-gpu is not installed, or CUDA found no device).
+ * The badge for the backend a run trains on (with the WebGPU adapter's name
+ * when it is webgpu), and the hint when the GPU is not used: the engine's own
+ * reasons from `info`'s backends list (e.g. that tfjs-node-gpu is not
+ * installed, that Vulkan has no driver, or that the only adapter is software).
  */
-import type { BackendName, EngineInfo, RunStartedEvent } from '../../../../engine/protocol.js';
+import type { BackendName, EngineInfo, GpuAdapterInfo, RunStartedEvent } from '../../../../engine/protocol.js';
 
 export interface BackendBadge {
-  /** "GPU · TensorFlow", "WASM", "CPU · JavaScript"… */
+  /** "GPU · TensorFlow", "GPU · WebGPU · apple metal-3", "WASM · WebAssembly", "CPU · JavaScript"… */
   label: string;
   device: 'GPU' | 'CPU' | 'WASM' | null;
   /** Why the GPU is not used, when it is not. */
@@ -15,24 +16,47 @@ export interface BackendBadge {
   detail: string;
 }
 
-const NAMES: Record<BackendName, string> = { tensorflow: 'TensorFlow (native)', wasm: 'WebAssembly', cpu: 'JavaScript' };
+const NAMES: Record<BackendName, string> = { tensorflow: 'TensorFlow (native)', webgpu: 'WebGPU', wasm: 'WebAssembly', cpu: 'JavaScript' };
+
+/** "nvidia ampere", "apple metal-3", "google swiftshader (software)": what the driver calls the adapter. */
+export function adapterName(adapter: GpuAdapterInfo, { marked = true } = {}): string {
+  const name = [adapter.vendor, adapter.architecture].filter(Boolean).join(' ') || adapter.device || adapter.description || 'unnamed adapter';
+  return `${name}${marked && adapter.software ? ' (software)' : ''}`;
+}
 
 export function backendBadge(info: EngineInfo | null, started: RunStartedEvent | null): BackendBadge {
   const backend = started?.backend ?? info?.backend ?? null;
   const device = started?.device ?? info?.device ?? null;
-  const detail = info ? info.backends.map((b) => `${NAMES[b.name]}: ${b.available ? 'available' : `not available — ${b.reason ?? 'no reason given'}`}`).join('\n') : '';
+  const adapter = started ? started.adapter : info?.adapter;
+  const detail = info
+    ? info.backends
+        .map((b) => `${NAMES[b.name]}: ${b.available ? `available${b.adapter ? ` on ${adapterName(b.adapter)}${b.adapter.description ? ` — ${b.adapter.description}` : ''}` : ''}` : `not available — ${b.reason ?? 'no reason given'}`}`)
+        .join('\n')
+    : '';
   if (!backend) {
-    return { label: info ? 'backend chosen at the first run' : 'backend unknown', device: null, hint: gpuHint(info, null, null), detail };
+    return { label: info ? 'backend chosen at the first run' : 'backend unknown', device: null, hint: gpuHint(info, null, null, null), detail };
   }
   const shown: BackendBadge['device'] = backend === 'wasm' ? 'WASM' : device;
-  return { label: `${shown ?? ''} · ${NAMES[backend]}`, device: shown, hint: gpuHint(info, backend, device), detail };
+  const on = backend === 'webgpu' && adapter ? ` · ${adapterName(adapter)}` : '';
+  return { label: `${shown ?? ''} · ${NAMES[backend]}${on}`, device: shown, hint: gpuHint(info, backend, device, adapter ?? null), detail };
 }
 
-function gpuHint(info: EngineInfo | null, backend: BackendName | null, device: 'GPU' | 'CPU' | null): string {
+function gpuHint(info: EngineInfo | null, backend: BackendName | null, device: 'GPU' | 'CPU' | null, adapter: GpuAdapterInfo | null): string {
+  if (backend === 'webgpu' && adapter?.software) {
+    return `WebGPU runs on a software adapter (${adapterName(adapter, { marked: false })}), slower than WebAssembly: install the GPU's driver for a hardware one.`;
+  }
   if (device === 'GPU' || !info) return '';
   const tensorflow = info.backends.find((b) => b.name === 'tensorflow');
+  const webgpu = info.backends.find((b) => b.name === 'webgpu');
+  const webgpuWhy = !webgpu
+    ? ''
+    : !webgpu.available
+      ? ` WebGPU: ${webgpu.reason ?? 'no adapter'}.`
+      : webgpu.adapter?.software
+        ? ` WebGPU found only a software adapter (${adapterName(webgpu.adapter, { marked: false })}).`
+        : '';
   if (tensorflow && !tensorflow.available) {
-    return `The GPU is not used: ${tensorflow.reason ?? 'the native TensorFlow backend did not load'}.`;
+    return `The GPU is not used: ${tensorflow.reason ?? 'the native TensorFlow backend did not load'}.${webgpuWhy}`;
   }
   if (backend === 'tensorflow' && device === 'CPU') {
     return 'The GPU is not used: TensorFlow loaded but found no CUDA device, so it runs on the processor.';
