@@ -27,7 +27,7 @@ export const MODULES = {
   },
   split: {
     mutate: ['engine/data/split.ts'],
-    tests: ['engine/data/split.test.ts'],
+    tests: ['engine/data/split.test.ts', 'engine/data/split-edges.test.ts'],
   },
   decoding: {
     mutate: ['engine/data/pngDecode.ts', 'engine/data/decode.ts', 'engine/data/resample.ts'],
