@@ -47,7 +47,7 @@ export const MODULES = {
   },
   'message-validation': {
     mutate: ['engine/host/messageValidation.ts'],
-    tests: ['engine/host/messageValidation.test.ts', 'engine/host/messageSize.test.ts', 'engine/host/commandFields.test.ts', 'engine/host/engineSession.test.ts'],
+    tests: ['engine/host/messageValidation.test.ts', 'engine/host/messageSize.test.ts', 'engine/host/commandFields.test.ts'],
   },
 };
 

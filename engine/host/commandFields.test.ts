@@ -96,7 +96,7 @@ for (const [type, fields] of Object.entries(PROTOCOL)) {
     assert.deepEqual(parsedFull.request.command, full);
 
     const required = Object.entries(fields).filter(([, [, optional]]) => !optional);
-    const minimal = { type, ...Object.fromEntries(required.map(([name, [kind]]) => [name, VALID[kind]])) };
+    const minimal: Record<string, unknown> = { type, ...Object.fromEntries(required.map(([name, [kind]]) => [name, VALID[kind]])) };
     assert.ok(parse(minimal).ok, `${type} with only its required fields`);
 
     for (const [name] of required) {
