@@ -35,7 +35,7 @@ export const MODULES = {
   },
   metrics: {
     mutate: ['engine/evaluate/metrics.ts'],
-    tests: ['engine/evaluate/evaluate.test.ts'],
+    tests: ['engine/evaluate/metrics.test.ts', 'engine/evaluate/evaluate.test.ts'],
   },
   onnx: {
     mutate: ['engine/export/onnx/*.ts'],
