@@ -93,12 +93,17 @@ test('typed round trip over the bridge transport (as relayed by Electron main), 
   const events: string[] = [];
   client.onEvent((e) => events.push(e.type === 'error' ? e.code : e.type));
   const pid = supervisor.pid!;
+  // Stopped first, so the engine cannot answer before it dies: the request is surely in flight.
+  process.kill(pid, 'SIGSTOP');
   const inFlight = client.request({ type: 'info' });
   process.kill(pid, 'SIGKILL');
-  await inFlight.then(
-    () => undefined, // the engine may have answered before it died
-    (e: unknown) => assert.ok(e instanceof EngineRequestError && e.code === 'engine-crashed'),
-  );
+  let giveUp: NodeJS.Timeout | undefined;
+  const stillPending = new Promise((resolve) => (giveUp = setTimeout(() => resolve('still pending after 20 s'), 20_000)));
+  await assert.rejects(Promise.race([inFlight, stillPending]).finally(() => clearTimeout(giveUp)), (e: unknown) => {
+    assert.ok(e instanceof EngineRequestError, String(e));
+    assert.equal(e.code, 'engine-crashed');
+    return true;
+  });
   for (let i = 0; i < 100 && !events.includes('engine-crashed'); i++) await new Promise((r) => setTimeout(r, 50));
   assert.ok(events.includes('engine-crashed'));
   await roundTrip(client);

@@ -58,12 +58,19 @@ test('the window is locked down: studio:// origin, CSP, no Node, only the bridge
     bridge: ['chooseFolder', 'chooseProjectSavePath', 'chooseProjectToOpen', 'onMenu', 'onMessage', 'send'],
     frozen: true,
   });
-  // Navigation away and new windows are refused.
+  // Navigation away and new windows are refused. Main is watched for the navigation attempt
+  // (its own handler, registered first, has refused it by then) instead of sleeping.
+  await app.evaluate(({ BrowserWindow }) => {
+    const contents = BrowserWindow.getAllWindows()[0]!.webContents;
+    (globalThis as { navigationSeen?: Promise<string> }).navigationSeen = new Promise((resolve) => contents.once('will-navigate', (_event, url) => resolve(url)));
+  });
   await page.evaluate(() => {
     window.open('https://example.com');
     location.href = 'https://example.com';
   });
-  await page.waitForTimeout(500);
+  const attempted = await app.evaluate(() => (globalThis as { navigationSeen?: Promise<string> }).navigationSeen!);
+  assert.equal(new URL(attempted).origin, 'https://example.com');
+  assert.equal(await app.evaluate(({ BrowserWindow }) => new URL(BrowserWindow.getAllWindows()[0]!.webContents.getURL()).origin), 'studio://app');
   assert.equal(new URL(page.url()).origin, 'studio://app');
   // One window shown; the engine window, where WebGPU has a GPU, is never shown.
   assert.equal(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().filter((w) => w.isVisible()).length), 1);

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { launchChromium } from './support/browser.js';
@@ -22,6 +23,15 @@ import { decimate, Smoother, type Point } from '../renderer/src/lib/panels/serie
 import { contrast, mix, parseColour, readableOn } from '../renderer/src/lib/panels/colour.js';
 import { backendBadge } from '../renderer/src/lib/panels/backend.js';
 import type { EngineInfo } from '../engine/protocol.js';
+
+const tensorflowInstalled = (() => {
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node-gpu');
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 let studio: WebStudio;
 let browser: Browser;
@@ -233,6 +243,11 @@ test('data, train, evaluate and export from the panels, with bad input at each',
     assert.match(await byTestId(train, 'run-row').innerText(), /completed[\s\S]*1\/1 epochs · best val\. \d+\.\d %/);
     const runDir = (await byTestId(train, 'run-row').locator('code').innerText()).trim();
     assert.ok(runDir.startsWith(join(workDir, 'runs', 'run-')), `the run folder ${runDir} is beside the project`);
+    // The badge names the backend the run trained on; without tfjs-node-gpu (offline installs) that is wasm, and it says why not the GPU.
+    if (!tensorflowInstalled) {
+      assert.equal(await byTestId(train, 'backend-badge').innerText(), 'WASM · WebAssembly');
+      assert.match(await byTestId(train, 'backend-hint').innerText(), /^The GPU is not used: tfjs-node-gpu is not installed/);
+    }
     await keepPicture(page, train, 'train');
 
     // ---------------------------------------------------------------- evaluate
@@ -250,10 +265,14 @@ test('data, train, evaluate and export from the panels, with bad input at each',
     const detail = byTestId(evaluate, 'confusion-detail');
     assert.match(await detail.innerText(), new RegExp(`predicted as .*: ${counts[worst]} image`));
     assert.equal(await byTestId(evaluate, 'per-class-table').locator('tbody tr').count(), 11);
-    // Keyboard: the arrow keys move through the cells and Enter opens one.
-    await cells.nth(worst).press('ArrowRight');
+    // Keyboard: an arrow key moves to the next cell and Enter opens that one (not the one clicked).
+    const key = worst % 10 > 0 ? 'ArrowLeft' : 'ArrowRight';
+    const neighbour = cells.nth(worst + (key === 'ArrowLeft' ? -1 : 1));
+    const neighbourHeading = (await neighbour.getAttribute('aria-label'))!.replace(/ \(\d+ % of .*\)$/, '');
+    await cells.nth(worst).press(key);
+    assert.equal(await neighbour.evaluate((cell) => cell === document.activeElement), true, 'the arrow key moved the focus');
     await page.keyboard.press('Enter');
-    assert.notEqual(await detail.innerText(), '');
+    assert.equal(await detail.locator('h3').innerText(), neighbourHeading);
 
     // A dropped image gets its top predictions; a dropped file that is not an image gets the engine's error.
     const bagImage = join(dataDir, 'test', 'Bag', (await import('node:fs/promises').then((fs) => fs.readdir(join(dataDir, 'test', 'Bag'))))[0]!);

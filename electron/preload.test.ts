@@ -76,7 +76,13 @@ test('frames go to the engine channel as they are; only text comes back, only kn
   emit(CHANNELS.menu, 'shell.exec');
   assert.deepEqual(actions, ['file.save']);
 
+  // What the page asks for reaches main on the right channel, with its argument as text.
   assert.equal(await bridge.chooseFolder('Images'), '/data/images');
   assert.equal(await bridge.chooseProjectToOpen(), null, 'a dialog answer that is not a path reads as cancelled');
-  assert.deepEqual(invoked.map(([c]) => c), [CHANNELS.chooseFolderDialog, CHANNELS.openProjectDialog]);
+  assert.equal(await bridge.chooseProjectSavePath(7 as unknown as string), null);
+  assert.deepEqual(invoked, [
+    [CHANNELS.chooseFolderDialog, ['Images']],
+    [CHANNELS.openProjectDialog, []],
+    [CHANNELS.saveProjectDialog, ['7']],
+  ]);
 });

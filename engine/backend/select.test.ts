@@ -39,9 +39,20 @@ test("'auto' picks wasm and says why tensorflow is unavailable", withoutTensorfl
 test("'auto' twice, and concurrently, gives the same answer", async () => {
   const [a, b] = await Promise.all([selectBackend('auto'), selectBackend('auto')]);
   const c = await selectBackend('auto');
+  assert.equal(a.name, tensorflowInstalled ? c.name : 'wasm');
   assert.deepEqual(a, b);
   assert.deepEqual(b, c);
   assert.equal(tf.getBackend(), c.name);
+});
+
+test('selections made at once run one after the other: the last one asked for is the one active', async () => {
+  await selectBackend('cpu');
+  // wasm takes longer to switch to than cpu; run side by side, its switch would land last.
+  const [first, second] = await Promise.all([selectBackend('wasm'), selectBackend('cpu')]);
+  assert.equal(first.name, 'wasm');
+  assert.equal(second.name, 'cpu');
+  assert.equal(tf.getBackend(), 'cpu');
+  assert.equal(currentBackend()?.name, 'cpu');
 });
 
 test("'tensorflow' alone is refused with the reason and how to install it", withoutTensorflow, async () => {

@@ -162,8 +162,10 @@ test('train records the run in the project file: its folder relative to the file
   assert.ok(!Number.isNaN(Date.parse(record.startedAt)));
   for (const key of ['loss', 'accuracy', 'valLoss', 'valAccuracy']) assert.equal(typeof record.metrics[key], 'number', key);
   assert.deepEqual({ ...after, runs: [] }, before, 'everything but runs is as it was');
-  // A run refused before training (3 classes here, 1 in this folder) is not recorded.
-  await cli('train', 'hist.cnnstudio.json', '--data', join(data, 'checks'), '--epochs', '1');
+  // A run refused before training (this folder holds images, not class folders) is not recorded.
+  const refused = await cli('train', 'hist.cnnstudio.json', '--data', join(data, 'checks'), '--epochs', '1');
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /Image folder ".*checks" has no class sub-folders\./);
   assert.equal(JSON.parse(await readFile(join(work, 'hist.cnnstudio.json'), 'utf8')).runs.length, 1);
 });
 

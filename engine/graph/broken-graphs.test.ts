@@ -460,6 +460,14 @@ describe('reporting', () => {
 
   test('the report is plain JSON', () => {
     const report = validateGraph(seedCnnWith('conv1', { filters: 'ten' }));
-    assert.deepEqual(JSON.parse(JSON.stringify(report)), report);
+    const read = JSON.parse(JSON.stringify(report));
+    assert.deepEqual(read, report);
+    // What crosses the protocol, written out: the broken node with unknown shape (null, not undefined) and no parameters.
+    assert.equal(read.valid, false);
+    assert.deepEqual(read.problems, [
+      { nodeId: 'conv1', param: 'filters', code: 'invalid-param', message: 'Conv2D "conv1": filters must be a whole number, not "ten".', hint: 'Set filters to a number such as 32.' },
+    ]);
+    assert.deepEqual(read.nodes['conv1'], { shape: null, params: 0, trainableParams: 0, macs: 0 });
+    assert.deepEqual(read.totals, { params: 0, trainableParams: 0, macs: 0 });
   });
 });

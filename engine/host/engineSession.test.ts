@@ -28,7 +28,13 @@ function collect() {
   return { sent, log, send: (client: number | null, text: string) => sent.push({ client, message: JSON.parse(text) }), logLine: (l: string) => log.push(l) };
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+/** Resolves once `done()` holds: the test waits for what it checks, not for a fixed time. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (const start = Date.now(); !done(); await new Promise((resolve) => setTimeout(resolve, 2))) {
+    if (Date.now() - start > 10_000) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+const responseTo = (sent: ReturnType<typeof collect>['sent'], client: number) => sent.some((s) => s.client === client && s.message.kind === 'response');
 
 test('a valid request runs on the engine and is answered to its own connection only', async () => {
   const { engine, executed } = countingEngine();
@@ -36,7 +42,7 @@ test('a valid request runs on the engine and is answered to its own connection o
   const session = new EngineSession(engine, out.send, out.logLine);
   session.receive(3, JSON.stringify({ kind: 'request', id: 1, command: { type: 'project.create', template: 'lenet5', name: 'Digits' } }));
   session.receive(4, JSON.stringify({ kind: 'request', id: 1, command: { type: 'project.create', template: 'no-such' } }));
-  await settle();
+  await until(() => responseTo(out.sent, 3) && responseTo(out.sent, 4), 'both responses');
   assert.equal(executed.length, 2);
   const ok = out.sent.find((s) => s.client === 3)!.message;
   assert.ok(ok.kind === 'response' && ok.ok && (ok.result as { name: string }).name === 'Digits');
@@ -55,8 +61,11 @@ test('a frame that is not protocol never reaches the engine: an error event (and
   session.receive(5, 'not json at all');
   session.receive(5, JSON.stringify({ kind: 'request', id: 9, command: { type: 'process.exit' } }));
   session.receive(5, { kind: 'request', id: 10, command: { type: 'info' } });
-  await settle();
-  assert.equal(executed.length, 0);
+  // A valid request sent after them: once it is answered, anything accepted before it would have run.
+  session.receive(6, JSON.stringify({ kind: 'request', id: 1, command: { type: 'templates.list' } }));
+  await until(() => responseTo(out.sent, 6), 'the answer to the valid request');
+  assert.deepEqual(executed, [{ type: 'templates.list' }], 'only the valid request reached the engine');
+  out.sent.splice(out.sent.findIndex((s) => s.client === 6), 1);
   assert.ok(out.sent.every((s) => s.client === 5), 'refusals go to the sender only');
   const events = out.sent.filter((s) => s.message.kind === 'event').map((s) => s.message);
   assert.equal(events.length, 3);

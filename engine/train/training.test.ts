@@ -140,9 +140,15 @@ test('pause and resume keep the optimizer state: a paused run ends exactly like 
   let pausedOnce = false;
   const quietBatchesWhilePaused: number[] = [];
   let paused = false;
+  // The pause lasts as long as three batches take here (from the run's own
+  // samples/s) plus the 50 ms between batch events: a run that kept training
+  // while paused would send a batch event in that time, on any machine.
+  let batchMs = 0;
+  let pausedForMs = 0;
   const interrupted = await train(project, {
     backend: 'cpu',
     onEvent: (e, engine, runId) => {
+      if (e.type === 'batch') batchMs = (project.training.batchSize / e.samplesPerSecond) * 1000;
       if (e.type === 'batch' && paused) quietBatchesWhilePaused.push(e.batch);
       if (e.type === 'batch' && e.epoch === 1 && !pausedOnce) {
         pausedOnce = true;
@@ -150,16 +156,18 @@ test('pause and resume keep the optimizer state: a paused run ends exactly like 
       }
       if (e.type === 'paused') {
         paused = true;
+        pausedForMs = 50 + 3 * batchMs;
         setTimeout(() => {
           paused = false;
           void engine.execute({ type: 'train.resume', runId });
-        }, 300);
+        }, pausedForMs);
       }
     },
   });
   const types = interrupted.events.map((e) => e.type);
   assert.ok(types.includes('paused') && types.includes('resumed'), 'paused and resumed events are sent');
   assert.ok(types.indexOf('paused') < types.indexOf('resumed'));
+  assert.ok(Number.isFinite(pausedForMs) && pausedForMs > 50, `paused for ${pausedForMs} ms`);
   assert.deepEqual(quietBatchesWhilePaused, [], 'no batch runs while paused');
   const losses = (r: RunResult) => r.events.filter((e) => e.type === 'epoch').map((e) => (e.type === 'epoch' ? [e.loss, e.valLoss] : []));
   assert.deepEqual(losses(interrupted), losses(plain));
