@@ -75,6 +75,18 @@ export async function rename(from: string, to: string): Promise<void> {
   for (const folder of [...folders]) if (folder === from || folder.startsWith(`${from}/`)) (folders.delete(folder), folders.add(to + folder.slice(from.length)));
   for (const [path, data] of [...files]) if (path.startsWith(`${from}/`)) (files.delete(path), files.set(to + path.slice(from.length), data));
 }
+export async function readdir(path: string): Promise<string[]> {
+  if (!folders.has(path)) throw notFound(path);
+  const prefix = path === '/' ? '/' : `${path}/`;
+  const names = new Set<string>();
+  for (const p of [...files.keys(), ...folders]) if (p !== path && p.startsWith(prefix)) names.add(p.slice(prefix.length).split('/')[0]!);
+  return [...names];
+}
+/** Only what atomicWrite's stale-file sweep reads: the time of the last change (none is kept: every file is new). */
+export async function stat(path: string): Promise<{ mtimeMs: number; isDirectory(): boolean }> {
+  if (!files.has(path) && !folders.has(path)) throw notFound(path);
+  return { mtimeMs: Date.now(), isDirectory: () => folders.has(path) };
+}
 export async function rm(path: string): Promise<void> {
   files.delete(path);
   for (const folder of [...folders]) if (folder === path || folder.startsWith(`${path}/`)) folders.delete(folder);
