@@ -11,61 +11,107 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRequest } from './messageValidation.js';
 
-type Kind = 'string' | 'string-list' | 'object' | 'positive-int' | 'boolean' | 'number' | 'train-options' | 'sent-images';
+type Kind =
+  | 'string'
+  | 'path'
+  | 'path-list'
+  | 'string-list'
+  | 'object'
+  | 'positive-int'
+  | 'boolean'
+  | 'number'
+  | 'string-or-number'
+  | 'train-options'
+  | 'sent-image'
+  | 'sent-images'
+  | 'graph'
+  | 'data-source'
+  | 'image-input'
+  | 'resize';
 
 /** command type → field → [kind, optional?] */
 const PROTOCOL: Record<string, Record<string, [Kind, 'optional'?]>> = {
   info: {},
   'templates.list': {},
+  'bases.list': {},
+  'bases.fetch': { id: ['string'], basesUrl: ['string', 'optional'] },
   'layers.catalogue': {},
   'project.create': { template: ['string'], name: ['string', 'optional'] },
   'project.validate': { project: ['object'], classCount: ['positive-int', 'optional'] },
-  'project.open': { path: ['string'] },
+  'project.open': { path: ['path'] },
   'project.sample': {},
-  'project.save': { path: ['string'], project: ['object'] },
-  'train.start': { project: ['object'], projectPath: ['string', 'optional'], options: ['train-options', 'optional'] },
-  'model.export': { source: ['string'], formats: ['string-list'], outDir: ['string'] },
-  'model.predict': { model: ['string'], images: ['string-list'], imageData: ['sent-images', 'optional'], topK: ['positive-int', 'optional'] },
-  'model.evaluate': { model: ['string'], dataPath: ['string'], worst: ['positive-int', 'optional'] },
-  'model.import': { path: ['string'], freezeUpTo: ['string', 'optional'], classCount: ['positive-int', 'optional'], headAfter: ['string', 'optional'] },
-  'graph.freeze': { graph: ['object'], nodeIds: ['string-list', 'optional'], frozen: ['boolean', 'optional'], upTo: ['string', 'optional'] },
-  'graph.replaceHead': { graph: ['object'], classCount: ['positive-int'], after: ['string', 'optional'] },
+  'project.save': { path: ['path'], project: ['object'], overwrite: ['boolean', 'optional'] },
+  'train.start': { project: ['object'], projectPath: ['path', 'optional'], options: ['train-options', 'optional'] },
+  'model.export': { source: ['path'], formats: ['string-list'], outDir: ['path'] },
+  'model.predict': { model: ['path'], images: ['path-list'], imageData: ['sent-images', 'optional'], topK: ['positive-int', 'optional'] },
+  'images.thumbnails': { paths: ['path-list'] },
+  'model.evaluate': { model: ['path'], dataPath: ['path'], worst: ['positive-int', 'optional'] },
+  'model.import': { path: ['path'], freezeUpTo: ['string', 'optional'], classCount: ['positive-int', 'optional'], headAfter: ['string', 'optional'] },
+  'model.explain': {
+    model: ['path'],
+    images: ['path-list'],
+    layer: ['string', 'optional'],
+    targetClass: ['string-or-number', 'optional'],
+    outDir: ['path', 'optional'],
+    imageData: ['sent-images', 'optional'],
+  },
+  'model.featureMaps': { model: ['path'], image: ['string'], imageData: ['sent-image', 'optional'], node: ['string'], maxChannels: ['positive-int', 'optional'] },
+  'model.filters': { model: ['path'] },
+  'graph.freeze': { graph: ['graph'], nodeIds: ['string-list', 'optional'], frozen: ['boolean', 'optional'], upTo: ['string', 'optional'] },
+  'graph.replaceHead': { graph: ['graph'], classCount: ['positive-int'], after: ['string', 'optional'] },
   'train.pause': { runId: ['string'] },
   'train.resume': { runId: ['string'] },
   'train.stop': { runId: ['string'] },
-  'run.read': { runDir: ['string'] },
-  'data.summary': { data: ['object'], projectPath: ['string', 'optional'], thumbnailsPerClass: ['number', 'optional'], verify: ['boolean', 'optional'] },
+  'run.read': { runDir: ['path'] },
+  'job.write': { project: ['object'], projectPath: ['path', 'optional'], outDir: ['path'], dataPath: ['path', 'optional'], initialWeights: ['path', 'optional'] },
+  'data.summary': { data: ['data-source'], projectPath: ['path', 'optional'], thumbnailsPerClass: ['number', 'optional'], verify: ['boolean', 'optional'] },
   'data.preview': {
-    image: ['string'],
-    input: ['object'],
+    image: ['path'],
+    input: ['image-input'],
     augmentation: ['object', 'optional'],
-    resize: ['string', 'optional'],
+    resize: ['resize', 'optional'],
     count: ['positive-int', 'optional'],
     seed: ['number', 'optional'],
   },
+  'engine.restart': {},
 };
 
 const VALID: Record<Kind, unknown> = {
   string: 'a',
+  path: '/a',
+  'path-list': ['/a', '/b'],
   'string-list': ['a', 'b'],
   object: { any: 'thing' },
   'positive-int': 3,
   boolean: true,
   number: 0.5,
-  'train-options': { dataPath: '/d', epochs: 2, batchSize: 8, runDir: '/r', initialWeights: '/w' },
+  'string-or-number': 2,
+  'train-options': { dataPath: '/d', epochs: 2, batchSize: 8, runDir: '/r', initialWeights: '/w', basesUrl: 'http://127.0.0.1:1/' },
+  'sent-image': { name: 'a.png', base64: 'iVBORw0KGgo=' },
   'sent-images': [{ name: 'a.png', base64: 'iVBORw0KGgo=' }],
+  graph: { nodes: [], edges: [] },
+  'data-source': { kind: 'image-folder', path: '/d' },
+  'image-input': { height: 28, width: 28, channels: 1 },
+  resize: 'stretch',
 };
 
-/** Values of the wrong kind, and the words the refusal must use. */
 const WRONG: Record<Kind, { values: unknown[]; mustBe: string }> = {
   string: { values: [42, null, ['a'], {}], mustBe: 'a string' },
+  path: { values: [42, null, ['a'], {}], mustBe: 'a path' },
+  'path-list': { values: ['a', {}], mustBe: 'a list of paths' },
   'string-list': { values: ['a', [1], ['a', null], {}], mustBe: 'a list of strings' },
   object: { values: ['x', [], null, 3], mustBe: 'an object' },
   'positive-int': { values: [0, -1, 1.5, '3', Number.NaN], mustBe: 'a whole number of at least 1' },
   boolean: { values: ['true', 1, null], mustBe: 'true or false' },
   number: { values: ['1', null, []], mustBe: 'a number' },
+  'string-or-number': { values: [null, [], {}], mustBe: 'a string or a number' },
   'train-options': { values: ['x', []], mustBe: 'an object' },
+  'sent-image': { values: ['x', []], mustBe: 'a {name, base64} image' },
   'sent-images': { values: ['x', {}], mustBe: 'a list of {name, base64} images' },
+  graph: { values: ['x', []], mustBe: 'a graph object with "nodes" and "edges" lists' },
+  'data-source': { values: ['x', []], mustBe: 'a data source object' },
+  'image-input': { values: ['x', []], mustBe: 'an object {height, width, channels}' },
+  resize: { values: [3, 'sideways'], mustBe: 'one of stretch, center-crop, letterbox' },
 };
 
 const parse = (command: Record<string, unknown>) => parseRequest(JSON.stringify({ kind: 'request', id: 5, command }));
@@ -116,9 +162,9 @@ test('train options and sent images are checked field by field too', () => {
   const project = { nodes: [] };
   refused({ type: 'train.start', project, options: { epochs: 0 } }, /^command "train\.start"\.options\.epochs must be a whole number of at least 1 \(got number 0\)\.$/, 'epochs 0');
   refused({ type: 'train.start', project, options: { batchSize: 2.5 } }, /options\.batchSize must be a whole number/, 'batch 2.5');
-  refused({ type: 'train.start', project, options: { dataPath: 1 } }, /options\.dataPath must be a string/, 'dataPath 1');
-  refused({ type: 'train.start', project, options: { runDir: [] } }, /options\.runDir must be a string/, 'runDir []');
-  refused({ type: 'train.start', project, options: { initialWeights: false } }, /options\.initialWeights must be a string/, 'weights false');
+  refused({ type: 'train.start', project, options: { dataPath: 1 } }, /options\.dataPath must be a path/, 'dataPath 1');
+  refused({ type: 'train.start', project, options: { runDir: [] } }, /options\.runDir must be a path/, 'runDir []');
+  refused({ type: 'train.start', project, options: { initialWeights: false } }, /options\.initialWeights must be a path/, 'weights false');
   refused({ type: 'train.start', project, options: { learningRate: 1 } }, /options has an unknown field "learningRate"/, 'unknown option');
   const predict = { type: 'model.predict', model: '/m', images: [] };
   refused({ ...predict, imageData: ['x'] }, /^command "model\.predict"\.imageData\[0\] must be an object \(got "x"\)\.$/, 'image not an object');

@@ -37,13 +37,18 @@ test('train.start refuses a network that cannot fit before loading data or alloc
   const events: EngineEvent[] = [];
   engine.onEvent((event) => events.push(event));
   const started = Date.now();
-  await engine.execute({ type: 'train.start', project: projectWith(billionUnits()), options: { dataPath: '/nonexistent/data', runDir: '/nonexistent/run' } });
-  await engine.idle();
-  const error = events.find((e) => e.type === 'error');
-  assert.ok(error && error.type === 'error');
-  assert.equal(error.code, 'too-much-memory');
-  assert.match(error.message, /Node "huge": Dense "huge" has 785,000,000,000 weights/);
-  assert.match(error.hint, /fewer units or filters in "huge"/);
+  // Refused in the answer to train.start itself: no run id, no run folder, no event.
+  const refusal = await engine
+    .execute({ type: 'train.start', project: projectWith(billionUnits()), options: { dataPath: '/nonexistent/data', runDir: '/nonexistent/run' } })
+    .then(
+      () => null,
+      (e: unknown) => e as { code?: string; message: string; hint?: string },
+    );
+  assert.ok(refusal, 'train.start was accepted');
+  assert.equal(refusal.code, 'too-much-memory');
+  assert.match(refusal.message, /Node "huge": Dense "huge" has 785,000,000,000 weights/);
+  assert.match(refusal.hint ?? '', /fewer units or filters in "huge"/);
+  assert.deepEqual(events.filter((e) => e.type === 'run-started' || e.type === 'error'), []);
   assert.ok(Date.now() - started < 5000, `refused after ${Date.now() - started} ms`);
 });
 

@@ -122,7 +122,8 @@ export class TrainingRun {
       return await this.train(health);
     } catch (e) {
       // An allocation that failed anyway is the machine's limit, said with the model's size.
-      const info = isOutOfMemory(e)
+      // A StudioError already says what happened (a GPU's own out-of-memory names its device); only raw errors are read here.
+      const info = !(e instanceof StudioError) && isOutOfMemory(e)
         ? describeOutOfMemory(e, `while training ${this.o.model.countParams().toLocaleString('en-US')} parameters at batch size ${this.o.settings.batchSize}`)
         : describeError(e);
       const event: EngineEvent = {
