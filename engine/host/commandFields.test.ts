@@ -34,6 +34,7 @@ const PROTOCOL: Record<string, Record<string, [Kind, 'optional'?]>> = {
   'train.resume': { runId: ['string'] },
   'train.stop': { runId: ['string'] },
   'run.read': { runDir: ['string'] },
+  'run.record': { project: ['object'], projectPath: ['string', 'optional'], runDir: ['string'] },
   'data.summary': { data: ['object'], projectPath: ['string', 'optional'], thumbnailsPerClass: ['number', 'optional'], verify: ['boolean', 'optional'] },
   'data.preview': {
     image: ['string'],
