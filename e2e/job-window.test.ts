@@ -85,6 +85,8 @@ async function pictures(page: Page, target: Locator, name: string): Promise<void
       await page.setViewportSize({ width, height });
       await page.emulateMedia({ colorScheme: scheme });
       await target.scrollIntoViewIfNeeded();
+      // The window never scrolls as a whole (the panel does): nothing here may push the page past the viewport.
+      assert.equal(await page.evaluate(() => document.documentElement.scrollHeight), height, `the page overflows at ${width}×${height} (${name})`);
       await screenshot(page, `job-window ${name} ${width}x${height} ${scheme}`);
     }
   }
@@ -165,6 +167,7 @@ test('Add a run folder… records a run trained elsewhere as one undoable edit; 
     await error.waitFor();
     assert.match(await error.innerText(), new RegExp(`${workDir} is not a run folder: it has no metrics\\.jsonl`));
     assert.equal(await byTestId(page, 'dirty').count(), 0, 'a refused folder changed the project');
+    await pictures(page, error, 'add-run-refused');
 
     await field.fill(runDir);
     await page.keyboard.press('Enter');
