@@ -37,6 +37,7 @@ import { summarizeDataset } from './data/summary.js';
 import { previewAugmentation } from './data/preview.js';
 import { resolveSourcePath } from './data/source.js';
 import { writeJob } from './job/writeJob.js';
+import { recordOfRunFolder } from './job/addRun.js';
 import { fetchBaseById } from './pretrained/fetchBase.js';
 import { listBases } from './pretrained/registry.js';
 // A JSON import, not a path read at run time: the engine bundles (dist/engine) carry the version.
@@ -132,6 +133,8 @@ export class Engine {
         return thumbnailsOf(command.paths);
       case 'run.read':
         return readRun(command.runDir);
+      case 'run.record':
+        return recordOfRunFolder(projectFromJson(command.project, command.projectPath), command.projectPath, command.runDir);
       case 'job.write':
         return writeJob({ ...command, project: projectFromJson(command.project, command.projectPath), backend: this.options.backend ?? 'auto' });
       case 'data.summary': {

@@ -23,6 +23,7 @@ import type { ExplainRequest, ExplainResult, FeatureMapsRequest, NodeSummary } f
 import type { FeatureMaps } from './insight/featureMaps.js';
 import type { ModelFilters } from './insight/filters.js';
 import type { JobResult } from './job/writeJob.js';
+import type { RunRecord } from './graph/schema.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -123,6 +124,8 @@ export type Command =
   | { type: 'train.stop'; runId: string }
   /** A run read back from its folder's metrics.jsonl (the curves of a run from an earlier session). */
   | { type: 'run.read'; runDir: string }
+  /** The history record a finished run folder (trained elsewhere, say) would get in the project; the caller adds it. */
+  | { type: 'run.record'; project: ProjectFile; projectPath?: string; runDir: string }
   /**
    * The project as a PyTorch training job for torchrun (model.py, train.py, job.json, README) in outDir;
    * dataPath is read for the class names, initialWeights (a run, model or export folder) starts the model.
@@ -218,6 +221,7 @@ export interface CommandResults {
   'train.resume': { runId: string };
   'train.stop': { runId: string };
   'run.read': RunReadback;
+  'run.record': RunRecord;
   'job.write': JobResult;
   'data.summary': DatasetSummary;
   'data.preview': AugmentationPreview;

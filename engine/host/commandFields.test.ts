@@ -63,6 +63,7 @@ const PROTOCOL: Record<string, Record<string, [Kind, 'optional'?]>> = {
   'train.resume': { runId: ['string'] },
   'train.stop': { runId: ['string'] },
   'run.read': { runDir: ['path'] },
+  'run.record': { project: ['object'], projectPath: ['path', 'optional'], runDir: ['path'] },
   'job.write': { project: ['object'], projectPath: ['path', 'optional'], outDir: ['path'], dataPath: ['path', 'optional'], initialWeights: ['path', 'optional'] },
   'data.summary': { data: ['data-source'], projectPath: ['path', 'optional'], thumbnailsPerClass: ['number', 'optional'], verify: ['boolean', 'optional'] },
   'data.preview': {

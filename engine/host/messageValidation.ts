@@ -106,6 +106,7 @@ const COMMAND_FIELDS: { [T in CommandType]: FieldSpec } = {
   'train.resume': { runId: { kind: 'string' } },
   'train.stop': { runId: { kind: 'string' } },
   'run.read': { runDir: { kind: 'path' } },
+  'run.record': { project: { kind: 'object' }, projectPath: { kind: 'path', optional: true }, runDir: { kind: 'path' } },
   'job.write': {
     project: { kind: 'object' },
     projectPath: { kind: 'path', optional: true },

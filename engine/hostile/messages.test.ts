@@ -130,6 +130,7 @@ test('2,000 fuzzed frames: every one answered, none with an internal error', asy
     { type: 'graph.freeze', graph, nodeIds: [graph.nodes[1]!.id], frozen: true },
     { type: 'graph.replaceHead', graph, classCount: 4 },
     { type: 'run.read', runDir: p('run') },
+    { type: 'run.record', project, runDir: p('run') },
     { type: 'data.summary', data: { kind: 'image-folder', path: p('data'), validationSplit: 0.1 }, verify: false },
     { type: 'data.preview', image: p('a.png'), input: { height: 8, width: 8, channels: 1 }, count: 2 },
   ];
