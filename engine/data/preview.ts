@@ -7,14 +7,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { StudioError } from '../errors.js';
-import { defaultAugmentation, defaultPreprocessing, type AugmentationSettings, type ResizeMode } from '../graph/schema.js';
+import { defaultAugmentation, defaultPreprocessing } from '../graph/schema.js';
 import { currentBackend, selectBackend } from '../backend/select.js';
 import { augmentBatch, checkAugmentation } from './augment.js';
 import { checkInputShape } from './dataset.js';
 import { decodeImageInto, ImageDecodeError } from './decode.js';
 import { mix32, seedToUint32 } from './random.js';
 import { pngDataUrl } from './thumbnails.js';
-import type { ImageInputShape } from './types.js';
 import type { AugmentationPreviewRequest, AugmentationPreview } from '../protocol/index.js';
 export type { AugmentationPreviewRequest, AugmentationPreview } from '../protocol/index.js';
 

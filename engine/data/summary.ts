@@ -22,7 +22,7 @@ import { MAX_INPUT_PIXELS, tooLargeReason } from './decode.js';
 import { DecodePool } from './decodePool.js';
 import { decodeItems } from './itemDecode.js';
 import { isPng, pngSize } from './pngDecode.js';
-import { assignSplits, planSource, type DatasetItem, type SourceKind, type SplitOrigin } from './source.js';
+import { assignSplits, planSource, type DatasetItem } from './source.js';
 import { fileThumbnail, rawThumbnail } from './thumbnails.js';
 import type { SkippedFile } from './types.js';
 import type { DatasetSummary, SplitKey, DuplicateGroup, ClassThumbnail } from '../protocol/index.js';

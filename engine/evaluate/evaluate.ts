@@ -10,7 +10,7 @@ import { ImageDecodeError, MAX_INPUT_PIXELS } from '../data/decode.js';
 import { scanImageFolder, type ScannedImage } from '../data/scan.js';
 import type { SkippedFile } from '../data/types.js';
 import { StudioError } from '../errors.js';
-import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
+import { classificationMetrics } from './metrics.js';
 import { classProbabilities, decodeForModel, loadModelForInference } from './loadedModel.js';
 import type { EvaluationReport, Mistake, ImageResult } from '../protocol/index.js';
 export type { EvaluationReport, Mistake, ImageResult } from '../protocol/index.js';

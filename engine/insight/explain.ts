@@ -12,7 +12,7 @@ import { pngDataUrl } from '../data/thumbnails.js';
 import { StudioError } from '../errors.js';
 import { decodeForModel, loadModelForInference, type LoadedModel } from '../evaluate/loadedModel.js';
 import { normalise } from '../evaluate/preprocess.js';
-import { topClasses, type ClassProbability } from '../evaluate/predict.js';
+import { topClasses } from '../evaluate/predict.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { featureMaps, type FeatureMaps } from './featureMaps.js';
 import { modelFilters, type ModelFilters } from './filters.js';
@@ -20,7 +20,6 @@ import { gradCam, gradCamNode, heatmapRows } from './gradCam.js';
 import { encodePng, heatmapPixels, OVERLAY_MIN_SIDE, overlayPixels } from './images.js';
 import { isSpatial, modelNodes } from './modelNodes.js';
 import { withSentImages } from './sentImages.js';
-import type { SentImage } from '../protocol.js';
 import type { ExplainRequest, FeatureMapsRequest, ExplainResult, NodeSummary, ImageExplanation } from '../protocol/index.js';
 export type { ExplainRequest, FeatureMapsRequest, ExplainResult, NodeSummary, ImageExplanation } from '../protocol/index.js';
 

@@ -12,7 +12,7 @@ import { batchNormalization, layerNormalization, rescaling } from './normalisati
 import { averagePooling2d, globalAveragePooling2d, globalMaxPooling2d, maxPooling2d } from './pooling.js';
 import { dropout, spatialDropout2d } from './regularisation.js';
 import { cropping2d, flatten, reshape, upSampling2d, zeroPadding2d } from './shape.js';
-import type { LayerFamily, LayerSpec, ParamSpec } from './types.js';
+import type { LayerSpec } from './types.js';
 
 export type { LayerFamily, LayerSpec, ParamKind, ParamSpec } from './types.js';
 export { ACTIVATIONS, INITIALIZERS } from './common-params.js';

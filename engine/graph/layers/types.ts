@@ -6,7 +6,7 @@
  * so a graph is checked without creating a single tensor.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { GraphNode, ParamValue } from '../schema.js';
+import type { GraphNode } from '../schema.js';
 import type { ProblemCode, Shape } from '../report.js';
 import type { ResolvedParams } from './resolved-params.js';
 import type { LayerFamily, ParamSpec } from '../../protocol/index.js';
