@@ -1,3 +1,6 @@
+// Node's error type (NodeJS.ErrnoException) by name: the window type-checks this file too
+// (it reaches it through graph/templates.ts) and loads no Node types of its own.
+/// <reference types="node" />
 /**
  * The one error type the engine shows to people. Every failure that a user can
  * cause (a bad project file, a missing folder, a broken edge) becomes a

@@ -11,7 +11,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { StudioError } from '../errors.js';
 import { forEachWithConcurrency } from './concurrency.js';
 import { isImageFileName } from './imageFormats.js';
-import type { DatasetItem, SourcePlan } from './source.js';
+import type { DatasetItem, SourcePlan } from './sourcePlan.js';
 import type { SplitName } from './scan.js';
 import type { SkippedFile } from './types.js';
 

@@ -10,7 +10,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StudioError } from '../errors.js';
 import { readIdxImagesAndLabels, type IdxImageSet } from './idx.js';
-import type { DatasetItem, SourcePlan } from './source.js';
+import type { DatasetItem, SourcePlan } from './sourcePlan.js';
 import type { SplitName } from './scan.js';
 
 const TRAIN = { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' };

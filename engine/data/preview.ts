@@ -7,36 +7,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { StudioError } from '../errors.js';
-import { defaultAugmentation, defaultPreprocessing, type AugmentationSettings, type ResizeMode } from '../graph/schema.js';
+import { defaultAugmentation, defaultPreprocessing } from '../graph/schema.js';
 import { currentBackend, selectBackend } from '../backend/select.js';
 import { augmentBatch, checkAugmentation } from './augment.js';
 import { checkInputShape } from './dataset.js';
 import { decodeImageInto, ImageDecodeError } from './decode.js';
 import { mix32, seedToUint32 } from './random.js';
 import { pngDataUrl } from './thumbnails.js';
-import type { ImageInputShape } from './types.js';
+import type { AugmentationPreviewRequest, AugmentationPreview } from '../protocol/index.js';
+export type { AugmentationPreviewRequest, AugmentationPreview } from '../protocol/index.js';
 
 /** More than this many versions would be a slow answer for a slider. */
 export const MAX_PREVIEW_COUNT = 64;
-
-export interface AugmentationPreviewRequest {
-  /** An image file. */
-  image: string;
-  input: ImageInputShape;
-  augmentation?: Partial<AugmentationSettings>;
-  resize?: ResizeMode;
-  count?: number;
-  seed?: number;
-}
-
-export interface AugmentationPreview {
-  /** The image at the input size, unaugmented, as a PNG data: URL. */
-  original: string;
-  /** `count` augmented versions, PNG data: URLs at the input size. */
-  augmented: string[];
-  width: number;
-  height: number;
-}
 
 export async function previewAugmentation(request: AugmentationPreviewRequest): Promise<AugmentationPreview> {
   const { input, count = 8, seed = 42 } = request;

@@ -10,40 +10,12 @@ import { StudioError } from '../errors.js';
 import type { DataSource } from '../graph/schema.js';
 import { planCsv } from './csvSource.js';
 import { planIdx } from './idxSource.js';
-import type { RawImage } from './pngDecode.js';
-import { scanImageFolder, SPLIT_NAMES, type SplitName } from './scan.js';
+import { scanImageFolder, SPLIT_NAMES } from './scan.js';
 import { checkTestSplit, checkValidationSplit, stratifiedSplit3 } from './split.js';
-import type { SkippedFile } from './types.js';
-
-export interface DatasetItem {
-  /** The image file, absolute; for IDX images "<file>#<index>". */
-  path: string;
-  /** Below the source's root with '/' separators: the same on every machine. */
-  relativePath: string;
-  classIndex: number;
-  /** Pixels that are already in memory (IDX), instead of a file to decode. */
-  raw?: RawImage;
-}
-
-export type SourceKind = DataSource['kind'];
-
-export interface SourcePlan {
-  kind: SourceKind;
-  /** The folder relative paths are below. */
-  root: string;
-  /** In words, e.g. "train/ and test/ folders of class folders". */
-  layout: string;
-  classNames: string[];
-  /** Images per split as the source gives them; without split folders everything is under train. */
-  images: Record<SplitName, DatasetItem[]>;
-  /** Which splits the source itself defines (folders, a CSV split column, t10k files). */
-  given: { val: boolean; test: boolean };
-  skipped: SkippedFile[];
-  warnings: string[];
-}
-
-/** Where a split's images came from. */
-export type SplitOrigin = 'given' | 'held-out' | 'none';
+import type { SplitOrigin } from '../protocol/index.js';
+export type { SourceKind, SplitOrigin } from '../protocol/index.js';
+import type { DatasetItem, SourcePlan } from './sourcePlan.js';
+export type { DatasetItem, SourcePlan } from './sourcePlan.js';
 
 export interface AssignedSplits {
   train: DatasetItem[];

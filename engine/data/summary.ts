@@ -22,55 +22,18 @@ import { MAX_INPUT_PIXELS, tooLargeReason } from './decode.js';
 import { DecodePool } from './decodePool.js';
 import { decodeItems } from './itemDecode.js';
 import { isPng, pngSize } from './pngDecode.js';
-import { assignSplits, planSource, type DatasetItem, type SourceKind, type SplitOrigin } from './source.js';
+import { assignSplits, planSource, type DatasetItem } from './source.js';
 import { fileThumbnail, rawThumbnail } from './thumbnails.js';
 import type { SkippedFile } from './types.js';
+import type { DatasetSummary, SplitKey, DuplicateGroup, ClassThumbnail } from '../protocol/index.js';
+export type { DatasetSummary, SplitKey, DuplicateGroup, ClassThumbnail } from '../protocol/index.js';
 
 /** Fewer training images than this in a class earns a warning. */
 export const TINY_CLASS = 10;
 /** The largest class this many times the smallest earns a warning. */
 export const IMBALANCE_RATIO = 10;
 const SIZES_LISTED = 10;
-
-export type SplitKey = 'train' | 'validation' | 'test';
 const SPLIT_KEYS: readonly SplitKey[] = ['train', 'validation', 'test'];
-
-export interface DuplicateGroup {
-  /** SHA-1 of the file's bytes (of the pixels, for IDX images). */
-  hash: string;
-  files: { path: string; split: SplitKey; className: string }[];
-}
-
-export interface ClassThumbnail {
-  path: string;
-  /** A PNG of at most 48 × 48 pixels as a data: URL. */
-  dataUrl: string;
-}
-
-export interface DatasetSummary {
-  source: { kind: SourceKind; path: string; layout: string };
-  classNames: string[];
-  /** Readable images, over all splits. */
-  total: number;
-  /** Images per class (in classNames order) in each split, as training would split them. */
-  perClass: Record<SplitKey, number[]>;
-  splits: Record<SplitKey, number>;
-  /** Splits the source gives (folders, a CSV column, t10k files) or held out of train by the fractions. */
-  origin: { validation: SplitOrigin; test: SplitOrigin };
-  /** The most common image sizes first (at most 10). */
-  sizes: { width: number; height: number; count: number }[];
-  distinctSizes: number;
-  /** Images per file format, as the file's content says (not its name). */
-  formats: Record<string, number>;
-  skipped: SkippedFile[];
-  /** Identical images in more than one split, or under more than one class. */
-  duplicates: DuplicateGroup[];
-  warnings: string[];
-  /** A few images of each class. */
-  thumbnails: Record<string, ClassThumbnail[]>;
-  /** Whether every image was decoded (true) or only its header read. */
-  verified: boolean;
-}
 
 export interface SummaryOptions {
   thumbnailsPerClass?: number;

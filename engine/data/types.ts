@@ -4,19 +4,8 @@
  * batches.ts for the step to float32.
  */
 import type { AugmentationSettings, NormalizationMode, ResizeMode } from '../graph/schema.js';
-
-/** A file or folder the scan or the loader passed over, and why. */
-export interface SkippedFile {
-  path: string;
-  reason: string;
-}
-
-/** The size every image is decoded to; comes from the graph's input node. */
-export interface ImageInputShape {
-  height: number;
-  width: number;
-  channels: 1 | 3;
-}
+import type { SkippedFile, DataLoadingInfo } from '../protocol/index.js';
+export type { SkippedFile, ImageInputShape, DataLoadingInfo } from '../protocol/index.js';
 
 /** uint8 → float: value / 255, then (· − mean) / std per channel. */
 export interface Normalization {
@@ -68,15 +57,6 @@ export interface StreamedSplit extends SplitCommon {
 }
 
 export type ImageSplit = MemorySplit | StreamedSplit;
-
-/** Whether the decoded images are held in memory or streamed, and why. */
-export interface DataLoadingInfo {
-  mode: 'memory' | 'stream';
-  /** Bytes the decoded images of every split take as uint8. */
-  datasetBytes: number;
-  /** The memory budget they were measured against. */
-  budgetBytes: number;
-}
 
 /** The preprocessing a model was trained with; stored in its metadata so predictions repeat it. */
 export interface PreprocessingRecord {

@@ -10,46 +10,16 @@ import { ImageDecodeError, MAX_INPUT_PIXELS } from '../data/decode.js';
 import { scanImageFolder, type ScannedImage } from '../data/scan.js';
 import type { SkippedFile } from '../data/types.js';
 import { StudioError } from '../errors.js';
-import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
+import { classificationMetrics } from './metrics.js';
 import { classProbabilities, decodeForModel, loadModelForInference } from './loadedModel.js';
+import type { EvaluationReport, Mistake, ImageResult } from '../protocol/index.js';
+export type { EvaluationReport, Mistake, ImageResult } from '../protocol/index.js';
 
 const BATCH = 64;
 const THUMBNAIL_SIZE = 64;
 
-export interface Mistake {
-  path: string;
-  trueClass: string;
-  predictedClass: string;
-  /** Probability of the (wrong) predicted class. */
-  confidence: number;
-  /** Probability the model gave the true class. */
-  trueProbability: number;
-  /** A PNG data URL, at most 64×64. */
-  thumbnail: string;
-}
-
-/** One evaluated image: its true and predicted class (indexes into classNames) and the predicted class's probability. */
-export interface ImageResult {
-  path: string;
-  trueClass: number;
-  predicted: number;
-  confidence: number;
-}
-
 /** The most thumbnails one images.thumbnails request makes (a page of a gallery). */
 export const MAX_THUMBNAILS = 60;
-
-export interface EvaluationReport extends ClassificationMetrics {
-  modelDir: string;
-  dataPath: string;
-  /** Which images were evaluated: every image of a class-folder dataset, or the test/val/train split folder. */
-  split: 'all' | 'test' | 'val' | 'train';
-  classNames: string[];
-  worst: Mistake[];
-  /** Every evaluated image, in folder order (the window pages through them; thumbnails come per page from images.thumbnails). */
-  results: ImageResult[];
-  skipped: SkippedFile[];
-}
 
 export interface EvaluateOptions {
   /** How many worst mistakes to return (default 12). */

@@ -1,23 +1,7 @@
-/** Confusion matrix and per-class precision, recall and F1 from true and predicted class indices. */
 
-export interface ClassMetrics {
-  className: string;
-  precision: number;
-  recall: number;
-  f1: number;
-  /** Images whose true class this is. */
-  support: number;
-}
 
-export interface ClassificationMetrics {
-  count: number;
-  accuracy: number;
-  /** confusion[true][predicted]: how many images of class `true` were predicted as `predicted`. */
-  confusion: number[][];
-  perClass: ClassMetrics[];
-  /** Unweighted means over the classes that occur (as scikit-learn's macro average). */
-  macro: { precision: number; recall: number; f1: number };
-}
+import type { ClassificationMetrics } from '../protocol/index.js';
+export type { ClassificationMetrics, ClassMetrics } from '../protocol/index.js';
 
 export function classificationMetrics(truth: ArrayLike<number>, predicted: ArrayLike<number>, classNames: string[]): ClassificationMetrics {
   const n = classNames.length;

@@ -3,31 +3,8 @@ import { resolve } from 'node:path';
 import { ImageDecodeError } from '../data/decode.js';
 import { StudioError } from '../errors.js';
 import { classProbabilities, decodeForModel, loadModelForInference } from './loadedModel.js';
-
-export interface ClassProbability {
-  index: number;
-  className: string;
-  probability: number;
-}
-
-export interface ImagePrediction {
-  image: string;
-  top: ClassProbability[];
-}
-
-export interface PredictResult {
-  modelDir: string;
-  classNames: string[];
-  labelsFrom: string;
-  /** True when the model recorded no preprocessing and stretched [0, 1] images were assumed. */
-  preprocessingAssumed: boolean;
-  predictions: ImagePrediction[];
-  /**
-   * Images that could not be read or decoded, each with why; the others are
-   * still predicted. (When none can be, the command fails with the first one's error.)
-   */
-  failures: { image: string; message: string; hint: string; code: string }[];
-}
+import type { PredictResult, ClassProbability } from '../protocol/index.js';
+export type { PredictResult, ImagePrediction, ClassProbability } from '../protocol/index.js';
 
 export async function predictImages(modelPath: string, images: string[], topK = 3): Promise<PredictResult> {
   if (images.length === 0) throw new StudioError('No images to predict.', 'Pass one or more image files.', 'no-images');

@@ -37,6 +37,8 @@ import { toPytorch } from './python/toPytorch.js';
 import { encodeSafetensors, namedWeights, WEIGHTS_FILE } from './safetensors.js';
 import { makeSidecar, SIDECAR_FILE, type ModelSidecar } from './sidecar.js';
 import packageJson from '../../package.json' with { type: 'json' };
+import type { ExportResult, ExportCheck } from '../protocol/index.js';
+export type { ExportResult, ExportCheck } from '../protocol/index.js';
 
 // A JSON import, not a path read at run time: the engine bundles (dist/engine) carry the version.
 const studioVersion = packageJson.version;
@@ -46,27 +48,6 @@ export interface ExportRequest {
   source: string;
   formats: ExportFormat[];
   outDir: string;
-}
-
-export interface ExportCheck {
-  format: ExportFormat;
-  /** Largest absolute difference from the trained model's outputs on the check images; null when not run. */
-  maxDifference: number | null;
-  /** Why the check did not run. */
-  skipped?: string;
-}
-
-export interface ExportResult {
-  outDir: string;
-  formats: ExportFormat[];
-  /** Written files, relative to outDir. */
-  files: string[];
-  /** Size in bytes of each written file, in the order of `files`. */
-  sizes: number[];
-  sidecar: ModelSidecar;
-  checks: ExportCheck[];
-  /** Layers a verified consumer of a format cannot run as exported, or computes differently, each naming layer and consumer. */
-  warnings: string[];
 }
 
 export function parseFormats(list: string | string[]): ExportFormat[] {

@@ -1,9 +1,14 @@
 /** The export formats, and the one error every exporter raises for a layer it cannot write. */
 import { StudioError } from '../errors.js';
 import type { DescribedLayer } from './modelDescription.js';
+import type { ExportFormat } from '../protocol/index.js';
+export type { ExportFormat } from '../protocol/index.js';
 
-export const EXPORT_FORMATS = ['tfjs', 'onnx', 'keras', 'pytorch'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export const EXPORT_FORMATS = ['tfjs', 'onnx', 'keras', 'pytorch'] as const satisfies readonly ExportFormat[];
+
+/** The protocol spells the formats out (it imports nothing); this fails to compile when the list above misses one of them. */
+type NoneUnlisted<Unlisted extends never> = Unlisted;
+export type UnlistedFormats = NoneUnlisted<Exclude<ExportFormat, (typeof EXPORT_FORMATS)[number]>>;
 
 const FORMAT_TITLES: Record<ExportFormat, string> = {
   tfjs: 'TensorFlow.js',

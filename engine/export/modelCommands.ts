@@ -21,6 +21,8 @@ import { freezeUpTo, replaceHead, setFrozen } from './fineTune.js';
 import { importedProjectName, importLayersModel } from './importLayersModel.js';
 import { statSync } from 'node:fs';
 import { convertKerasFile, isKerasFile } from '../pretrained/kerasFile.js';
+import type { ImportedProject } from '../protocol/index.js';
+export type { ImportedProject } from '../protocol/index.js';
 
 export type ModelCommand = Extract<
   Command,
@@ -36,14 +38,6 @@ export interface ImportForFineTuning {
   classCount?: number;
   /** The node the new head follows; by default the input of the last Dense. */
   headAfter?: string;
-}
-
-export interface ImportedProject {
-  project: ProjectFile;
-  /** The model folder to pass as train.start's options.initialWeights. */
-  initialWeights: string;
-  /** The imported model's class names, when it recorded them. */
-  classNames: string[] | null;
 }
 
 export async function importForFineTuning(request: ImportForFineTuning): Promise<ImportedProject> {

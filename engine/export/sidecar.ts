@@ -12,30 +12,11 @@ import type { ModelMetadata } from '../train/modelFiles.js';
 import type { ExportFormat } from './formats.js';
 import type { ModelDescription } from './modelDescription.js';
 import { ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME } from './onnx/toOnnx.js';
+import type { ModelSidecar } from '../protocol/index.js';
+export type { ModelSidecar } from '../protocol/index.js';
 
 export const SIDECAR_FILE = 'labels.json';
-export const SIDECAR_FORMAT = 'convnet-studio.labels';
-
-export interface ModelSidecar {
-  format: typeof SIDECAR_FORMAT;
-  version: 1;
-  /** Output index i is classNames[i]. */
-  classNames: string[];
-  /** False when the model carried no class names and they were numbered. */
-  classNamesKnown: boolean;
-  input: { height: number; width: number; channels: number; shape: number[] };
-  /** As the trainer wrote it into the model's metadata (resize mode, channels, normalisation…), or null when the model has none. */
-  preprocessing: unknown;
-  /** What the last layer gives: probabilities (softmax or sigmoid) or raw scores. */
-  output: 'probabilities' | 'scores';
-  /** The input layout each exported format expects. */
-  layouts: Partial<Record<ExportFormat, string>>;
-  onnx?: { input: string; output: string; opset: number; inputLayout: 'NHWC' };
-  project?: string;
-  runId?: string;
-  exportedBy: string;
-  exportedAt: string;
-}
+export const SIDECAR_FORMAT = 'convnet-studio.labels' satisfies ModelSidecar['format'];
 
 export const FORMAT_LAYOUTS: Record<ExportFormat, string> = {
   tfjs: 'NHWC [batch, height, width, channels]',

@@ -12,7 +12,7 @@ import { pngDataUrl } from '../data/thumbnails.js';
 import { StudioError } from '../errors.js';
 import { decodeForModel, loadModelForInference, type LoadedModel } from '../evaluate/loadedModel.js';
 import { normalise } from '../evaluate/preprocess.js';
-import { topClasses, type ClassProbability } from '../evaluate/predict.js';
+import { topClasses } from '../evaluate/predict.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { featureMaps, type FeatureMaps } from './featureMaps.js';
 import { modelFilters, type ModelFilters } from './filters.js';
@@ -20,55 +20,8 @@ import { gradCam, gradCamNode, heatmapRows } from './gradCam.js';
 import { encodePng, heatmapPixels, OVERLAY_MIN_SIDE, overlayPixels } from './images.js';
 import { isSpatial, modelNodes } from './modelNodes.js';
 import { withSentImages } from './sentImages.js';
-import type { SentImage } from '../protocol.js';
-
-export interface ExplainRequest {
-  model: string;
-  images: string[];
-  /** Node id (default: the last node with a spatial output). */
-  layer?: string;
-  /** Class name or index (default: each image's predicted class). */
-  targetClass?: string | number;
-  /** Where overlay PNGs are written; without it no file is written (the overlays still come back as data URLs). */
-  outDir?: string;
-  /** Images sent as bytes (a dropped file, at most 1.25 MiB each); explained after `images`, under the names they were sent with. */
-  imageData?: SentImage[];
-}
-
-export interface ImageExplanation {
-  image: string;
-  predicted: { index: number; name: string; probability: number };
-  target: { index: number; name: string };
-  /** The five most probable classes. */
-  top: ClassProbability[];
-  /** Max-normalised Grad-CAM at the layer's resolution, rows top to bottom. */
-  heatmap: number[][];
-  /** The overlay PNG written under outDir, or null. */
-  overlay: string | null;
-  /** The overlay as a PNG data URL (the heatmap coloured over the image the network saw). */
-  overlayImage: string;
-  /** The image as the network saw it (resized, its channels), as a PNG data URL. */
-  inputImage: string;
-  /** The coloured heatmap alone at the image's size, as a PNG data URL (for an overlay at any opacity). */
-  heatmapImage: string;
-}
-
-export interface NodeSummary {
-  id: string;
-  className: string;
-  shape: number[];
-  /** Whether Grad-CAM can look at it (a spatial output). */
-  spatial: boolean;
-}
-
-export interface ExplainResult {
-  modelDir: string;
-  classNames: string[];
-  layer: string;
-  /** The model's nodes, so a caller can offer the layers to choose from. */
-  nodes: NodeSummary[];
-  explanations: ImageExplanation[];
-}
+import type { ExplainRequest, FeatureMapsRequest, ExplainResult, NodeSummary, ImageExplanation } from '../protocol/index.js';
+export type { ExplainRequest, FeatureMapsRequest, ExplainResult, NodeSummary, ImageExplanation } from '../protocol/index.js';
 
 /** A class given by name (exactly as the model names it) or by index. */
 export function resolveClass(value: string | number, classNames: string[]): number {
@@ -158,17 +111,6 @@ export async function explainImages(request: ExplainRequest): Promise<ExplainRes
     }
     return { modelDir: loaded.modelDir, classNames, layer: cam.node.id, nodes: summarise(loaded), explanations };
   });
-}
-
-export interface FeatureMapsRequest {
-  model: string;
-  /** An image file; or '' with imageData. */
-  image: string;
-  /** The image as bytes, when it has no path the engine can read (a dropped file). */
-  imageData?: SentImage;
-  node: string;
-  /** How many channels to send (default 64). */
-  maxChannels?: number;
 }
 
 export async function explainFeatureMaps(request: FeatureMapsRequest): Promise<FeatureMaps> {

@@ -10,33 +10,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { greyMapDataUrl } from './images.js';
 import { findNode, runLayers, type ModelNode } from './modelNodes.js';
+import type { FeatureMaps, ChannelMap } from '../protocol/index.js';
+export type { FeatureMaps, ChannelMap } from '../protocol/index.js';
 
 /** Channels sent unless more are asked for: a 64-image grid is what a panel can show. */
 export const DEFAULT_MAX_CHANNELS = 64;
 /** Feature-map images are enlarged to at least this side so a 3 × 3 map is visible. */
 const CHANNEL_IMAGE_MIN_SIDE = 32;
-
-export interface ChannelMap {
-  channel: number;
-  mean: number;
-  max: number;
-  /** Fraction of the channel's values that are exactly 0. */
-  zeroFraction: number;
-  /** Grey PNG data URL (min black, max white); null for a node without a spatial output. */
-  image: string | null;
-}
-
-export interface FeatureMaps {
-  node: string;
-  className: string;
-  /** The node's output shape without the batch: [h, w, channels] or [units]. */
-  shape: number[];
-  /** Channels (or units) the node has; `channels` holds the first maxChannels of them. */
-  channelCount: number;
-  /** Fraction of zeros over the whole output (dead ReLU units show here). */
-  zeroFraction: number;
-  channels: ChannelMap[];
-}
 
 /** The node's output for the images x, as the layers compute it (values, batch first). */
 export async function nodeOutput(model: tfl.LayersModel, x: tf.Tensor4D, node: ModelNode): Promise<{ values: Float32Array; shape: number[] }> {

@@ -8,36 +8,11 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { pngDataUrl } from '../data/thumbnails.js';
 import { encodePng } from './images.js';
 import { nodeIdOfLayerName } from './modelNodes.js';
+import type { ModelFilters, FilterImages, WeightHistogram } from '../protocol/index.js';
+export type { ModelFilters, FilterImages, WeightHistogram } from '../protocol/index.js';
 
 const FILTER_IMAGE_MIN_SIDE = 36;
 export const HISTOGRAM_BINS = 30;
-
-export interface FilterImages {
-  node: string;
-  /** Kernel size and input channels: [kh, kw, in]. */
-  kernelShape: number[];
-  /** One PNG data URL per filter: RGB for a 3-channel input, else the mean over input channels in grey. All share one scale (0 is mid-grey). */
-  filters: string[];
-}
-
-export interface WeightHistogram {
-  node: string;
-  /** The weight's name, e.g. conv1/kernel. */
-  weight: string;
-  shape: number[];
-  count: number;
-  min: number;
-  max: number;
-  mean: number;
-  std: number;
-  /** HISTOGRAM_BINS equal bins from min to max. */
-  counts: number[];
-}
-
-export interface ModelFilters {
-  firstConvolution: FilterImages | null;
-  histograms: WeightHistogram[];
-}
 
 export async function modelFilters(model: tfl.LayersModel): Promise<ModelFilters> {
   return { firstConvolution: await firstConvolutionFilters(model), histograms: await weightHistograms(model) };

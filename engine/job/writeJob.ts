@@ -30,6 +30,8 @@ import { writeFolderAtomic } from '../util/atomicWrite.js';
 import { JOB_FILE, JOB_FORMAT, JOB_STUDIO_MODEL_DIR, JOB_VERSION, jobWeights, type JobRecipe } from './jobRecipe.js';
 import { jobReadme } from './jobReadme.js';
 import packageJson from '../../package.json' with { type: 'json' };
+import type { JobResult } from '../protocol/index.js';
+export type { JobResult } from '../protocol/index.js';
 
 // A JSON import, not a path read at run time: the engine bundles (dist/engine) carry the version.
 const studioVersion = packageJson.version;
@@ -50,14 +52,6 @@ export interface JobRequest {
   /** A run, model or export folder whose weights the model starts from (as `train --weights`). */
   initialWeights?: string;
   backend?: BackendPreference;
-}
-
-export interface JobResult {
-  outDir: string;
-  files: string[];
-  classNames: string[] | null;
-  /** The commands the README gives, for the CLI and the window to show. */
-  commands: { single: string; torchrun: string; evaluate: string; record: string };
 }
 
 export async function writeJob(request: JobRequest): Promise<JobResult> {

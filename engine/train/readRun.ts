@@ -10,17 +10,8 @@ import { basename, join } from 'node:path';
 import { StudioError } from '../errors.js';
 import type { EpochEvent, FinishedEvent, RunErrorEvent, RunStartedEvent } from '../protocol.js';
 import { METRICS_LOG } from './runLog.js';
-
-export interface RunReadback {
-  runId: string;
-  /** What the log says became of the run: 'running' when it has neither a finished nor an error line. */
-  status: FinishedEvent['status'] | 'failed' | 'running';
-  started: RunStartedEvent | null;
-  epochs: EpochEvent[];
-  end: FinishedEvent | RunErrorEvent | null;
-  /** Lines that were not a JSON object with a known event type. */
-  skippedLines: number;
-}
+import type { RunReadback } from '../protocol/index.js';
+export type { RunReadback } from '../protocol/index.js';
 
 export async function readRun(runDir: string): Promise<RunReadback> {
   const path = join(runDir, METRICS_LOG);

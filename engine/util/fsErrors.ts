@@ -1,3 +1,6 @@
+// Node's error type (NodeJS.ErrnoException) by name: the window type-checks this file too
+// (it reaches it through graph/templates.ts) and loads no Node types of its own.
+/// <reference types="node" />
 /**
  * File-system failures in words: which path, what was being done, and the
  * cause a person can act on (a full disk, a read-only folder, a name too

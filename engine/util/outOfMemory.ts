@@ -1,3 +1,6 @@
+// Node's error type (NodeJS.ErrnoException) by name: the window type-checks this file too
+// (it reaches it through graph/templates.ts) and loads no Node types of its own.
+/// <reference types="node" />
 /**
  * Allocation failures, recognised by what the runtimes say when memory runs
  * out: V8 ("Invalid typed array length", "Array buffer allocation failed"),

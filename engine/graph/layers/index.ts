@@ -12,11 +12,13 @@ import { batchNormalization, layerNormalization, rescaling } from './normalisati
 import { averagePooling2d, globalAveragePooling2d, globalMaxPooling2d, maxPooling2d } from './pooling.js';
 import { dropout, spatialDropout2d } from './regularisation.js';
 import { cropping2d, flatten, reshape, upSampling2d, zeroPadding2d } from './shape.js';
-import type { LayerFamily, LayerSpec, ParamSpec } from './types.js';
+import type { LayerSpec } from './types.js';
 
 export type { LayerFamily, LayerSpec, ParamKind, ParamSpec } from './types.js';
 export { ACTIVATIONS, INITIALIZERS } from './common-params.js';
 export { SpatialDropout2D } from './spatial-dropout.js';
+import type { LayerTypeInfo } from '../../protocol/index.js';
+export type { LayerTypeInfo } from '../../protocol/index.js';
 
 const SPECS: readonly LayerSpec[] = [
   input,
@@ -54,16 +56,6 @@ export function layerSpec(type: string): LayerSpec | undefined {
 
 export function layerTypes(): string[] {
   return SPECS.map((spec) => spec.type);
-}
-
-/** What the inspector needs of one layer type, as plain JSON. */
-export interface LayerTypeInfo {
-  type: string;
-  family: LayerFamily;
-  description: string;
-  params: ParamSpec[];
-  /** How many inputs it takes; `max` is null for "any number". */
-  inputs: { min: number; max: number | null };
 }
 
 export function catalogue(): LayerTypeInfo[] {

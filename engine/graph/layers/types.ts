@@ -6,67 +6,14 @@
  * so a graph is checked without creating a single tensor.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { GraphNode, ParamValue } from '../schema.js';
+import type { GraphNode } from '../schema.js';
 import type { ProblemCode, Shape } from '../report.js';
 import type { ResolvedParams } from './resolved-params.js';
+import type { LayerFamily, ParamSpec } from '../../protocol/index.js';
+export type { LayerFamily, ParamKind, ParamSpec } from '../../protocol/index.js';
 
 /** tfjs-layers exports its Initializer class only as the return type of its factories. */
 export type TfInitializer = ReturnType<typeof tfl.initializers.ones>;
-
-export type LayerFamily =
-  | 'input'
-  | 'convolution'
-  | 'pooling'
-  | 'normalisation'
-  | 'regularisation'
-  | 'activation'
-  | 'shape'
-  | 'merge'
-  | 'dense'
-  | 'output';
-
-/**
- * How a parameter's value is written and checked:
- * - `int`, `float`, `bool`: a JSON number or boolean;
- * - `enum`, `activation`, `initializer`: one of `options`;
- * - `int-pair`: an int (used for both height and width) or `[h, w]`;
- * - `padding-2d`: an int, `[h, w]` (symmetric) or `[top, bottom, left, right]`;
- * - `shape`: a list of positive ints (Reshape's may hold one -1: "infer this one");
- * - `regularizer`: `null` or `{ l1, l2 }` (either may be left out, meaning 0).
- */
-export type ParamKind =
-  | 'int'
-  | 'float'
-  | 'bool'
-  | 'enum'
-  | 'activation'
-  | 'initializer'
-  | 'int-pair'
-  | 'padding-2d'
-  | 'shape'
-  | 'regularizer';
-
-export interface ParamSpec {
-  /** The Keras config name, snake_case. */
-  name: string;
-  kind: ParamKind;
-  /** Used when the node leaves the parameter out; absent when `required`. */
-  default?: ParamValue;
-  /** The node must set it (Keras has no default either, e.g. `filters`). */
-  required?: boolean;
-  /** `null` is an accepted value (e.g. pooling `strides`: null means "same as pool_size"). */
-  nullable?: boolean;
-  /** Inclusive bounds of every number in the value. */
-  min?: number;
-  max?: number;
-  /** The upper bound itself is not allowed (Dropout's rate must stay below 1). */
-  maxExclusive?: boolean;
-  /** For `shape`: one entry may be -1, inferred from the input size. */
-  allowInferredDim?: boolean;
-  options?: readonly string[];
-  /** One line for the inspector. */
-  doc: string;
-}
 
 /** Everything shape inference knows about one node. */
 export interface InferContext {

@@ -3,7 +3,7 @@
  * JSON text, pasted back with fresh ids (so a paste never collides with what
  * is already drawn) and shifted so the copy does not hide the original.
  */
-import type { Graph, GraphEdge, GraphNode } from '../../../../engine/graph/schema.js';
+import type { Graph, GraphEdge, GraphNode } from '../../../../engine/protocol.js';
 import { baseId, freshId } from './graphEdits';
 
 export const CLIPBOARD_FORMAT = 'convnet-studio.layers';

@@ -6,9 +6,9 @@
  * (a rank or shape mismatch, a kernel larger than its input…) refuses it too,
  * with the engine's own message.
  */
-import type { Graph } from '../../../../engine/graph/schema.js';
-import type { Problem, ValidationReport } from '../../../../engine/graph/report.js';
-import type { LayerTypeInfo } from '../../../../engine/graph/layers/index.js';
+import type { Graph } from '../../../../engine/protocol.js';
+import type { Problem, ValidationReport } from '../../../../engine/protocol.js';
+import type { LayerTypeInfo } from '../../../../engine/protocol.js';
 
 export interface Refusal {
   message: string;

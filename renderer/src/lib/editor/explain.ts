@@ -6,9 +6,9 @@
  * so that out = ⌈in / stride⌉ (2·pad = max((out − 1)·stride + kernel − in, 0),
  * split between the two sides). A dilated kernel spans kernel + (kernel − 1)·(dilation − 1).
  */
-import type { GraphNode, ParamValue } from '../../../../engine/graph/schema.js';
-import type { LayerTypeInfo } from '../../../../engine/graph/layers/index.js';
-import type { Shape } from '../../../../engine/graph/report.js';
+import type { GraphNode, ParamValue } from '../../../../engine/protocol.js';
+import type { LayerTypeInfo } from '../../../../engine/protocol.js';
+import type { Shape } from '../../../../engine/protocol.js';
 import { effectiveValue } from './paramFields';
 import { formatCount } from './nodeText';
 

@@ -6,9 +6,9 @@
  * (what keeps a 300-node graph within a frame).
  */
 import type { Edge, Node } from '@xyflow/svelte';
-import type { Graph, GraphNode } from '../../../../engine/graph/schema.js';
-import type { NodeReport, Problem, ValidationReport } from '../../../../engine/graph/report.js';
-import type { LayerTypeInfo } from '../../../../engine/graph/layers/index.js';
+import type { Graph, GraphNode } from '../../../../engine/protocol.js';
+import type { NodeReport, Problem, ValidationReport } from '../../../../engine/protocol.js';
+import type { LayerTypeInfo } from '../../../../engine/protocol.js';
 
 export interface LayerNodeData extends Record<string, unknown> {
   node: GraphNode;

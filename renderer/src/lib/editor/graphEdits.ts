@@ -3,8 +3,8 @@
  * shares every untouched node and edge with the old one (so the canvas
  * redraws only what changed, and undo keeps plain references).
  */
-import type { Graph, GraphEdge, GraphNode, ParamValue, ProjectFile } from '../../../../engine/graph/schema.js';
-import type { LayerTypeInfo } from '../../../../engine/graph/layers/index.js';
+import type { Graph, GraphEdge, GraphNode, ParamValue, ProjectFile } from '../../../../engine/protocol.js';
+import type { LayerTypeInfo } from '../../../../engine/protocol.js';
 
 export const withGraph = (project: ProjectFile, graph: Graph): ProjectFile => ({ ...project, graph });
 

@@ -7,8 +7,8 @@
  * group move up by its height in the view, so the head sits under it.
  */
 import type { Node } from '@xyflow/svelte';
-import type { Graph, GraphEdge, GraphNode } from '../../../../engine/graph/schema.js';
-import type { NodeReport, ValidationReport } from '../../../../engine/graph/report.js';
+import type { Graph, GraphEdge, GraphNode } from '../../../../engine/protocol.js';
+import type { NodeReport, ValidationReport } from '../../../../engine/protocol.js';
 
 export const GROUP_NODE_PREFIX = 'group:';
 /** Height kept for a collapsed group's node (a layer node and its gap). */

@@ -5,7 +5,7 @@
  * residual branches), and each row is centred. Edges closing a cycle (an
  * invalid graph can have one) are ignored for the layering.
  */
-import type { Graph } from '../../../../engine/graph/schema.js';
+import type { Graph } from '../../../../engine/protocol.js';
 
 export const COLUMN_WIDTH = 240;
 export const ROW_HEIGHT = 100;

@@ -1,6 +1,6 @@
 /** Short texts a node card shows: its key parameters and a word for each problem. */
-import type { GraphNode, ParamValue } from '../../../../engine/graph/schema.js';
-import type { ProblemCode } from '../../../../engine/graph/report.js';
+import type { GraphNode, ParamValue } from '../../../../engine/protocol.js';
+import type { ProblemCode } from '../../../../engine/protocol.js';
 
 const showValue = (name: string, value: ParamValue): string => {
   if (Array.isArray(value)) return value.join('×');

@@ -4,8 +4,8 @@
  * types. A field that does not parse shows why at the field and changes
  * nothing in the graph: the last valid value stays.
  */
-import type { ParamValue } from '../../../../engine/graph/schema.js';
-import type { ParamSpec } from '../../../../engine/graph/layers/index.js';
+import type { ParamValue } from '../../../../engine/protocol.js';
+import type { ParamSpec } from '../../../../engine/protocol.js';
 
 export type Parsed = { ok: true; value: ParamValue | undefined } | { ok: false; error: string };
 

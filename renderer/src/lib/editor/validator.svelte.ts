@@ -5,8 +5,8 @@
  * burst of typing costs two round trips, not one per key, and a stale report
  * never overwrites a newer one.
  */
-import type { ProjectFile } from '../../../../engine/graph/schema.js';
-import type { ValidationReport } from '../../../../engine/graph/report.js';
+import type { ProjectFile } from '../../../../engine/protocol.js';
+import type { ValidationReport } from '../../../../engine/protocol.js';
 import { reportApplied } from './perf';
 
 export class Validator {

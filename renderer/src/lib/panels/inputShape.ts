@@ -1,6 +1,6 @@
 /** The network's input size, read from the graph's Input node: what images are decoded to. */
-import type { ProjectFile } from '../../../../engine/graph/schema.js';
-import type { ImageInputShape } from '../../../../engine/data/types.js';
+import type { ProjectFile } from '../../../../engine/protocol.js';
+import type { ImageInputShape } from '../../../../engine/protocol.js';
 
 export function inputShapeOf(project: ProjectFile): ImageInputShape | null {
   const input = project.graph.nodes.find((node) => node.type === 'Input');

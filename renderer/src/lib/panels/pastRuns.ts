@@ -3,7 +3,7 @@
  * the Train panel's charts from their folder's metrics log (run.read). Only
  * epoch-end values exist there, so a past run's curves are per epoch.
  */
-import type { RunRecord } from '../../../../engine/graph/schema.js';
+import type { RunRecord } from '../../../../engine/protocol.js';
 import type { ResultOf } from '../../../../engine/protocol.js';
 import type { Point } from './series';
 

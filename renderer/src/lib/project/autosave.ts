@@ -3,7 +3,7 @@
  * reload does not lose a drawing: written a moment after each edit, cleared
  * when the project is saved to a file, offered back on the next start.
  */
-import type { ProjectFile } from '../../../../engine/graph/schema.js';
+import type { ProjectFile } from '../../../../engine/protocol.js';
 
 export interface AutosavedProject {
   project: ProjectFile;

@@ -4,7 +4,7 @@
  * canvas, the inspector or a panel, goes through `edit`, so every change can
  * be undone and marks the project unsaved.
  */
-import type { ProjectFile } from '../../../../engine/graph/schema.js';
+import type { ProjectFile } from '../../../../engine/protocol.js';
 import { record, redo, redoLabel, timeline, undo, undoLabel, type Timeline } from './history';
 
 export class ProjectState {
