@@ -14,6 +14,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { byTestId } from './support/locators.js';
 import { launchChromium } from './support/browser.js';
 import { screenshot, withPage } from './support/artefacts.js';
 import { startWebStudio, type WebStudio } from './support/webStudio.js';
@@ -32,7 +33,6 @@ after(async () => {
   await studio?.host.close();
 });
 
-const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
 const node = (page: Page, id: string) => page.locator(`.svelte-flow__node[data-id="${id}"]`);
 const shapeOf = (page: Page, id: string) => node(page, id).locator('[data-testid="node-shape"]');
 

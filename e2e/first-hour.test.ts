@@ -11,6 +11,7 @@ import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { byTestId, openTab } from './support/locators.js';
 import { launchChromium } from './support/browser.js';
 import { withPage } from './support/artefacts.js';
 import { startWebStudio, type WebStudio } from './support/webStudio.js';
@@ -31,13 +32,6 @@ after(async () => {
   await browser?.close();
   await studio?.host.close();
 });
-
-const byTestId = (scope: Page | Locator, id: string) => scope.locator(`[data-testid="${id}"]`);
-
-async function openTab(page: Page, id: string): Promise<void> {
-  await byTestId(page, `tab-${id}`).click();
-  await page.locator(`#tabpanel-${id}`).waitFor({ state: 'visible' });
-}
 
 async function newProject(page: Page, template: string, name: string): Promise<void> {
   await page.goto(studio.host.url);

@@ -13,6 +13,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { byTestId, openTab } from './support/locators.js';
 import { launchChromium } from './support/browser.js';
 import { RESULTS_DIR, screenshot, withPage } from './support/artefacts.js';
 import { startWebStudio, type WebStudio } from './support/webStudio.js';
@@ -30,8 +31,6 @@ after(async () => {
   await studio?.host.close();
 });
 
-const byTestId = (scope: Page | Locator, id: string) => scope.locator(`[data-testid="${id}"]`);
-
 /** The whole panel as one picture (its tab scrolls): the window is made tall enough, then put back. */
 async function keepPanelPicture(page: Page, panel: Locator, name: string): Promise<void> {
   const viewport = page.viewportSize()!;
@@ -43,11 +42,6 @@ async function keepPanelPicture(page: Page, panel: Locator, name: string): Promi
   await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   await panel.screenshot({ path: join(RESULTS_DIR, `${name}.png`) });
   await page.setViewportSize(viewport);
-}
-
-async function openTab(page: Page, id: string): Promise<void> {
-  await byTestId(page, `tab-${id}`).click();
-  await page.locator(`#tabpanel-${id}`).waitFor({ state: 'visible' });
 }
 
 test('training shows gradient health; a mistake opens in Inspect with its Grad-CAM; a canvas node shows its feature maps; filters and histograms', async () => {

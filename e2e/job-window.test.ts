@@ -16,6 +16,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { byTestId, openTab } from './support/locators.js';
 import { launchChromium } from './support/browser.js';
 import { screenshot, withPage } from './support/artefacts.js';
 import { sampleData } from './support/sampleData.js';
@@ -59,13 +60,6 @@ after(async () => {
   await browser?.close();
   await studio?.host.close();
 });
-
-const byTestId = (scope: Page | Locator, id: string) => scope.locator(`[data-testid="${id}"]`);
-
-async function openTab(page: Page, id: string): Promise<void> {
-  await byTestId(page, `tab-${id}`).click();
-  await page.locator(`#tabpanel-${id}`).waitFor({ state: 'visible' });
-}
 
 /** The shipped sample, saved into this test's folder (runs and the job's default land beside it). */
 async function openSavedSample(page: Page, name: string): Promise<string> {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { byTestId, openTab } from './support/locators.js';
 import { launchChromium } from './support/browser.js';
 import { RESULTS_DIR, withPage } from './support/artefacts.js';
 import { sampleData } from './support/sampleData.js';
@@ -47,8 +48,6 @@ after(async () => {
   await studio?.host.close();
 });
 
-const byTestId = (scope: Page | Locator, id: string) => scope.locator(`[data-testid="${id}"]`);
-
 /**
  * A panel's own picture, kept for a person to look at: the window is made
  * tall enough for the whole panel (its tab scrolls otherwise), then put back.
@@ -64,11 +63,6 @@ async function keepPicture(page: Page, panel: Locator, name: string): Promise<vo
   await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   await panel.screenshot({ path: join(RESULTS_DIR, `panels-${name}.png`) });
   await page.setViewportSize(viewport);
-}
-
-async function openTab(page: Page, id: string): Promise<void> {
-  await byTestId(page, `tab-${id}`).click();
-  await page.locator(`#tabpanel-${id}`).waitFor({ state: 'visible' });
 }
 
 describe('the panels\' pure parts', () => {

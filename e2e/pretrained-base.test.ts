@@ -10,6 +10,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
+import { byTestId } from './support/locators.js';
 import { launchChromium } from './support/browser.js';
 import { screenshot, withPage } from './support/artefacts.js';
 import { startWebStudio, type WebStudio } from './support/webStudio.js';
@@ -28,7 +29,6 @@ after(async () => {
   await studio?.host.close();
 });
 
-const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
 
 test('the ImageNet template: offered on the welcome screen, its base one node that expands and collapses', async () => {
   await withPage(browser, 'pretrained base', async (page) => {

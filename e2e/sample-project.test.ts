@@ -11,6 +11,7 @@ import { mkdtemp, readFile, readdir, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { byTestId, openTab } from './support/locators.js';
 import { launchChromium } from './support/browser.js';
 import { screenshot, withPage } from './support/artefacts.js';
 import { startWebStudio, type WebStudio } from './support/webStudio.js';
@@ -27,13 +28,6 @@ after(async () => {
   await browser?.close();
   await studio?.host.close();
 });
-
-const byTestId = (scope: Page | Locator, id: string) => scope.locator(`[data-testid="${id}"]`);
-
-async function openTab(page: Page, id: string): Promise<void> {
-  await byTestId(page, `tab-${id}`).click();
-  await page.locator(`#tabpanel-${id}`).waitFor({ state: 'visible' });
-}
 
 test('from the sample project to a trained model, its confusion matrix and exported files', async () => {
   await withPage(browser, 'sample project to export', async (page) => {

@@ -9,6 +9,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { byTestId } from './support/locators.js';
 import { launchChromium } from './support/browser.js';
 import { screenshot, withPage } from './support/artefacts.js';
 import { sampleData } from './support/sampleData.js';
@@ -36,7 +37,6 @@ after(async () => {
   await studio?.host.close();
 });
 
-const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
 
 /** Opens the studio and creates a project from a template; returns the page ready to train. */
 async function createFromTemplate(page: Page, template: string, name: string): Promise<void> {
