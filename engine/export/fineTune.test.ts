@@ -21,7 +21,7 @@ import { createProject } from '../graph/templates.js';
 import type { EngineEvent, TrainOptions } from '../protocol.js';
 import { loadModelFolder } from '../train/modelFiles.js';
 import { freezeUpTo, replaceHead, setFrozen, upstreamOf } from './fineTune.js';
-import { importForFineTuning } from './modelCommands.js';
+import { importForFineTuning } from './importForFineTuning.js';
 import { writeFashionFolder } from './testing.js';
 
 const FIRST_CLASSES = [0, 1, 2, 3, 4];

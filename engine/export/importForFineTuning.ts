@@ -1,12 +1,8 @@
 /**
- * The protocol's model commands (export, predict, evaluate, import for
- * fine-tuning) and graph edits of fine-tuning, behind one function so the
- * engine's dispatcher stays a list of cases.
+ * `model.import`: a trained model (a run, model or export folder, or a Keras
+ * .keras/.h5 file) brought back as a new project to fine-tune, optionally
+ * with its early layers frozen and its classifier head replaced.
  */
-import { selectBackend } from '../backend/select.js';
-import { evaluateModel } from '../evaluate/evaluate.js';
-import { predictImages } from '../evaluate/predict.js';
-import { predictImageData } from '../evaluate/predictImageData.js';
 import {
   defaultDataSource,
   defaultTrainingSettings,
@@ -15,19 +11,11 @@ import {
   type Graph,
   type ProjectFile,
 } from '../graph/schema.js';
-import type { BackendPreference, Command, CommandResults } from '../protocol.js';
-import { exportModel } from './exportModel.js';
-import { freezeUpTo, replaceHead, setFrozen } from './fineTune.js';
+import { freezeUpTo, replaceHead } from './fineTune.js';
 import { importedProjectName, importLayersModel } from './importLayersModel.js';
 import { statSync } from 'node:fs';
 import { convertKerasFile, isKerasFile } from '../pretrained/kerasFile.js';
 import type { ImportedProject } from '../protocol/index.js';
-export type { ImportedProject } from '../protocol/index.js';
-
-export type ModelCommand = Extract<
-  Command,
-  { type: 'model.export' | 'model.predict' | 'model.evaluate' | 'model.import' | 'graph.freeze' | 'graph.replaceHead' }
->;
 
 export interface ImportForFineTuning {
   /** The path the model was imported from (a run, model or export folder, or a Keras .keras/.h5 file). */
@@ -60,31 +48,4 @@ export async function importForFineTuning(request: ImportForFineTuning): Promise
     runs: [],
   };
   return { project, initialWeights: imported.modelDir, classNames: imported.classNames };
-}
-
-export async function runModelCommand<T extends ModelCommand>(command: T, backend: BackendPreference): Promise<CommandResults[T['type']]> {
-  return (await dispatch(command, backend)) as CommandResults[T['type']];
-}
-
-async function dispatch(command: ModelCommand, backend: BackendPreference): Promise<unknown> {
-  switch (command.type) {
-    case 'graph.freeze':
-      return 'upTo' in command && command.upTo !== undefined ? freezeUpTo(command.graph, command.upTo) : setFrozen(command.graph, command.nodeIds ?? [], command.frozen ?? true);
-    case 'graph.replaceHead':
-      return replaceHead(command.graph, { classCount: command.classCount, after: command.after });
-  }
-  // Everything below runs models, so a backend must be active.
-  await selectBackend(backend);
-  switch (command.type) {
-    case 'model.export':
-      return exportModel({ source: command.source, formats: command.formats, outDir: command.outDir });
-    case 'model.predict':
-      return command.imageData?.length
-        ? predictImageData(command.model, command.images, command.imageData, command.topK)
-        : predictImages(command.model, command.images, command.topK);
-    case 'model.evaluate':
-      return evaluateModel(command.model, command.dataPath, { worst: command.worst });
-    case 'model.import':
-      return importForFineTuning(command);
-  }
 }
