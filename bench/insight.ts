@@ -25,7 +25,7 @@ import { featureMaps } from '../engine/insight/featureMaps.js';
 import { gradCam } from '../engine/insight/gradCam.js';
 import { encodePng } from '../engine/insight/images.js';
 import { FASHION_METADATA } from '../engine/insight/testing.js';
-import { saveModelFolder } from '../engine/train/modelFiles.js';
+import { saveModelFolder } from '../engine/model/modelFiles.js';
 import { DEFAULT_GRADIENT_HEALTH_EVERY, GradientHealth } from '../engine/train/gradientHealth.js';
 import { flagValue, loadAverage } from './args.js';
 

@@ -8,7 +8,7 @@ import { selectBackend } from '../engine/backend/select.js';
 import { loadImageDataset } from '../engine/data/imageFolder.js';
 import { defaultDataSource } from '../engine/graph/schema.js';
 import { evaluateSplit } from '../engine/train/evaluateSplit.js';
-import { loadModelFolder } from '../engine/train/modelFiles.js';
+import { loadModelFolder } from '../engine/model/modelFiles.js';
 import type { BackendName } from '../engine/protocol.js';
 import { flagValue } from './args.js';
 

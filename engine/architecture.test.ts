@@ -88,6 +88,28 @@ test('the renderer imports from the engine only the protocol (named exceptions p
   }
 });
 
+/**
+ * A module's own sources, not its tests: a test may drive several modules to
+ * check one against another (an export test evaluates the model it exported).
+ */
+const modulesUnder = (folder: string): SourceFile[] => under(folder).filter((file) => !file.path.endsWith('.test.ts'));
+const importsFrom = (folders: string[]) => (_specifier: string, target: string | null): boolean =>
+  folders.some((folder) => target?.startsWith(`${folder}/`) ?? false);
+
+test('engine/model (reading and writing model folders) imports nothing from train, evaluate or export', () => {
+  assert.ok(modulesUnder('engine/model').length >= 5, 'engine/model sources');
+  const found = offences(modulesUnder('engine/model'), importsFrom(['engine/train', 'engine/evaluate', 'engine/export']));
+  assert.deepEqual(found, [], 'engine/model sits below train, evaluate and export: move what it needs into engine/model/');
+});
+
+test('export and evaluate do not import each other', () => {
+  const found = [
+    ...offences(modulesUnder('engine/export'), importsFrom(['engine/evaluate'])),
+    ...offences(modulesUnder('engine/evaluate'), importsFrom(['engine/export'])),
+  ];
+  assert.deepEqual(found, [], 'what both need (loading a model, its labels) belongs in engine/model/');
+});
+
 test('no import cycles in engine/', () => {
   const cycles = findCycles(under('engine'));
   assert.deepEqual(

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../backend/select.js';
 import { greyPng, makeTempDir, writeTree } from '../data/testing.js';
-import { saveModelFolder } from '../train/modelFiles.js';
+import { saveModelFolder } from '../model/modelFiles.js';
 
 const BIN = fileURLToPath(new URL('../../bin/convnet-studio.js', import.meta.url));
 let temp: { dir: string; remove: () => Promise<void> };

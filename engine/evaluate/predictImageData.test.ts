@@ -16,7 +16,7 @@ import { greyPng, makeTempDir, writeTree } from '../data/testing.js';
 import { Engine } from '../engine.js';
 import { parseRequest } from '../host/messageValidation.js';
 import { MAX_SENT_IMAGE_BYTES } from '../protocol.js';
-import { saveModelFolder } from '../train/modelFiles.js';
+import { saveModelFolder } from '../model/modelFiles.js';
 
 let temp: { dir: string; remove: () => Promise<void> };
 let modelDir: string;

@@ -19,7 +19,7 @@ import { chain } from '../graph/graph-fixtures.js';
 import { defaultTrainingSettings, type Graph, type ProjectFile } from '../graph/schema.js';
 import { createProject } from '../graph/templates.js';
 import type { EngineEvent, TrainOptions } from '../protocol.js';
-import { loadModelFolder } from '../train/modelFiles.js';
+import { loadModelFolder } from '../model/modelFiles.js';
 import { freezeUpTo, replaceHead, setFrozen, upstreamOf } from './fineTune.js';
 import { importForFineTuning } from './importForFineTuning.js';
 import { writeFashionFolder } from './testing.js';

@@ -12,9 +12,9 @@ import {
   type ProjectFile,
 } from '../graph/schema.js';
 import { freezeUpTo, replaceHead } from './fineTune.js';
-import { importedProjectName, importLayersModel } from './importLayersModel.js';
+import { importedProjectName, importLayersModel } from '../model/importLayersModel.js';
 import { statSync } from 'node:fs';
-import { convertKerasFile, isKerasFile } from '../pretrained/kerasFile.js';
+import { convertKerasFile, isKerasFile } from '../model/kerasFile.js';
 import type { ImportedProject } from '../protocol/index.js';
 
 export interface ImportForFineTuning {

@@ -17,7 +17,7 @@ import { layerTypes } from '../graph/layers/index.js';
 import { createProject, listTemplates } from '../graph/templates.js';
 import type { Graph } from '../graph/schema.js';
 import { maxDifference } from './exportModel.js';
-import { describeModel } from './modelDescription.js';
+import { describeModel } from '../model/modelDescription.js';
 import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, toOnnx } from './onnx/toOnnx.js';
 import { toPytorch } from './python/toPytorch.js';
 import { encodeSafetensors, namedWeights } from './safetensors.js';

@@ -19,7 +19,7 @@ import { buildModel } from '../graph/build.js';
 import { chain } from '../graph/graph-fixtures.js';
 import { createProject } from '../graph/templates.js';
 import { makeTempDir } from '../data/testing.js';
-import { saveModelFolder } from '../train/modelFiles.js';
+import { saveModelFolder } from '../model/modelFiles.js';
 import { writePatternFolder } from '../testing/imageFolderFixture.js';
 import { exportModel } from '../export/exportModel.js';
 import { existsSync } from 'node:fs';

@@ -16,7 +16,7 @@ import { classFolders, greyPng, makeTempDir } from '../data/testing.js';
 import { selectBackend } from '../backend/select.js';
 import { buildModel } from '../graph/build.js';
 import { chain } from '../graph/graph-fixtures.js';
-import { saveModelFolder } from '../train/modelFiles.js';
+import { saveModelFolder } from '../model/modelFiles.js';
 import { idxGzipBomb, pngBomb } from './hostileFiles.js';
 
 const INPUT = { height: 8, width: 8, channels: 1 as const };

@@ -12,7 +12,7 @@ import { encodePng } from './images.js';
 import { fashionMnist } from '../export/testing.js';
 import { buildModel } from '../graph/build.js';
 import { createProject } from '../graph/templates.js';
-import { saveModelFolder } from '../train/modelFiles.js';
+import { saveModelFolder } from '../model/modelFiles.js';
 
 /** What a run records for Fashion-MNIST-shaped models: predict and explain read it back. */
 export const FASHION_METADATA = {

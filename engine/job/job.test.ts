@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Engine } from '../engine.js';
 import { selectBackend } from '../backend/select.js';
 import { readRun } from '../train/readRun.js';
-import { loadModelFolder } from '../train/modelFiles.js';
+import { loadModelFolder } from '../model/modelFiles.js';
 import { decodeForModel, inputSpecOf } from '../evaluate/preprocess.js';
 import { normalizeBytes } from '../data/batches.js';
 import { decodeImageInto } from '../data/decode.js';

@@ -22,7 +22,7 @@ import { writeFileAtomic } from '../util/atomicWrite.js';
 import { createOptimizer } from './optimizers.js';
 import { userRunsFolder } from './userRunsFolder.js';
 import { TrainingRun } from './trainingRun.js';
-import { applyInitialWeights } from '../export/initialWeights.js';
+import { applyInitialWeights } from '../model/initialWeights.js';
 import { baseGroups, fineTuneLayerNames, fitHeadToClasses, loadPretrainedBases } from '../pretrained/transferRun.js';
 
 export interface PrepareRunRequest {

@@ -18,7 +18,7 @@ import { evaluateSplit, labelsForLoss, type SplitMetrics } from './evaluateSplit
 import { ImprovementMonitor } from './monitor.js';
 import { LearningRateSchedule } from './schedule.js';
 import { createOptimizer, setLearningRate } from './optimizers.js';
-import { saveModelFolder, type ModelMetadata } from './modelFiles.js';
+import { saveModelFolder, type ModelMetadata } from '../model/modelFiles.js';
 import { RunLog } from './runLog.js';
 import { DEFAULT_GRADIENT_HEALTH_EVERY, GradientHealth } from './gradientHealth.js';
 import { gpuFaultError } from './gpuFault.js';

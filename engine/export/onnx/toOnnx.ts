@@ -22,7 +22,7 @@ import {
   windowPadding,
   type DescribedLayer,
   type ModelDescription,
-} from '../modelDescription.js';
+} from '../../model/modelDescription.js';
 import { onnx, OnnxGraph, type Value } from './onnxGraph.js';
 import { transposedConvolutionCrop } from '../transposedConvolution.js';
 

@@ -18,7 +18,7 @@ import {
   windowPadding,
   type DescribedLayer,
   type ModelDescription,
-} from '../modelDescription.js';
+} from '../../model/modelDescription.js';
 import { WEIGHTS_FILE } from '../safetensors.js';
 import { py, pyFloat, PythonNames, READ_WEIGHTS_PY } from './pythonNames.js';
 import { transposedConvolutionCrop } from '../transposedConvolution.js';

@@ -16,12 +16,12 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { makeTempDir } from '../data/testing.js';
 import { Engine } from '../engine.js';
 import { isStudioError } from '../errors.js';
-import { applyInitialWeights } from '../export/initialWeights.js';
+import { applyInitialWeights } from './initialWeights.js';
 import { buildModel } from '../graph/build.js';
 import { validateGraph } from '../graph/validate.js';
-import { loadModelFolder } from '../train/modelFiles.js';
+import { loadModelFolder } from './modelFiles.js';
 import { keras3LayerKeys, toSnakeCase } from './kerasFile.js';
-import { baseGraphWithOutput, keras2Config, keras3Config, randomBaseModel, writeKeras3Fixture, writeKerasH5Fixture } from './testing.js';
+import { baseGraphWithOutput, keras2Config, keras3Config, randomBaseModel, writeKeras3Fixture, writeKerasH5Fixture } from '../pretrained/testing.js';
 
 let temp: { dir: string; remove: () => Promise<void> };
 let source: tfl.LayersModel;

@@ -19,13 +19,13 @@ import { readProject } from '../project/projectFile.js';
 import { buildModel } from '../graph/build.js';
 import { layerNamesByNode } from '../graph/naming.js';
 import { validateGraph } from '../graph/validate.js';
-import { saveModelFolder } from '../train/modelFiles.js';
-import { maxDifference } from './exportModel.js';
-import { freezeUpTo, replaceHead } from './fineTune.js';
+import { saveModelFolder } from './modelFiles.js';
+import { maxDifference } from '../export/exportModel.js';
+import { freezeUpTo, replaceHead } from '../export/fineTune.js';
 import { importLayersModel } from './importLayersModel.js';
 import { applyInitialWeights } from './initialWeights.js';
 import { loadLayersModelFolder } from './loadLayersModel.js';
-import { everyLayerGraphs, randomiseWeights } from './testing.js';
+import { everyLayerGraphs, randomiseWeights } from '../export/testing.js';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'keras-converted', 'model.json');
 let temp: { dir: string; remove: () => Promise<void> };
