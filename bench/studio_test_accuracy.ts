@@ -6,7 +6,7 @@
  */
 import { selectBackend } from '../engine/backend/select.js';
 import { loadImageDataset } from '../engine/data/imageFolder.js';
-import { defaultDataSource } from '../engine/graph/schema.js';
+import { defaultDataSource } from '../engine/project/schema.js';
 import { evaluateSplit } from '../engine/train/evaluateSplit.js';
 import { loadModelFolder } from '../engine/model/modelFiles.js';
 import type { BackendName } from '../engine/protocol.js';

@@ -24,7 +24,7 @@ const isProtocol = (path: string): boolean => path === 'engine/protocol.ts' || p
  */
 const RENDERER_ENGINE_EXCEPTIONS: Record<string, string> = {
   'engine/graph/templates.ts': 'EMPTY_PROJECT, the blank project the template picker starts from (pure data)',
-  'engine/graph/schema.ts': 'defaultAugmentation/defaultPreprocessing, the defaults the Data panel resets to (pure functions)',
+  'engine/project/schema.ts': 'defaultAugmentation/defaultPreprocessing, the defaults the Data panel resets to (pure functions)',
   'engine/graph/naming.ts': 'layerNamesByNode, the tfjs layer name of each node, to match insight results to nodes (pure)',
   'engine/graph/memory.ts': 'estimateTrainingMemory, the memory estimate the summary shows, same figure as validation (pure)',
   'engine/train/runRecord.ts': 'runRecordFrom/resolveRunFolder, how a finished run is recorded in the project (pure)',

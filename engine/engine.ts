@@ -19,7 +19,7 @@ import {
   type ResultOf,
 } from './protocol.js';
 import { validateGraph } from './graph/validate.js';
-import { defaultDataSource, type DataSource } from './graph/schema.js';
+import { defaultDataSource, type DataSource } from './project/schema.js';
 import { createProject, listTemplates } from './graph/templates.js';
 import { catalogue } from './graph/layers/index.js';
 import { projectFromJson, readProject, writeProject } from './project/projectFile.js';

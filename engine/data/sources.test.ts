@@ -9,7 +9,7 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { StudioError } from '../errors.js';
-import { defaultDataSource, type DataSource } from '../graph/schema.js';
+import { defaultDataSource, type DataSource } from '../project/schema.js';
 import { planCsv, parseCsv } from './csvSource.js';
 import { loadDataset } from './dataset.js';
 import { FASHION_MNIST_DEFAULT_DIR } from './fashionMnist.js';

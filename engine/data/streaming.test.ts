@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/select.js';
 import { Engine } from '../engine.js';
-import { defaultDataSource, type DataSource } from '../graph/schema.js';
+import { defaultDataSource, type DataSource } from '../project/schema.js';
 import type { EngineEvent, FinishedEvent, RunErrorEvent, RunStartedEvent } from '../protocol.js';
 import { writePatternFolder } from '../testing/imageFolderFixture.js';
 import { tinyCnnProject } from '../testing/tinyCnnProject.js';

@@ -16,7 +16,7 @@ import { Engine } from '../engine.js';
 import { evaluateModel } from '../evaluate/evaluate.js';
 import { buildModel } from '../graph/build.js';
 import { chain } from '../graph/graph-fixtures.js';
-import { defaultTrainingSettings, type Graph, type ProjectFile } from '../graph/schema.js';
+import { defaultTrainingSettings, type Graph, type ProjectFile } from '../project/schema.js';
 import { createProject } from '../graph/templates.js';
 import type { EngineEvent, TrainOptions } from '../protocol.js';
 import { loadModelFolder } from '../model/modelFiles.js';

@@ -10,7 +10,7 @@ import {
   PROJECT_VERSION,
   type Graph,
   type ProjectFile,
-} from '../graph/schema.js';
+} from '../project/schema.js';
 import { freezeUpTo, replaceHead } from './fineTune.js';
 import { importedProjectName, importLayersModel } from '../model/importLayersModel.js';
 import { statSync } from 'node:fs';

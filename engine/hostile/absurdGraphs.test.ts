@@ -12,7 +12,7 @@ import { describeError } from '../errors.js';
 import { Engine } from '../engine.js';
 import { chain } from '../graph/graph-fixtures.js';
 import { memoryProblems } from '../graph/memory.js';
-import { defaultTrainingSettings, type Graph, type ProjectFile } from '../graph/schema.js';
+import { defaultTrainingSettings, type Graph, type ProjectFile } from '../project/schema.js';
 import { createProject } from '../graph/templates.js';
 import { MAX_GRAPH_DEPTH, validateGraph } from '../graph/validate.js';
 import type { EngineEvent } from '../protocol.js';

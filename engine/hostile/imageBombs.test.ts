@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeFastInto, ImageDecodeError, MAX_INPUT_PIXELS } from '../data/decode.js';
 import { readIdxFile } from '../data/idx.js';
-import { defaultDataSource, type DataSource } from '../graph/schema.js';
+import { defaultDataSource, type DataSource } from '../project/schema.js';
 import { Engine } from '../engine.js';
 import { classFolders, greyPng, makeTempDir } from '../data/testing.js';
 import { selectBackend } from '../backend/select.js';

@@ -22,7 +22,7 @@ import { loadModelFolder } from '../model/modelFiles.js';
 import { decodeForModel, inputSpecOf } from '../evaluate/preprocess.js';
 import { normalizeBytes } from '../data/batches.js';
 import { decodeImageInto } from '../data/decode.js';
-import type { ProjectFile } from '../graph/schema.js';
+import type { ProjectFile } from '../project/schema.js';
 import type { FinishedEvent } from '../protocol.js';
 import { PYTHON } from '../export/testing.js';
 import { writeJob } from './writeJob.js';

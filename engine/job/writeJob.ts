@@ -13,7 +13,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StudioError } from '../errors.js';
-import type { ProjectFile } from '../graph/schema.js';
+import type { ProjectFile } from '../project/schema.js';
 import type { BackendPreference } from '../protocol.js';
 import { validateGraph } from '../graph/validate.js';
 import { buildModel } from '../graph/build.js';

@@ -24,7 +24,7 @@ import { describeModel } from '../model/modelDescription.js';
 import { toPytorch } from '../export/python/toPytorch.js';
 import { encodeSafetensors, namedWeights } from '../export/safetensors.js';
 import { runPython, writeFashionFolder } from '../export/testing.js';
-import type { ProjectFile } from '../graph/schema.js';
+import type { ProjectFile } from '../project/schema.js';
 import { createProject } from '../graph/templates.js';
 import type { EngineEvent, ProgressEvent, RunStartedEvent } from '../protocol.js';
 import { loadModelFolder } from '../model/modelFiles.js';

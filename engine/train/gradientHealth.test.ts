@@ -15,7 +15,7 @@ import { selectBackend } from '../backend/select.js';
 import { makeTempDir } from '../data/testing.js';
 import { fashionMnist } from '../export/testing.js';
 import { buildModel } from '../graph/build.js';
-import { defaultTrainingSettings } from '../graph/schema.js';
+import { defaultTrainingSettings } from '../project/schema.js';
 import { createProject } from '../graph/templates.js';
 import type { EngineEvent, GradientHealthEvent, TrainingWarningEvent } from '../protocol.js';
 import { GRADIENT_HEALTH_LOG, GradientHealth, type GradientHealthThresholds } from './gradientHealth.js';

@@ -12,7 +12,7 @@ import { selectBackend } from '../backend/select.js';
 import { makeTempDir } from '../data/testing.js';
 import { Engine } from '../engine.js';
 import { isStudioError } from '../errors.js';
-import { defaultTrainingSettings, type OptimizerSettings } from '../graph/schema.js';
+import { defaultTrainingSettings, type OptimizerSettings } from '../project/schema.js';
 import { checkTrainingSettings } from '../project/trainingSettings.js';
 import type { EngineEvent } from '../protocol.js';
 import { writePatternFolder } from '../testing/imageFolderFixture.js';

@@ -8,7 +8,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import { StudioError } from '../errors.js';
-import type { ProjectFile, TrainingSettings } from '../graph/schema.js';
+import type { ProjectFile, TrainingSettings } from '../project/schema.js';
 import type { BackendPreference, EngineEvent, TrainOptions } from '../protocol.js';
 import { validateGraph } from '../graph/validate.js';
 import { buildModel } from '../graph/build.js';

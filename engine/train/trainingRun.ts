@@ -10,7 +10,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { StudioError, describeError } from '../errors.js';
 import { describeOutOfMemory, isOutOfMemory } from '../util/outOfMemory.js';
-import type { TrainingSettings } from '../graph/schema.js';
+import type { TrainingSettings } from '../project/schema.js';
 import type { BackendName, EngineEvent, FinishedEvent, BatchEvent, GpuAdapterInfo } from '../protocol.js';
 import { batchTensors, shuffledOrder } from '../data/batches.js';
 import type { ImageDataset } from '../data/types.js';
