@@ -17,7 +17,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as ort from 'onnxruntime-node';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { registerTrainingKernels } from '../backend/index.js';
+import { registerTrainingKernels } from '../backend/kernels/register.js';
 import { makeTempDir } from '../data/testing.js';
 import { decodeForModel, inputSpecOf, normalise } from '../evaluate/preprocess.js';
 import { buildModel } from '../graph/build.js';
