@@ -14,7 +14,7 @@ import { planCsv, parseCsv } from './csvSource.js';
 import { loadDataset } from './dataset.js';
 import { FASHION_MNIST_DEFAULT_DIR } from './fashionMnist.js';
 import { planIdx } from './idxSource.js';
-import { greyPng, imagesOf, makeTempDir, writeTree } from './testing.js';
+import { greyPng, imagesOf, makeTempDir, writeTree } from '../testing/imageFiles.js';
 
 async function refused(promise: Promise<unknown>): Promise<StudioError> {
   const error = await promise.then(() => assert.fail('should be refused'), (e: unknown) => e);

@@ -18,7 +18,7 @@ import { batchTensors, sequentialOrder, shuffledOrder } from './batches.js';
 import { loadDataset } from './dataset.js';
 import { DecodePool } from './decodePool.js';
 import { READ_AHEAD_BATCHES } from './streamedImages.js';
-import { encodePng, greyPng, imagesOf, makeTempDir, writeTree } from './testing.js';
+import { encodePng, greyPng, imagesOf, makeTempDir, writeTree } from '../testing/imageFiles.js';
 import type { ImageInputShape, ImageSplit } from './types.js';
 
 const input: ImageInputShape = { height: 12, width: 12, channels: 1 };

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { selectBackend } from '../backend/select.js';
-import { greyPng, makeTempDir, writeTree } from '../data/testing.js';
+import { greyPng, makeTempDir, writeTree } from '../testing/imageFiles.js';
 import { Engine } from '../engine.js';
 import { saveModelFolder } from '../model/modelFiles.js';
 import { classificationMetrics } from './metrics.js';

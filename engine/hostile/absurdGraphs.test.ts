@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeError } from '../errors.js';
 import { Engine } from '../engine.js';
-import { chain } from '../graph/graph-fixtures.js';
+import { chain } from '../testing/graphs.js';
 import { memoryProblems } from '../graph/memory.js';
 import { defaultTrainingSettings, type Graph, type ProjectFile } from '../project/schema.js';
 import { createProject } from '../graph/templates.js';

@@ -12,10 +12,10 @@ import { decodeFastInto, ImageDecodeError, MAX_INPUT_PIXELS } from '../data/deco
 import { readIdxFile } from '../data/idx.js';
 import { defaultDataSource, type DataSource } from '../project/schema.js';
 import { Engine } from '../engine.js';
-import { classFolders, greyPng, makeTempDir } from '../data/testing.js';
+import { classFolders, greyPng, makeTempDir } from '../testing/imageFiles.js';
 import { selectBackend } from '../backend/select.js';
 import { buildModel } from '../graph/build.js';
-import { chain } from '../graph/graph-fixtures.js';
+import { chain } from '../testing/graphs.js';
 import { saveModelFolder } from '../model/modelFiles.js';
 import { idxGzipBomb, pngBomb } from './hostileFiles.js';
 

@@ -24,7 +24,7 @@ import { normalizeBytes } from '../data/batches.js';
 import { decodeImageInto } from '../data/decode.js';
 import type { ProjectFile } from '../project/schema.js';
 import type { FinishedEvent } from '../protocol.js';
-import { PYTHON } from '../export/testing.js';
+import { PYTHON } from '../testing/exportFixtures.js';
 import { writeJob } from './writeJob.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

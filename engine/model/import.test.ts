@@ -14,7 +14,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../cli/main.js';
-import { makeTempDir } from '../data/testing.js';
+import { makeTempDir } from '../testing/imageFiles.js';
 import { readProject } from '../project/projectFile.js';
 import { buildModel } from '../graph/build.js';
 import { layerNamesByNode } from '../graph/naming.js';
@@ -25,7 +25,7 @@ import { freezeUpTo, replaceHead } from '../export/fineTune.js';
 import { importLayersModel } from './importLayersModel.js';
 import { applyInitialWeights } from './initialWeights.js';
 import { loadLayersModelFolder } from './loadLayersModel.js';
-import { everyLayerGraphs, randomiseWeights } from '../export/testing.js';
+import { everyLayerGraphs, randomiseWeights } from '../testing/exportFixtures.js';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'keras-converted', 'model.json');
 let temp: { dir: string; remove: () => Promise<void> };

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { makeTempDir } from '../data/testing.js';
+import { makeTempDir } from '../testing/imageFiles.js';
 import { Engine } from '../engine.js';
 import { isStudioError } from '../errors.js';
 import { applyInitialWeights } from './initialWeights.js';
@@ -21,7 +21,7 @@ import { buildModel } from '../graph/build.js';
 import { validateGraph } from '../graph/validate.js';
 import { loadModelFolder } from './modelFiles.js';
 import { keras3LayerKeys, toSnakeCase } from './kerasFile.js';
-import { baseGraphWithOutput, keras2Config, keras3Config, randomBaseModel, writeKeras3Fixture, writeKerasH5Fixture } from '../pretrained/testing.js';
+import { baseGraphWithOutput, keras2Config, keras3Config, randomBaseModel, writeKeras3Fixture, writeKerasH5Fixture } from '../testing/pretrainedBases.js';
 
 let temp: { dir: string; remove: () => Promise<void> };
 let source: tfl.LayersModel;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { selectBackend } from '../backend/select.js';
-import { makeTempDir } from '../data/testing.js';
+import { makeTempDir } from '../testing/imageFiles.js';
 import { Engine } from '../engine.js';
 import { isStudioError } from '../errors.js';
 import { defaultTrainingSettings, type OptimizerSettings } from '../project/schema.js';

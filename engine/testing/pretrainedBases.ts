@@ -19,7 +19,7 @@ import { mobileNetV2Base } from '../graph/mobilenetV2.js';
 import type { Graph } from '../graph/schema.js';
 import { saveModelFolder } from '../model/modelFiles.js';
 import { shortWeightName } from '../model/kerasH5.js';
-import { findBase } from './registry.js';
+import { findBase } from '../pretrained/registry.js';
 
 const WRITE_KERAS_H5 = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'write_keras_h5.py');
 
