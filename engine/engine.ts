@@ -178,7 +178,7 @@ export class Engine {
     }
   }
 
-  /** The backend the engine was asked for (the fastest that loads by default), started once. */
+  /** Makes the backend the engine was asked for (the fastest that loads by default) the active one; cheap once it has started. */
   private async modelBackend(): Promise<void> {
     await selectBackend(this.options.backend ?? 'auto');
   }
