@@ -6,9 +6,9 @@
  */
 import { selectBackend } from '../engine/backend/select.js';
 import { loadImageDataset } from '../engine/data/imageFolder.js';
-import { defaultDataSource } from '../engine/graph/schema.js';
+import { defaultDataSource } from '../engine/project/schema.js';
 import { evaluateSplit } from '../engine/train/evaluateSplit.js';
-import { loadModelFolder } from '../engine/train/modelFiles.js';
+import { loadModelFolder } from '../engine/model/modelFiles.js';
 import type { BackendName } from '../engine/protocol.js';
 import { flagValue } from './args.js';
 

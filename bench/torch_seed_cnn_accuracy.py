@@ -2,7 +2,7 @@
 PyTorch with the studio's default recipe, to compare with the studio's test
 accuracy after the same training (docs/performance.md).
 
-Recipe, as the studio's defaults (engine/graph/schema.ts) and Keras's layers:
+Recipe, as the studio's defaults (engine/project/schema.ts) and Keras's layers:
 90% of the training images (a stratified split; the studio holds out 10% for
 validation), pixels / 255, batch 64 reshuffled every epoch, Adam(1e-3, 0.9,
 0.999, eps 1e-7), sparse categorical cross-entropy, Glorot-uniform weights

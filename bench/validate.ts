@@ -4,7 +4,7 @@
  *   node --import tsx bench/validate.ts
  */
 import { performance } from 'node:perf_hooks';
-import { residualTower } from '../engine/graph/graph-fixtures.js';
+import { residualTower } from '../engine/testing/graphs.js';
 import { validateGraph } from '../engine/graph/validate.js';
 
 const BUDGET_MS = 5;

@@ -23,7 +23,7 @@ import { sampleData } from './support/sampleData.js';
 import { startWebStudio, type WebStudio } from './support/webStudio.js';
 import { Engine } from '../engine/engine.js';
 import type { FinishedEvent, RunErrorEvent } from '../engine/protocol.js';
-import type { ProjectFile } from '../engine/graph/schema.js';
+import type { ProjectFile } from '../engine/project/schema.js';
 import { writePatternFolder } from '../engine/testing/imageFolderFixture.js';
 import { tinyCnnProject } from '../engine/testing/tinyCnnProject.js';
 import { formatNumber } from '../renderer/src/lib/format.js';

@@ -24,7 +24,7 @@ const isProtocol = (path: string): boolean => path === 'engine/protocol.ts' || p
  */
 const RENDERER_ENGINE_EXCEPTIONS: Record<string, string> = {
   'engine/graph/templates.ts': 'EMPTY_PROJECT, the blank project the template picker starts from (pure data)',
-  'engine/graph/schema.ts': 'defaultAugmentation/defaultPreprocessing, the defaults the Data panel resets to (pure functions)',
+  'engine/project/schema.ts': 'defaultAugmentation/defaultPreprocessing, the defaults the Data panel resets to (pure functions)',
   'engine/graph/naming.ts': 'layerNamesByNode, the tfjs layer name of each node, to match insight results to nodes (pure)',
   'engine/graph/memory.ts': 'estimateTrainingMemory, the memory estimate the summary shows, same figure as validation (pure)',
   'engine/train/runRecord.ts': 'runRecordFrom/resolveRunFolder, how a finished run is recorded in the project (pure)',
@@ -86,6 +86,28 @@ test('the renderer imports from the engine only the protocol (named exceptions p
     assert.ok(used.has(module), `${module} is listed as an exception but no longer imported: drop it from the list`);
     console.log(`renderer → ${module} (current exception): ${reason}`);
   }
+});
+
+/**
+ * A module's own sources, not its tests: a test may drive several modules to
+ * check one against another (an export test evaluates the model it exported).
+ */
+const modulesUnder = (folder: string): SourceFile[] => under(folder).filter((file) => !file.path.endsWith('.test.ts'));
+const importsFrom = (folders: string[]) => (_specifier: string, target: string | null): boolean =>
+  folders.some((folder) => target?.startsWith(`${folder}/`) ?? false);
+
+test('engine/model (reading and writing model folders) imports nothing from train, evaluate or export', () => {
+  assert.ok(modulesUnder('engine/model').length >= 5, 'engine/model sources');
+  const found = offences(modulesUnder('engine/model'), importsFrom(['engine/train', 'engine/evaluate', 'engine/export']));
+  assert.deepEqual(found, [], 'engine/model sits below train, evaluate and export: move what it needs into engine/model/');
+});
+
+test('export and evaluate do not import each other', () => {
+  const found = [
+    ...offences(modulesUnder('engine/export'), importsFrom(['engine/evaluate'])),
+    ...offences(modulesUnder('engine/evaluate'), importsFrom(['engine/export'])),
+  ];
+  assert.deepEqual(found, [], 'what both need (loading a model, its labels) belongs in engine/model/');
 });
 
 test('no import cycles in engine/', () => {

@@ -19,20 +19,24 @@ import {
   type ResultOf,
 } from './protocol.js';
 import { validateGraph } from './graph/validate.js';
-import { defaultDataSource, type DataSource } from './graph/schema.js';
+import { defaultDataSource, type DataSource } from './project/schema.js';
 import { createProject, listTemplates } from './graph/templates.js';
 import { catalogue } from './graph/layers/index.js';
 import { projectFromJson, readProject, writeProject } from './project/projectFile.js';
 import { openSampleProject } from './project/sampleProject.js';
 import { guardProjectSave } from './project/saveGuard.js';
-import { currentBackend, describeBackends } from './backend/select.js';
+import { currentBackend, describeBackends, selectBackend } from './backend/select.js';
 import { checkRunRequest, defaultRunDir, newRunId, prepareRun } from './train/prepareRun.js';
 import { memoryLimit } from './train/memoryLimit.js';
 import type { TrainingRun } from './train/trainingRun.js';
-import { runModelCommand } from './export/modelCommands.js';
 import { readRun } from './train/readRun.js';
-import { runInsightCommand } from './insight/commands.js';
-import { thumbnailsOf } from './evaluate/evaluate.js';
+import { explainFeatureMaps, explainFilters, explainImages } from './insight/explain.js';
+import { evaluateModel, thumbnailsOf } from './evaluate/evaluate.js';
+import { predictImages } from './evaluate/predict.js';
+import { predictImageData } from './evaluate/predictImageData.js';
+import { exportModel } from './export/exportModel.js';
+import { freezeUpTo, replaceHead, setFrozen } from './export/fineTune.js';
+import { importForFineTuning } from './export/importForFineTuning.js';
 import { summarizeDataset } from './data/summary.js';
 import { previewAugmentation } from './data/preview.js';
 import { resolveSourcePath } from './data/source.js';
@@ -109,17 +113,34 @@ export class Engine {
         return { path: command.path };
       case 'train.start':
         return this.startRun(command);
-      case 'model.export':
-      case 'model.predict':
-      case 'model.evaluate':
-      case 'model.import':
       case 'graph.freeze':
+        return command.upTo !== undefined ? freezeUpTo(command.graph, command.upTo) : setFrozen(command.graph, command.nodeIds ?? [], command.frozen ?? true);
       case 'graph.replaceHead':
-        return runModelCommand(command, this.options.backend ?? 'auto');
+        return replaceHead(command.graph, { classCount: command.classCount, after: command.after });
+      // The model commands below run models, so each first makes sure a backend is active.
+      case 'model.export':
+        await this.modelBackend();
+        return exportModel({ source: command.source, formats: command.formats, outDir: command.outDir });
+      case 'model.predict':
+        await this.modelBackend();
+        return command.imageData?.length
+          ? predictImageData(command.model, command.images, command.imageData, command.topK)
+          : predictImages(command.model, command.images, command.topK);
+      case 'model.evaluate':
+        await this.modelBackend();
+        return evaluateModel(command.model, command.dataPath, { worst: command.worst });
+      case 'model.import':
+        await this.modelBackend();
+        return importForFineTuning(command);
       case 'model.explain':
+        await this.modelBackend();
+        return explainImages(command);
       case 'model.featureMaps':
+        await this.modelBackend();
+        return explainFeatureMaps(command);
       case 'model.filters':
-        return runInsightCommand(command, this.options.backend ?? 'auto');
+        await this.modelBackend();
+        return explainFilters(command.model);
       case 'train.pause':
         this.run(command.runId).pause();
         return { runId: command.runId };
@@ -155,6 +176,11 @@ export class Engine {
         throw new StudioError(`Unknown command ${JSON.stringify(unknown)}.`, 'Use one of the commands in engine/protocol.ts.', 'unknown-command');
       }
     }
+  }
+
+  /** Makes the backend the engine was asked for (the fastest that loads by default) the active one; cheap once it has started. */
+  private async modelBackend(): Promise<void> {
+    await selectBackend(this.options.backend ?? 'auto');
   }
 
   private run(runId: string): TrainingRun {

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { makeTempDir } from '../data/testing.js';
+import { makeTempDir } from '../testing/imageFiles.js';
 
 const NATIVE_ERROR = 'libtensorflow.so.2: cannot open shared object file: No such file or directory';
 

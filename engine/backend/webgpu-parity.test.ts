@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { webgpuSkipReason } from '../testing/swiftshader.js';
 import { buildModel } from '../graph/build.js';
-import { edge, node } from '../graph/graph-fixtures.js';
+import { edge, node } from '../testing/graphs.js';
 import { layerTypes } from '../graph/layers/index.js';
 import type { Graph } from '../graph/schema.js';
 import { createProject, listTemplates } from '../graph/templates.js';

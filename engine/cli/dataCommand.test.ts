@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { classFolders, greyPng, makeTempDir, writeTree } from '../data/testing.js';
+import { classFolders, greyPng, makeTempDir, writeTree } from '../testing/imageFiles.js';
 
 const cli = (args: string[]) => spawnSync(process.execPath, ['bin/convnet-studio.js', 'data', ...args], { encoding: 'utf8' });
 

@@ -5,7 +5,7 @@
  */
 import { statSync, readdirSync } from 'node:fs';
 import { Engine } from '../engine.js';
-import { defaultDataSource, type DataSource } from '../graph/schema.js';
+import { defaultDataSource, type DataSource } from '../project/schema.js';
 import type { DatasetSummary } from '../data/summary.js';
 import { parseArgs, positiveIntFlag, stringFlag, UsageError, type ParsedArgs } from './args.js';
 

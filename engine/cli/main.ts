@@ -9,7 +9,7 @@ import { Engine } from '../engine.js';
 import { describeError, StudioError } from '../errors.js';
 import type { BackendPreference, EngineEvent } from '../protocol.js';
 import type { ValidationReport } from '../graph/report.js';
-import type { ProjectFile } from '../graph/schema.js';
+import type { ProjectFile } from '../project/schema.js';
 import { parseArgs, positiveIntFlag, stringFlag, UsageError } from './args.js';
 import { formatDuration, ProgressLine, renderBar } from './progressBar.js';
 import { evaluateCommand, exportCommand, importCommand, MODEL_COMMANDS_USAGE, predictCommand } from './exportCommands.js';

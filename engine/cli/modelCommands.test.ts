@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir } from '../data/testing.js';
+import { makeTempDir } from '../testing/imageFiles.js';
 import { Engine } from '../engine.js';
 import type { EvaluationReport } from '../evaluate/evaluate.js';
 import type { EngineEvent } from '../protocol.js';

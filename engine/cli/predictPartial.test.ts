@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../backend/select.js';
-import { greyPng, makeTempDir, writeTree } from '../data/testing.js';
-import { saveModelFolder } from '../train/modelFiles.js';
+import { greyPng, makeTempDir, writeTree } from '../testing/imageFiles.js';
+import { saveModelFolder } from '../model/modelFiles.js';
 
 const BIN = fileURLToPath(new URL('../../bin/convnet-studio.js', import.meta.url));
 let temp: { dir: string; remove: () => Promise<void> };

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FinishedEvent, RunErrorEvent } from '../protocol.js';
-import type { ProjectFile, RunRecord } from '../graph/schema.js';
+import type { ProjectFile, RunRecord } from '../project/schema.js';
 import { projectFromJson, writeProject } from '../project/projectFile.js';
 import { runRecordFrom } from '../train/runRecord.js';
 import { describeError } from '../errors.js';

@@ -15,9 +15,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { writeFashionFolder } from '../export/testing.js';
+import { writeFashionFolder } from '../testing/exportFixtures.js';
 import { findBase } from '../pretrained/registry.js';
-import { randomBaseModel, serveFolder, writeKerasH5Fixture, writeTfjsBaseFixture, type FixtureServer } from '../pretrained/testing.js';
+import { randomBaseModel, serveFolder, writeKerasH5Fixture, writeTfjsBaseFixture, type FixtureServer } from '../testing/pretrainedBases.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/convnet-studio.js');
 let work: string;

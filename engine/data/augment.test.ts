@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { StudioError } from '../errors.js';
-import { defaultAugmentation, type AugmentationSettings } from '../graph/schema.js';
+import { defaultAugmentation, type AugmentationSettings } from '../project/schema.js';
 import { augmentBatch, checkAugmentation } from './augment.js';
 import { batchTensors, sequentialOrder } from './batches.js';
 import type { MemorySplit } from './types.js';

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { StudioError } from '../errors.js';
-import type { AugmentationSettings } from '../graph/schema.js';
+import type { AugmentationSettings } from '../project/schema.js';
 import { createRandom } from './random.js';
 
 /** Allowed range of each numeric setting. */

@@ -15,7 +15,7 @@ import {
   type AugmentationSettings,
   type DataSource,
   type PreprocessingSettings,
-} from '../graph/schema.js';
+} from '../project/schema.js';
 import { checkAugmentation } from './augment.js';
 import { DecodePool } from './decodePool.js';
 import { decodeItems } from './itemDecode.js';

@@ -14,7 +14,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { ResizeMode } from '../graph/schema.js';
+import type { ResizeMode } from '../project/schema.js';
 import { decodePng, isPng, PngFormatError, pngSize } from './pngDecode.js';
 import { fitImageInto, rgbToGrey } from './resample.js';
 import type { ImageInputShape } from './types.js';

@@ -11,7 +11,7 @@ import type { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { decodeImageInto } from './decode.js';
 import { DecodePool } from './decodePool.js';
-import { greyPng, makeTempDir, solidImage, writeTree } from './testing.js';
+import { greyPng, makeTempDir, solidImage, writeTree } from '../testing/imageFiles.js';
 import type { ImageInputShape } from './types.js';
 
 const input: ImageInputShape = { height: 6, width: 6, channels: 3 };

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ResizeMode } from '../graph/schema.js';
+import type { ResizeMode } from '../project/schema.js';
 import { forEachWithConcurrency } from './concurrency.js';
 import { decodeImageInto, decodeWithSharpInto, ImageDecodeError, readImageFile } from './decode.js';
 import type { ImageInputShape } from './types.js';

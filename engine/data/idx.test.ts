@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { StudioError } from '../errors.js';
 import { FASHION_MNIST_DEFAULT_DIR } from './fashionMnist.js';
 import { parseIdx, readIdxFile, readIdxImagesAndLabels } from './idx.js';
-import { makeTempDir } from './testing.js';
+import { makeTempDir } from '../testing/imageFiles.js';
 
 /** An IDX file: magic 0x0000·type·rank, big-endian dimensions, then the element bytes as given. */
 function idxBytes(type: number, shape: number[], body: Uint8Array): Buffer {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { StudioError } from '../errors.js';
 import { loadImageDataset } from './imageFolder.js';
 import type { ImageSplit } from './types.js';
-import { classFolders, imagesOf, makeTempDir, messyFolder, MESSY_CLASSES } from './testing.js';
+import { classFolders, imagesOf, makeTempDir, messyFolder, MESSY_CLASSES } from '../testing/imageFiles.js';
 
 /** Every pixel of image `index`, as [h][w][c]-flattened numbers. */
 function pixelsOf(split: ImageSplit, index: number): number[] {

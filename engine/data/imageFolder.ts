@@ -4,7 +4,7 @@
  * IDX sources, test fractions, preprocessing, augmentation, the memory
  * budget) is loadDataset's, in dataset.ts.
  */
-import { defaultDataSource, type ImageFolderSource } from '../graph/schema.js';
+import { defaultDataSource, type ImageFolderSource } from '../project/schema.js';
 import { loadDataset, type LoadDatasetOptions, type LoadedDataset } from './dataset.js';
 import type { ImageInputShape, ValidationSource } from './types.js';
 

@@ -3,7 +3,7 @@
  * (workers and sharp), in-memory pixels (IDX) right here, since fitting a
  * 28×28 array is cheaper than sending it anywhere.
  */
-import type { ResizeMode } from '../graph/schema.js';
+import type { ResizeMode } from '../project/schema.js';
 import { DecodePool } from './decodePool.js';
 import { fitImageInto } from './resample.js';
 import type { DatasetItem } from './source.js';

@@ -4,7 +4,7 @@
  * metadata records it so that predictions later repeat it exactly.
  */
 import { StudioError } from '../errors.js';
-import type { NormalizationMode } from '../graph/schema.js';
+import type { NormalizationMode } from '../project/schema.js';
 import type { Normalization } from './types.js';
 
 export const NORMALIZATION_MODES: readonly NormalizationMode[] = ['zero-one', 'minus-one-one', 'mean-std'];

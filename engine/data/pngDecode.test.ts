@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { decodeFastInto, decodeWithSharpInto, ImageDecodeError } from './decode.js';
 import { decodePng } from './pngDecode.js';
 import { createRandom } from './random.js';
-import { encodePng } from './testing.js';
+import { encodePng } from '../testing/imageFiles.js';
 import type { ImageInputShape } from './types.js';
 
 async function bothPaths(png: Buffer, input: ImageInputShape): Promise<{ fast: Uint8Array; slow: Uint8Array }> {

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { StudioError } from '../errors.js';
-import { defaultAugmentation, defaultPreprocessing } from '../graph/schema.js';
+import { defaultAugmentation, defaultPreprocessing } from '../project/schema.js';
 import { currentBackend, selectBackend } from '../backend/select.js';
 import { augmentBatch, checkAugmentation } from './augment.js';
 import { checkInputShape } from './dataset.js';

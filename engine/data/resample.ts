@@ -6,7 +6,7 @@
  * kernel do, so shrinking averages every source pixel instead of skipping
  * most of them.
  */
-import type { ResizeMode } from '../graph/schema.js';
+import type { ResizeMode } from '../project/schema.js';
 import type { RawImage } from './pngDecode.js';
 import type { ImageInputShape } from './types.js';
 

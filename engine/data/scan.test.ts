@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StudioError } from '../errors.js';
 import { scanImageFolder } from './scan.js';
-import { classFolders, greyPng, makeTempDir, messyFolder, MESSY_CLASSES, writeTree } from './testing.js';
+import { classFolders, greyPng, makeTempDir, messyFolder, MESSY_CLASSES, writeTree } from '../testing/imageFiles.js';
 
 function relativeSkipped(root: string, skipped: { path: string; reason: string }[]) {
   return skipped

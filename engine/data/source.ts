@@ -7,7 +7,7 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { StudioError } from '../errors.js';
-import type { DataSource } from '../graph/schema.js';
+import type { DataSource } from '../project/schema.js';
 import { planCsv } from './csvSource.js';
 import { planIdx } from './idxSource.js';
 import { scanImageFolder, SPLIT_NAMES } from './scan.js';

@@ -9,12 +9,12 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { StudioError } from '../errors.js';
-import { defaultDataSource, type DataSource } from '../graph/schema.js';
+import { defaultDataSource, type DataSource } from '../project/schema.js';
 import { planCsv, parseCsv } from './csvSource.js';
 import { loadDataset } from './dataset.js';
 import { FASHION_MNIST_DEFAULT_DIR } from './fashionMnist.js';
 import { planIdx } from './idxSource.js';
-import { greyPng, imagesOf, makeTempDir, writeTree } from './testing.js';
+import { greyPng, imagesOf, makeTempDir, writeTree } from '../testing/imageFiles.js';
 
 async function refused(promise: Promise<unknown>): Promise<StudioError> {
   const error = await promise.then(() => assert.fail('should be refused'), (e: unknown) => e);

@@ -5,7 +5,7 @@
  * a run can be checked against another, or its test set reused elsewhere.
  */
 import { join } from 'node:path';
-import type { DataSource } from '../graph/schema.js';
+import type { DataSource } from '../project/schema.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import type { LoadedDataset } from './dataset.js';
 

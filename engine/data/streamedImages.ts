@@ -5,7 +5,7 @@
  * trainer rarely waits, and memory holds only a few batches of pixels.
  */
 import { StudioError } from '../errors.js';
-import type { ResizeMode } from '../graph/schema.js';
+import type { ResizeMode } from '../project/schema.js';
 import type { DecodePool } from './decodePool.js';
 import { decodeItems } from './itemDecode.js';
 import type { DatasetItem } from './source.js';

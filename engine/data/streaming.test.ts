@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/select.js';
 import { Engine } from '../engine.js';
-import { defaultDataSource, type DataSource } from '../graph/schema.js';
+import { defaultDataSource, type DataSource } from '../project/schema.js';
 import type { EngineEvent, FinishedEvent, RunErrorEvent, RunStartedEvent } from '../protocol.js';
 import { writePatternFolder } from '../testing/imageFolderFixture.js';
 import { tinyCnnProject } from '../testing/tinyCnnProject.js';
@@ -18,7 +18,7 @@ import { batchTensors, sequentialOrder, shuffledOrder } from './batches.js';
 import { loadDataset } from './dataset.js';
 import { DecodePool } from './decodePool.js';
 import { READ_AHEAD_BATCHES } from './streamedImages.js';
-import { encodePng, greyPng, imagesOf, makeTempDir, writeTree } from './testing.js';
+import { encodePng, greyPng, imagesOf, makeTempDir, writeTree } from '../testing/imageFiles.js';
 import type { ImageInputShape, ImageSplit } from './types.js';
 
 const input: ImageInputShape = { height: 12, width: 12, channels: 1 };

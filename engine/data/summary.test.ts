@@ -9,9 +9,9 @@ import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { Engine } from '../engine.js';
-import { defaultDataSource, type DataSource } from '../graph/schema.js';
+import { defaultDataSource, type DataSource } from '../project/schema.js';
 import { summarizeDataset } from './summary.js';
-import { classFolders, greyPng, makeTempDir, messyFolder, MESSY_CLASSES, solidImage, writeTree } from './testing.js';
+import { classFolders, greyPng, makeTempDir, messyFolder, MESSY_CLASSES, solidImage, writeTree } from '../testing/imageFiles.js';
 
 const folderSource = (path: string, changes: Partial<DataSource> = {}): DataSource => ({ ...defaultDataSource(), path, ...changes }) as DataSource;
 

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import sharp from 'sharp';
-import type { DataSource } from '../graph/schema.js';
+import type { DataSource } from '../project/schema.js';
 import { forEachWithConcurrency } from './concurrency.js';
 import { dataSettings } from './dataset.js';
 import { MAX_INPUT_PIXELS, tooLargeReason } from './decode.js';

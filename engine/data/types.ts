@@ -3,7 +3,7 @@
  * stay uint8 (a quarter of float32's memory) until a batch is built; see
  * batches.ts for the step to float32.
  */
-import type { AugmentationSettings, NormalizationMode, ResizeMode } from '../graph/schema.js';
+import type { AugmentationSettings, NormalizationMode, ResizeMode } from '../project/schema.js';
 import type { SkippedFile, DataLoadingInfo } from '../protocol/index.js';
 export type { SkippedFile, ImageInputShape, DataLoadingInfo } from '../protocol/index.js';
 

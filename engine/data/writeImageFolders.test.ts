@@ -9,7 +9,7 @@ import { StudioError } from '../errors.js';
 import { FASHION_MNIST_CLASS_NAMES, FASHION_MNIST_DEFAULT_DIR } from './fashionMnist.js';
 import { loadImageDataset } from './imageFolder.js';
 import { scanImageFolder } from './scan.js';
-import { imagesOf, makeTempDir } from './testing.js';
+import { imagesOf, makeTempDir } from '../testing/imageFiles.js';
 import { MANIFEST_FILE, writeImageFolders, type LabelledImages } from './writeImageFolders.js';
 
 const run = promisify(execFile);

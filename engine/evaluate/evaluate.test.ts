@@ -10,9 +10,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { selectBackend } from '../backend/select.js';
-import { greyPng, makeTempDir, writeTree } from '../data/testing.js';
+import { greyPng, makeTempDir, writeTree } from '../testing/imageFiles.js';
 import { Engine } from '../engine.js';
-import { saveModelFolder } from '../train/modelFiles.js';
+import { saveModelFolder } from '../model/modelFiles.js';
 import { classificationMetrics } from './metrics.js';
 
 let temp: { dir: string; remove: () => Promise<void> };

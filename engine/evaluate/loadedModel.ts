@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { dirname } from 'node:path';
 import { StudioError } from '../errors.js';
-import { resolveModelSource } from '../export/modelSource.js';
-import { readSidecar } from '../export/sidecar.js';
-import { loadLayersModelFolder } from '../export/loadLayersModel.js';
+import { resolveModelSource } from '../model/modelSource.js';
+import { readSidecar } from '../model/sidecar.js';
+import { loadLayersModelFolder } from '../model/loadLayersModel.js';
 import { decodeForModel, inputSpecOf, normalise, type InputSpec } from './preprocess.js';
 
 export interface LoadedModel {

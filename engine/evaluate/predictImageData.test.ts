@@ -12,11 +12,11 @@ import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '../backend/select.js';
-import { greyPng, makeTempDir, writeTree } from '../data/testing.js';
+import { greyPng, makeTempDir, writeTree } from '../testing/imageFiles.js';
 import { Engine } from '../engine.js';
 import { parseRequest } from '../host/messageValidation.js';
 import { MAX_SENT_IMAGE_BYTES } from '../protocol.js';
-import { saveModelFolder } from '../train/modelFiles.js';
+import { saveModelFolder } from '../model/modelFiles.js';
 
 let temp: { dir: string; remove: () => Promise<void> };
 let modelDir: string;

@@ -14,7 +14,7 @@ import { RESIZE_MODES } from '../data/dataset.js';
 import { ImageDecodeError } from '../data/decode.js';
 import { DecodePool } from '../data/decodePool.js';
 import type { ImageInputShape } from '../data/types.js';
-import type { ResizeMode } from '../graph/schema.js';
+import type { ResizeMode } from '../project/schema.js';
 
 export interface InputSpec extends ImageInputShape {
   resize: ResizeMode;

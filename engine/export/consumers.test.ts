@@ -17,12 +17,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { main } from '../cli/main.js';
-import { makeTempDir } from '../data/testing.js';
+import { makeTempDir } from '../testing/imageFiles.js';
 import { Engine } from '../engine.js';
 import { createProject } from '../graph/templates.js';
 import type { EngineEvent } from '../protocol.js';
 import { maxDifference } from './exportModel.js';
-import { writeFashionFolder } from './testing.js';
+import { writeFashionFolder } from '../testing/exportFixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TF_BUNDLE = createRequire(import.meta.url).resolve('@tensorflow/tfjs/dist/tf.min.js');

@@ -23,21 +23,22 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileSystemError, namingPath, StudioError } from '../errors.js';
-import { loadModelFolder, saveModelFolder, type ModelMetadata } from '../train/modelFiles.js';
+import { loadModelFolder, saveModelFolder, type ModelMetadata } from '../model/modelFiles.js';
 import { removeStaleTemporaries, replaceWith, temporarySibling, writeFileAtomic, writeFolderAtomic } from '../util/atomicWrite.js';
 import { fileSystemCause, isFileSystemError } from '../util/fsErrors.js';
 import { EXPORT_FORMATS, type ExportFormat } from './formats.js';
-import { describeModel, type ModelDescription } from './modelDescription.js';
-import { loadLayersModelFolder } from './loadLayersModel.js';
-import { resolveModelSource } from './modelSource.js';
+import { describeModel, type ModelDescription } from '../model/modelDescription.js';
+import { loadLayersModelFolder } from '../model/loadLayersModel.js';
+import { resolveModelSource } from '../model/modelSource.js';
 import { onnxConsumerWarnings } from './onnx/consumers.js';
 import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, toOnnx } from './onnx/toOnnx.js';
 import { toKeras } from './python/toKeras.js';
 import { toPytorch } from './python/toPytorch.js';
 import { encodeSafetensors, namedWeights, WEIGHTS_FILE } from './safetensors.js';
-import { makeSidecar, SIDECAR_FILE, type ModelSidecar } from './sidecar.js';
+import { SIDECAR_FILE } from '../model/sidecar.js';
+import { makeSidecar } from './sidecar.js';
 import packageJson from '../../package.json' with { type: 'json' };
-import type { ExportResult, ExportCheck } from '../protocol/index.js';
+import type { ExportResult, ExportCheck, ModelSidecar } from '../protocol/index.js';
 export type { ExportResult, ExportCheck } from '../protocol/index.js';
 
 // A JSON import, not a path read at run time: the engine bundles (dist/engine) carry the version.

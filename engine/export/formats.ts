@@ -1,6 +1,6 @@
 /** The export formats, and the one error every exporter raises for a layer it cannot write. */
 import { StudioError } from '../errors.js';
-import type { DescribedLayer } from './modelDescription.js';
+import type { DescribedLayer } from '../model/modelDescription.js';
 import type { ExportFormat } from '../protocol/index.js';
 export type { ExportFormat } from '../protocol/index.js';
 

@@ -13,11 +13,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as ort from 'onnxruntime-node';
 import { buildModel } from '../graph/build.js';
-import { chain, type LayerStep } from '../graph/graph-fixtures.js';
+import { chain, type LayerStep } from '../testing/graphs.js';
 import { validateGraph } from '../graph/validate.js';
-import { describeModel } from './modelDescription.js';
+import { describeModel } from '../model/modelDescription.js';
 import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, toOnnx } from './onnx/toOnnx.js';
-import { randomiseWeights } from './testing.js';
+import { randomiseWeights } from '../testing/exportFixtures.js';
 
 const TOLERANCE = 1e-5;
 

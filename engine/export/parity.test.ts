@@ -11,17 +11,17 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as ort from 'onnxruntime-node';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir } from '../data/testing.js';
+import { makeTempDir } from '../testing/imageFiles.js';
 import { buildModel } from '../graph/build.js';
 import { layerTypes } from '../graph/layers/index.js';
 import { createProject, listTemplates } from '../graph/templates.js';
 import type { Graph } from '../graph/schema.js';
 import { maxDifference } from './exportModel.js';
-import { describeModel } from './modelDescription.js';
+import { describeModel } from '../model/modelDescription.js';
 import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, toOnnx } from './onnx/toOnnx.js';
 import { toPytorch } from './python/toPytorch.js';
 import { encodeSafetensors, namedWeights } from './safetensors.js';
-import { everyLayerGraphs, fashionMnist, randomiseWeights, runPython } from './testing.js';
+import { everyLayerGraphs, fashionMnist, randomiseWeights, runPython } from '../testing/exportFixtures.js';
 
 const TOLERANCE = 1e-4;
 

@@ -7,7 +7,7 @@
  * names (`conv1/kernel`); the PyTorch source converts on load.
  */
 import { StudioError } from '../errors.js';
-import type { ModelDescription, WeightArray } from './modelDescription.js';
+import type { ModelDescription, WeightArray } from '../model/modelDescription.js';
 
 export const WEIGHTS_FILE = 'weights.safetensors';
 

@@ -1,22 +1,16 @@
 /**
- * labels.json: what a person (or program) needs besides the network to use
- * an exported model — the class names in output order, the input size and
- * channels, how images were resized and normalised in training (carried
- * exactly as the trainer recorded it), and the tensor layout each format
- * expects. Written beside every export; the studio's own predict reads it.
+ * The labels.json an export writes beside every format (engine/model/sidecar.ts
+ * says what the file is and reads it back): the class names in output order,
+ * the input size and channels, how images were resized and normalised in
+ * training (carried exactly as the trainer recorded it), and the tensor
+ * layout each format expects.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { StudioError } from '../errors.js';
-import type { ModelMetadata } from '../train/modelFiles.js';
+import type { ModelMetadata } from '../model/modelFiles.js';
 import type { ExportFormat } from './formats.js';
-import type { ModelDescription } from './modelDescription.js';
+import type { ModelDescription } from '../model/modelDescription.js';
 import { ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME } from './onnx/toOnnx.js';
+import { SIDECAR_FORMAT } from '../model/sidecar.js';
 import type { ModelSidecar } from '../protocol/index.js';
-export type { ModelSidecar } from '../protocol/index.js';
-
-export const SIDECAR_FILE = 'labels.json';
-export const SIDECAR_FORMAT = 'convnet-studio.labels' satisfies ModelSidecar['format'];
 
 export const FORMAT_LAYOUTS: Record<ExportFormat, string> = {
   tfjs: 'NHWC [batch, height, width, channels]',
@@ -52,25 +46,4 @@ export function makeSidecar(
     exportedBy: `Convnet Studio ${studioVersion}`,
     exportedAt: new Date().toISOString(),
   };
-}
-
-/** The sidecar in `dir`, or null when there is none. */
-export async function readSidecar(dir: string): Promise<ModelSidecar | null> {
-  const path = join(dir, SIDECAR_FILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return null;
-  }
-  let sidecar: ModelSidecar;
-  try {
-    sidecar = JSON.parse(text) as ModelSidecar;
-  } catch (e) {
-    throw new StudioError(`${path} is not valid JSON (${(e as Error).message}).`, 'Export the model again to rewrite it.', 'sidecar-unreadable');
-  }
-  if (sidecar.format !== SIDECAR_FORMAT || !Array.isArray(sidecar.classNames)) {
-    throw new StudioError(`${path} is not a Convnet Studio labels file.`, 'Export the model again to rewrite it.', 'sidecar-unreadable');
-  }
-  return sidecar;
 }

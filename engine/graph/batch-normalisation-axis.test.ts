@@ -16,7 +16,7 @@ import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/select.js';
 import { buildModel } from './build.js';
-import { chain } from './graph-fixtures.js';
+import { chain } from '../testing/graphs.js';
 
 const BATCH = 3;
 const EPSILON = 0.01;

@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chain, edge, node } from './graph-fixtures.js';
+import { chain, edge, node } from '../testing/graphs.js';
 import type { Problem } from './report.js';
 import type { Graph, ParamValue } from './schema.js';
 import { createProject } from './templates.js';

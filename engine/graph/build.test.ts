@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { buildModel, InvalidGraphError, nodeIdOfLayer } from './build.js';
-import { chain, edge, node } from './graph-fixtures.js';
+import { chain, edge, node } from '../testing/graphs.js';
 import { SpatialDropout2D } from './layers/index.js';
 import { layerNamesByNode, sanitiseLayerName } from './naming.js';
 import type { Graph } from './schema.js';

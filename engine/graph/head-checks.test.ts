@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chain } from './graph-fixtures.js';
+import { chain } from '../testing/graphs.js';
 import { validateGraph } from './validate.js';
 
 const categorical = { classCount: 3, loss: 'sparse-categorical-crossentropy' } as const;

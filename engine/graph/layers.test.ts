@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { buildModel } from './build.js';
-import { chain, edge, node, type LayerStep } from './graph-fixtures.js';
+import { chain, edge, node, type LayerStep } from '../testing/graphs.js';
 import { ACTIVATIONS, layerTypes } from './layers/index.js';
 import type { Graph, ParamValue } from './schema.js';
 import { tfjsFactsByNode } from './tfjs-compare.js';

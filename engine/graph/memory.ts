@@ -15,7 +15,8 @@
  * The backend adds workspace and fragmentation on top, so take it as a floor.
  */
 import type { Problem, ValidationReport } from './report.js';
-import type { Graph, OptimizerSettings } from './schema.js';
+import type { OptimizerSettings } from '../protocol.js';
+import type { Graph } from './schema.js';
 
 export interface MemoryEstimate {
   weights: number;

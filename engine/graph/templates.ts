@@ -11,13 +11,10 @@ import {
   defaultTrainingSettings,
   PROJECT_FORMAT,
   PROJECT_VERSION,
-  type Graph,
-  type GraphEdge,
-  type GraphNode,
-  type ParamValue,
   type ProjectFile,
   type TrainingSettings,
-} from './schema.js';
+} from '../project/schema.js';
+import type { Graph, GraphEdge, GraphNode, ParamValue } from './schema.js';
 
 const INPUT_SHAPE = [28, 28, 1];
 const CLASSES = 10;

@@ -13,7 +13,8 @@ import type { InferContext, LayerSpec } from './layers/types.js';
 import { checkParams } from './params-check.js';
 import { findCycles, indexGraph, reachable, topologicalOrder, type GraphIndex } from './graph-index.js';
 import type { NodeReport, Problem, Shape, ValidationReport } from './report.js';
-import type { Graph, GraphNode, LossName } from './schema.js';
+import type { LossName } from '../protocol.js';
+import type { Graph, GraphNode } from './schema.js';
 import { nearestName } from './suggest.js';
 import { memoryProblems, type MemorySettings } from './memory.js';
 

@@ -11,7 +11,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { EngineSupervisor, type EngineChild, type SpawnEngine } from './engineSupervisor.js';
 import type { EngineMessage } from '../protocol.js';
 
-const WORKER = new URL('./testing/portEngineWorker.ts', import.meta.url);
+const WORKER = new URL('../testing/portEngineWorker.ts', import.meta.url);
 
 const spawnWorkerEngine: SpawnEngine = () => {
   // A worker's module loader starts without the test's TypeScript hooks: register tsx first, then load the entry.

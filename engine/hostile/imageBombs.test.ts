@@ -10,13 +10,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeFastInto, ImageDecodeError, MAX_INPUT_PIXELS } from '../data/decode.js';
 import { readIdxFile } from '../data/idx.js';
-import { defaultDataSource, type DataSource } from '../graph/schema.js';
+import { defaultDataSource, type DataSource } from '../project/schema.js';
 import { Engine } from '../engine.js';
-import { classFolders, greyPng, makeTempDir } from '../data/testing.js';
+import { classFolders, greyPng, makeTempDir } from '../testing/imageFiles.js';
 import { selectBackend } from '../backend/select.js';
 import { buildModel } from '../graph/build.js';
-import { chain } from '../graph/graph-fixtures.js';
-import { saveModelFolder } from '../train/modelFiles.js';
+import { chain } from '../testing/graphs.js';
+import { saveModelFolder } from '../model/modelFiles.js';
 import { idxGzipBomb, pngBomb } from './hostileFiles.js';
 
 const INPUT = { height: 8, width: 8, channels: 1 as const };

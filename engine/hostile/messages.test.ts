@@ -11,7 +11,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Engine } from '../engine.js';
 import { createRandom } from '../data/random.js';
-import { makeTempDir } from '../data/testing.js';
+import { makeTempDir } from '../testing/imageFiles.js';
 import { createProject } from '../graph/templates.js';
 import { EngineSession } from '../host/engineSession.js';
 import { parseRequest } from '../host/messageValidation.js';

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeTempDir } from '../data/testing.js';
+import { makeTempDir } from '../testing/imageFiles.js';
 import { createProject } from '../graph/templates.js';
 import { readProject, writeProject } from '../project/projectFile.js';
 import { STALE_TEMP_MS } from '../util/atomicWrite.js';

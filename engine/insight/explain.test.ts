@@ -14,10 +14,10 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { selectBackend } from '../backend/select.js';
-import { makeTempDir } from '../data/testing.js';
+import { makeTempDir } from '../testing/imageFiles.js';
 import { Engine } from '../engine.js';
 import { exportModel } from '../export/exportModel.js';
-import { runPython, writeFashionFolder } from '../export/testing.js';
+import { runPython, writeFashionFolder } from '../testing/exportFixtures.js';
 import { main } from '../cli/main.js';
 import { normalise } from '../evaluate/preprocess.js';
 import { decodeForModel, loadModelForInference } from '../evaluate/loadedModel.js';
@@ -25,7 +25,7 @@ import { explainImages } from './explain.js';
 import { featureMaps, nodeOutput } from './featureMaps.js';
 import { gradCam } from './gradCam.js';
 import { findNode, modelNodes } from './modelNodes.js';
-import { testImagePngs, trainedTemplate } from './testing.js';
+import { testImagePngs, trainedTemplate } from '../testing/trainedModel.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/convnet-studio.js');
 

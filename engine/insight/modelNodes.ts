@@ -3,7 +3,7 @@
  * layer. A node is what the canvas shows: a studio model's layers are named
  * after their nodes (a `<node>__<role>` helper, such as the LeakyReLU the
  * builder adds, belongs to its node), and an imported Keras model's layers
- * become nodes of the same name (export/importLayersModel.ts). A node's output
+ * become nodes of the same name (model/importLayersModel.ts). A node's output
  * is the output of its last layer, so a Conv2D with a leaky_relu is seen
  * after its activation, as Grad-CAM wants it.
  *

@@ -10,7 +10,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { StudioError } from '../errors.js';
-import type { ProjectFile, RunRecord } from '../graph/schema.js';
+import type { ProjectFile, RunRecord } from '../project/schema.js';
 import { projectFromJson, writeProject } from '../project/projectFile.js';
 import { readRun } from '../train/readRun.js';
 import { METRICS_LOG } from '../train/runLog.js';

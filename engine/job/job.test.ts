@@ -18,13 +18,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Engine } from '../engine.js';
 import { selectBackend } from '../backend/select.js';
 import { readRun } from '../train/readRun.js';
-import { loadModelFolder } from '../train/modelFiles.js';
+import { loadModelFolder } from '../model/modelFiles.js';
 import { decodeForModel, inputSpecOf } from '../evaluate/preprocess.js';
 import { normalizeBytes } from '../data/batches.js';
 import { decodeImageInto } from '../data/decode.js';
-import type { ProjectFile } from '../graph/schema.js';
+import type { ProjectFile } from '../project/schema.js';
 import type { FinishedEvent } from '../protocol.js';
-import { PYTHON } from '../export/testing.js';
+import { PYTHON } from '../testing/exportFixtures.js';
 import { writeJob } from './writeJob.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

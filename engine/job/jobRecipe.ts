@@ -6,7 +6,7 @@
  * restates none of it, so a recipe edited here (or by hand) is the recipe run.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { AugmentationSettings, PreprocessingSettings, ProjectFile, TrainingSettings } from '../graph/schema.js';
+import type { AugmentationSettings, PreprocessingSettings, ProjectFile, TrainingSettings } from '../project/schema.js';
 
 export const JOB_FORMAT = 'convnet-studio.job';
 export const JOB_VERSION = 1;

@@ -8,11 +8,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { StudioError } from '../errors.js';
-import { loadLayersModelFolder } from '../export/loadLayersModel.js';
+import { loadLayersModelFolder } from '../model/loadLayersModel.js';
 import { layerNamesByNode } from '../graph/naming.js';
 import type { Graph } from '../graph/schema.js';
 import { dirname } from 'node:path';
-import { readKerasH5Weights, shortWeightName, type LayerWeights } from './kerasH5.js';
+import { readKerasH5Weights, shortWeightName, type LayerWeights } from '../model/kerasH5.js';
 import type { BaseFormat } from './registry.js';
 
 /** Weights by layer name from a TensorFlow.js layers model folder. */

@@ -20,9 +20,9 @@ import { buildModel } from '../graph/build.js';
 import { applyBaseWeights, readBaseWeights } from './baseWeights.js';
 import { sha256OfFile } from './download.js';
 import { fetchBase, type BaseProgress } from './fetchBase.js';
-import { readKerasH5Weights } from './kerasH5.js';
+import { readKerasH5Weights } from '../model/kerasH5.js';
 import { findBase, listBases } from './registry.js';
-import { baseGraphWithOutput, randomBaseModel, serveFolder, writeKerasH5Fixture, writeTfjsBaseFixture, type FixtureServer } from './testing.js';
+import { baseGraphWithOutput, randomBaseModel, serveFolder, writeKerasH5Fixture, writeTfjsBaseFixture, type FixtureServer } from '../testing/pretrainedBases.js';
 
 const TFJS = findBase('mobilenetv2-0.35-224');
 const KERAS = findBase('mobilenetv2-keras-0.35-96');

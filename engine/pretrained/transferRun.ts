@@ -9,7 +9,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { StudioError } from '../errors.js';
 import { mobileNetV2TopBlockNodes } from '../graph/mobilenetV2.js';
 import { HELPER_SEPARATOR, layerNamesByNode } from '../graph/naming.js';
-import type { Graph, TransferSettings } from '../graph/schema.js';
+import type { Graph, TransferSettings } from '../project/schema.js';
 import { applyBaseWeights, readBaseWeights } from './baseWeights.js';
 import { fetchBase, type BaseProgress } from './fetchBase.js';
 import { findBase } from './registry.js';

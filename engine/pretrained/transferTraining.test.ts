@@ -17,19 +17,19 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { decodeImageInto } from '../data/decode.js';
-import { makeTempDir } from '../data/testing.js';
+import { makeTempDir } from '../testing/imageFiles.js';
 import { Engine } from '../engine.js';
 import { exportModel, maxDifference } from '../export/exportModel.js';
-import { describeModel } from '../export/modelDescription.js';
+import { describeModel } from '../model/modelDescription.js';
 import { toPytorch } from '../export/python/toPytorch.js';
 import { encodeSafetensors, namedWeights } from '../export/safetensors.js';
-import { runPython, writeFashionFolder } from '../export/testing.js';
-import type { ProjectFile } from '../graph/schema.js';
+import { runPython, writeFashionFolder } from '../testing/exportFixtures.js';
+import type { ProjectFile } from '../project/schema.js';
 import { createProject } from '../graph/templates.js';
 import type { EngineEvent, ProgressEvent, RunStartedEvent } from '../protocol.js';
-import { loadModelFolder } from '../train/modelFiles.js';
+import { loadModelFolder } from '../model/modelFiles.js';
 import { DATA_FOLDER_ENV } from './cacheFolder.js';
-import { randomBaseModel, serveFolder, writeTfjsBaseFixture, type FixtureServer } from './testing.js';
+import { randomBaseModel, serveFolder, writeTfjsBaseFixture, type FixtureServer } from '../testing/pretrainedBases.js';
 
 const CLASSES = [0, 1, 7]; // T-shirt, trouser, sneaker
 let temp: { dir: string; remove: () => Promise<void> };

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseProject, readProject, writeProject } from './projectFile.js';
-import { PROJECT_FORMAT, PROJECT_VERSION, defaultTrainingSettings } from '../graph/schema.js';
+import { PROJECT_FORMAT, PROJECT_VERSION, defaultTrainingSettings } from './schema.js';
 import { StudioError } from '../errors.js';
 
 const minimal = {

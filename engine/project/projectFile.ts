@@ -15,7 +15,7 @@ import {
   defaultTrainingSettings,
   type ProjectFile,
   type TrainingSettings,
-} from '../graph/schema.js';
+} from './schema.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../util/atomicWrite.js';
 import { checkTrainingSettings } from './trainingSettings.js';
 import { describeJsonProblem, findJsonProblem, MAX_JSON_DEPTH } from '../util/safeJson.js';

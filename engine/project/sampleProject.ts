@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioError } from '../errors.js';
-import type { ProjectFile } from '../graph/schema.js';
+import type { ProjectFile } from './schema.js';
 import { readProject } from './projectFile.js';
 
 export const SAMPLE_PROJECT_PATH = fileURLToPath(new URL('../../resources/sample-project/fashion-mnist.cnnstudio.json', import.meta.url));

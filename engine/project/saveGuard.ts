@@ -8,7 +8,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { StudioError } from '../errors.js';
-import { PROJECT_FORMAT } from '../graph/schema.js';
+import { PROJECT_FORMAT } from './schema.js';
 
 export type ExistingFile = { kind: 'project'; name: string } | { kind: 'other'; what: string } | { kind: 'folder' };
 

@@ -4,7 +4,7 @@
  * project file, so the CLI, the window and a hand-editor all know what to fix.
  */
 import { StudioError } from '../errors.js';
-import type { TrainingSettings } from '../graph/schema.js';
+import type { TrainingSettings } from './schema.js';
 
 const OPTIMIZERS = ['sgd', 'adam', 'rmsprop', 'adagrad'];
 const SCHEDULES = ['constant', 'step', 'exponential', 'cosine', 'reduce-on-plateau'];

@@ -1,7 +1,7 @@
 /**
  * The project file's shape (`*.cnnstudio.json`): graph, data source,
  * training settings and run history, as plain versioned JSON. Layer types and
- * parameter names follow Keras' config names. graph/schema.ts re-exports these
+ * parameter names follow Keras' config names. project/schema.ts re-exports these
  * and holds the defaults; what each layer type accepts lives in graph/layers.
  */
 

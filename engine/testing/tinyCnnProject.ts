@@ -12,7 +12,7 @@ import {
   type DataSource,
   type ProjectFile,
   type TrainingSettings,
-} from '../graph/schema.js';
+} from '../project/schema.js';
 
 export interface TinyCnnOptions {
   /** Height and width of the grey input images. */

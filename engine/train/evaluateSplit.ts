@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { batchTensors } from '../data/batches.js';
 import type { ImageSplit } from '../data/types.js';
-import type { LossName } from '../graph/schema.js';
+import type { LossName } from '../project/schema.js';
 
 export interface SplitMetrics {
   loss: number;

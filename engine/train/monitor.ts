@@ -3,7 +3,7 @@
  * reduce-on-plateau both ask the same question ("how many epochs since the
  * last real improvement?"), so they share this.
  */
-import type { MonitoredMetric } from '../graph/schema.js';
+import type { MonitoredMetric } from '../project/schema.js';
 
 export class ImprovementMonitor {
   best: number | null = null;

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/select.js';
 import { buildModel } from '../graph/build.js';
-import { chain } from '../graph/graph-fixtures.js';
+import { chain } from '../testing/graphs.js';
 import { Engine } from '../engine.js';
 import type { FinishedEvent, RunErrorEvent } from '../protocol.js';
 import { writePatternFolder } from '../testing/imageFolderFixture.js';

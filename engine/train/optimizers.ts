@@ -4,7 +4,7 @@
  * without losing the optimizer's moment estimates).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { OptimizerSettings } from '../graph/schema.js';
+import type { OptimizerSettings } from '../project/schema.js';
 
 export function createOptimizer(settings: OptimizerSettings): tf.Optimizer {
   switch (settings.type) {

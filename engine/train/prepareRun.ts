@@ -8,7 +8,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import { StudioError } from '../errors.js';
-import type { ProjectFile, TrainingSettings } from '../graph/schema.js';
+import type { ProjectFile, TrainingSettings } from '../project/schema.js';
 import type { BackendPreference, EngineEvent, TrainOptions } from '../protocol.js';
 import { validateGraph } from '../graph/validate.js';
 import { buildModel } from '../graph/build.js';
@@ -22,7 +22,7 @@ import { writeFileAtomic } from '../util/atomicWrite.js';
 import { createOptimizer } from './optimizers.js';
 import { userRunsFolder } from './userRunsFolder.js';
 import { TrainingRun } from './trainingRun.js';
-import { applyInitialWeights } from '../export/initialWeights.js';
+import { applyInitialWeights } from '../model/initialWeights.js';
 import { baseGroups, fineTuneLayerNames, fitHeadToClasses, loadPretrainedBases } from '../pretrained/transferRun.js';
 
 export interface PrepareRunRequest {

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, writeTree } from '../data/testing.js';
+import { makeTempDir, writeTree } from '../testing/imageFiles.js';
 import { Engine } from '../engine.js';
 import { isStudioError } from '../errors.js';
 import type { EngineEvent } from '../protocol.js';

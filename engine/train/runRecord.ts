@@ -4,7 +4,7 @@
  * (in a browser) build the same record from the same end event.
  */
 import type { FinishedEvent, RunErrorEvent } from '../protocol.js';
-import type { RunRecord } from '../graph/schema.js';
+import type { RunRecord } from '../project/schema.js';
 
 const RECORDED_METRICS = ['loss', 'accuracy', 'valLoss', 'valAccuracy'] as const;
 

@@ -3,7 +3,7 @@
  * are pure functions of the epoch; reduce-on-plateau remembers the rate it
  * reached and lowers it when the monitored metric stops improving.
  */
-import type { ScheduleSettings } from '../graph/schema.js';
+import type { ScheduleSettings } from '../project/schema.js';
 import { ImprovementMonitor } from './monitor.js';
 
 export class LearningRateSchedule {

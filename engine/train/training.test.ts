@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine } from '../engine.js';
 import type { EngineEvent, FinishedEvent, RunErrorEvent, TrainOptions, BackendPreference } from '../protocol.js';
-import type { ProjectFile, TrainingSettings } from '../graph/schema.js';
+import type { ProjectFile, TrainingSettings } from '../project/schema.js';
 import { writePatternFolder } from '../testing/imageFolderFixture.js';
 import { tinyCnnProject } from '../testing/tinyCnnProject.js';
 import { selectBackend } from '../backend/select.js';

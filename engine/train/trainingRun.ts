@@ -10,7 +10,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { StudioError, describeError } from '../errors.js';
 import { describeOutOfMemory, isOutOfMemory } from '../util/outOfMemory.js';
-import type { TrainingSettings } from '../graph/schema.js';
+import type { TrainingSettings } from '../project/schema.js';
 import type { BackendName, EngineEvent, FinishedEvent, BatchEvent, GpuAdapterInfo } from '../protocol.js';
 import { batchTensors, shuffledOrder } from '../data/batches.js';
 import type { ImageDataset } from '../data/types.js';
@@ -18,7 +18,7 @@ import { evaluateSplit, labelsForLoss, type SplitMetrics } from './evaluateSplit
 import { ImprovementMonitor } from './monitor.js';
 import { LearningRateSchedule } from './schedule.js';
 import { createOptimizer, setLearningRate } from './optimizers.js';
-import { saveModelFolder, type ModelMetadata } from './modelFiles.js';
+import { saveModelFolder, type ModelMetadata } from '../model/modelFiles.js';
 import { RunLog } from './runLog.js';
 import { DEFAULT_GRADIENT_HEALTH_EVERY, GradientHealth } from './gradientHealth.js';
 import { gpuFaultError } from './gpuFault.js';

@@ -6,7 +6,7 @@
  * layer-coverage graph through them); what is left is listed here and named,
  * layer by layer, in the export result.
  */
-import type { ModelDescription } from '../modelDescription.js';
+import type { ModelDescription } from '../../model/modelDescription.js';
 
 /** Verified consumers, with the versions the tests run. */
 export const ONNX_CONSUMERS = {

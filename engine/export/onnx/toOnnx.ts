@@ -10,6 +10,10 @@
  * shape inference and OpenCV DNN 4.6 all accept and compute alike, chosen by
  * running each form in each of them (onnxConsumers.test.ts); consumers.ts says
  * at export time what still needs telling.
+ *
+ * Over 400 lines on purpose: `convertLayer` is one `case` per layer type, so a
+ * new layer's ONNX translation goes in one place beside the others (the same
+ * list toKeras.ts and toPytorch.ts keep); the graph plumbing is onnxGraph.ts.
  */
 import { depthwiseToGrouped, hwioToOihw } from '../arrays.js';
 import { activationOf, cannotExport } from '../formats.js';
@@ -22,7 +26,7 @@ import {
   windowPadding,
   type DescribedLayer,
   type ModelDescription,
-} from '../modelDescription.js';
+} from '../../model/modelDescription.js';
 import { onnx, OnnxGraph, type Value } from './onnxGraph.js';
 import { transposedConvolutionCrop } from '../transposedConvolution.js';
 

@@ -7,7 +7,7 @@
  * list.
  */
 import { activationOf, cannotExport } from '../formats.js';
-import { configAxes, configPair, configSides, requireChannelsLast, type DescribedLayer, type ModelDescription } from '../modelDescription.js';
+import { configAxes, configPair, configSides, requireChannelsLast, type DescribedLayer, type ModelDescription } from '../../model/modelDescription.js';
 import { WEIGHTS_FILE } from '../safetensors.js';
 import { py, pyFloat, PythonNames, READ_WEIGHTS_PY } from './pythonNames.js';
 

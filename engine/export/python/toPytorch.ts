@@ -7,6 +7,10 @@
  * conv kernels HWIO → OIHW, Dense kernels transposed, depthwise kernels
  * regrouped. 'same' padding is TensorFlow's (the odd pixel after), written as
  * an explicit F.pad when it is not symmetric.
+ *
+ * Over 400 lines on purpose: `convertLayer` is one `case` per layer type, so a
+ * new layer's PyTorch translation goes in one place beside the others (the
+ * same list toOnnx.ts and toKeras.ts keep).
  */
 import { activationOf, cannotExport } from '../formats.js';
 import {
@@ -18,7 +22,7 @@ import {
   windowPadding,
   type DescribedLayer,
   type ModelDescription,
-} from '../modelDescription.js';
+} from '../../model/modelDescription.js';
 import { WEIGHTS_FILE } from '../safetensors.js';
 import { py, pyFloat, PythonNames, READ_WEIGHTS_PY } from './pythonNames.js';
 import { transposedConvolutionCrop } from '../transposedConvolution.js';

@@ -9,7 +9,7 @@ import {
   type AugmentationSettings,
   type PreprocessingSettings,
   type ProjectFile,
-} from '../../../../engine/graph/schema.js';
+} from '../../../../engine/project/schema.js';
 
 export type ProjectChange = (next: ProjectFile, label: string) => void;
 

@@ -2,7 +2,7 @@
  * Small graph-writing helpers for tests and the validation benchmark: chains
  * and branches written as data, with ids, positions and edges filled in.
  */
-import type { Graph, GraphEdge, GraphNode, ParamValue } from './schema.js';
+import type { Graph, GraphEdge, GraphNode, ParamValue } from '../graph/schema.js';
 
 export interface LayerStep {
   type: string;

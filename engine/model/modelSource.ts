@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StudioError } from '../errors.js';
-import { MODEL_JSON } from '../train/modelFiles.js';
+import { MODEL_JSON } from './modelFiles.js';
 
 export type ModelSourceKind = 'model-folder' | 'run-folder' | 'export-folder';
 

@@ -13,8 +13,8 @@ import { layerNamesByNode } from '../graph/naming.js';
 import type { Graph } from '../graph/schema.js';
 import { importLayersModel } from './importLayersModel.js';
 import type { DescribedLayer } from './modelDescription.js';
-import { isKerasFile } from '../pretrained/kerasFile.js';
-import { readKerasWeightsByNode } from '../pretrained/kerasInitialWeights.js';
+import { isKerasFile } from './kerasFile.js';
+import { readKerasWeightsByNode } from './kerasInitialWeights.js';
 
 /** A source layer's name and weights by short name (`kernel`, `gamma`, …). */
 type SourceLayer = Pick<DescribedLayer, 'name' | 'weights'>;

@@ -8,11 +8,11 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FASHION_MNIST_CLASS_NAMES } from '../data/fashionMnist.js';
-import { encodePng } from './images.js';
-import { fashionMnist } from '../export/testing.js';
+import { encodePng } from '../insight/images.js';
+import { fashionMnist } from './exportFixtures.js';
 import { buildModel } from '../graph/build.js';
 import { createProject } from '../graph/templates.js';
-import { saveModelFolder } from '../train/modelFiles.js';
+import { saveModelFolder } from '../model/modelFiles.js';
 
 /** What a run records for Fashion-MNIST-shaped models: predict and explain read it back. */
 export const FASHION_METADATA = {

@@ -16,7 +16,7 @@ import { ACTIVATIONS, layerSpec } from '../graph/layers/index.js';
 import { HELPER_SEPARATOR, sanitiseLayerName } from '../graph/naming.js';
 import type { Graph, GraphEdge, GraphNode, ParamValue } from '../graph/schema.js';
 import { validateGraph } from '../graph/validate.js';
-import { MODEL_JSON, type ModelMetadata } from '../train/modelFiles.js';
+import { MODEL_JSON, type ModelMetadata } from './modelFiles.js';
 import { loadLayersModelFolder } from './loadLayersModel.js';
 import { configAxes, configPair, configSides, describeModel, type DescribedLayer, type ModelDescription } from './modelDescription.js';
 import { resolveModelSource } from './modelSource.js';

@@ -14,7 +14,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StudioError } from '../errors.js';
 import '../graph/layers/spatial-dropout.js';
-import { MODEL_JSON, type ModelMetadata } from '../train/modelFiles.js';
+import { MODEL_JSON, type ModelMetadata } from './modelFiles.js';
 
 interface ModelJson {
   format?: unknown;

@@ -16,7 +16,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { StudioError } from '../errors.js';
-import { saveModelFolder } from '../train/modelFiles.js';
+import { saveModelFolder } from './modelFiles.js';
 import { attr, readFloat, readKeras2Weights, withH5File, type LayerWeights, type NamedWeight } from './kerasH5.js';
 import { readZipEntries } from './zipEntries.js';
 import '../graph/layers/spatial-dropout.js';

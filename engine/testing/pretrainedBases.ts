@@ -17,9 +17,9 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { buildModel } from '../graph/build.js';
 import { mobileNetV2Base } from '../graph/mobilenetV2.js';
 import type { Graph } from '../graph/schema.js';
-import { saveModelFolder } from '../train/modelFiles.js';
-import { shortWeightName } from './kerasH5.js';
-import { findBase } from './registry.js';
+import { saveModelFolder } from '../model/modelFiles.js';
+import { shortWeightName } from '../model/kerasH5.js';
+import { findBase } from '../pretrained/registry.js';
 
 const WRITE_KERAS_H5 = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'write_keras_h5.py');
 
@@ -202,7 +202,7 @@ export function keras3Config(keras2: Json): Json {
 
 /** Writes a Keras 3 `.keras` file of `model` (weights at Keras 3's layers/<key>/vars/<i>) with python3-h5py. */
 export async function writeKeras3Fixture(model: tfl.LayersModel, config: Json, out: string): Promise<void> {
-  const { keras3LayerKeys } = await import('./kerasFile.js');
+  const { keras3LayerKeys } = await import('../model/kerasFile.js');
   const keys = keras3LayerKeys(config);
   const weighted = model.layers.filter((l) => l.weights.length > 0);
   const manifest = { layers: weighted.map((l) => ({ key: keys.get(l.name), shapes: l.weights.map((w) => w.shape) })) };

@@ -7,7 +7,7 @@
  * that is the only difference.
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
-import { serveEngine } from '../serveEngine.js';
+import { serveEngine } from '../host/serveEngine.js';
 
 parentPort!.once('message', ({ port }: { port: MessagePort }) => {
   serveEngine({ send: (message) => port.postMessage(message), onMessage: (listener) => void port.on('message', listener) }, { backend: 'cpu' });

@@ -11,9 +11,9 @@
  * becomes a BatchNormalization op between transposes, and must give the
  * studio's numbers like the channels' case.
  */
-import { ACTIVATIONS } from '../../graph/layers/index.js';
-import { chain, edge, node } from '../../graph/graph-fixtures.js';
-import type { Graph } from '../../graph/schema.js';
+import { ACTIVATIONS } from '../graph/layers/index.js';
+import { chain, edge, node } from './graphs.js';
+import type { Graph } from '../graph/schema.js';
 
 export function layerOptionGraphs(): { name: string; graph: Graph }[] {
   const normalisationAxes = chain([6, 5, 4], [

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { FASHION_MNIST_CLASS_NAMES, readFashionMnist, type FashionMnist } from '../data/fashionMnist.js';
 import { writeImageFolders } from '../data/writeImageFolders.js';
-import { chain, edge, node } from '../graph/graph-fixtures.js';
+import { chain, edge, node } from './graphs.js';
 import type { Graph } from '../graph/schema.js';
 
 export const PYTHON = '/usr/bin/python3';
