@@ -14,7 +14,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '../data/testing.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { chain } from '../graph/graph-fixtures.js';
 import { layerNamesByNode } from '../graph/naming.js';
 import type { Graph } from '../graph/schema.js';

@@ -14,7 +14,7 @@ import { defaultDataSource, type DataSource } from '../graph/schema.js';
 import { Engine } from '../engine.js';
 import { classFolders, greyPng, makeTempDir } from '../data/testing.js';
 import { selectBackend } from '../backend/select.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { chain } from '../graph/graph-fixtures.js';
 import { saveModelFolder } from '../train/modelFiles.js';
 import { idxGzipBomb, pngBomb } from './hostileFiles.js';

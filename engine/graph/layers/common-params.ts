@@ -36,6 +36,9 @@ export const INITIALIZERS = [
   'ones',
 ] as const;
 
+/** Keras' leaky_relu activation function uses this slope when none is given. */
+export const KERAS_LEAKY_RELU_SLOPE = 0.2;
+
 export const PADDINGS = ['valid', 'same'] as const;
 
 export function activationParam(defaultValue: ActivationName = 'linear'): ParamSpec {

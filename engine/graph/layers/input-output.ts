@@ -22,7 +22,6 @@ export const input: LayerSpec = {
   inferShape: (ctx) => ctx.params.ints('shape'),
   countParams: () => ({ total: 0, trainable: 0 }),
   macs: () => 0,
-  build: () => [],
 };
 
 export const output: LayerSpec = {
@@ -34,5 +33,4 @@ export const output: LayerSpec = {
   inferShape: (ctx) => ctx.inputs[0]!,
   countParams: () => ({ total: 0, trainable: 0 }),
   macs: () => 0,
-  build: () => [],
 };

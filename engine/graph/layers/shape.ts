@@ -1,5 +1,4 @@
 /** Layers that only move values around: Flatten, Reshape, ZeroPadding2D, Cropping2D, UpSampling2D. */
-import * as tfl from '@tensorflow/tfjs-layers';
 import { formatShape, product, requireImageInput, requirePositiveShape } from './shape-math.js';
 import type { LayerSpec } from './types.js';
 
@@ -25,7 +24,6 @@ export const flatten: LayerSpec = {
   },
   countParams: noWeights,
   macs: () => 0,
-  build: (ctx) => [tfl.layers.flatten({ name: ctx.layerName() })],
 };
 
 export const reshape: LayerSpec = {
@@ -64,9 +62,6 @@ export const reshape: LayerSpec = {
   },
   countParams: noWeights,
   macs: () => 0,
-  // The inferred shape, not target_shape: tfjs leaves a -1 unknown in its
-  // symbolic shapes, and a Dense after it would then refuse to build.
-  build: (ctx) => [tfl.layers.reshape({ name: ctx.layerName(), targetShape: ctx.outputShape })],
 };
 
 export const zeroPadding2d: LayerSpec = {
@@ -91,7 +86,6 @@ export const zeroPadding2d: LayerSpec = {
   },
   countParams: noWeights,
   macs: () => 0,
-  build: (ctx) => [tfl.layers.zeroPadding2d({ name: ctx.layerName(), padding: ctx.params.sides('padding') })],
 };
 
 export const cropping2d: LayerSpec = {
@@ -121,7 +115,6 @@ export const cropping2d: LayerSpec = {
   },
   countParams: noWeights,
   macs: () => 0,
-  build: (ctx) => [tfl.layers.cropping2D({ name: ctx.layerName(), cropping: ctx.params.sides('cropping') })],
 };
 
 export const upSampling2d: LayerSpec = {
@@ -147,11 +140,4 @@ export const upSampling2d: LayerSpec = {
   },
   countParams: noWeights,
   macs: () => 0,
-  build: (ctx) => [
-    tfl.layers.upSampling2d({
-      name: ctx.layerName(),
-      size: ctx.params.pair('size'),
-      interpolation: ctx.params.string('interpolation') as 'nearest' | 'bilinear',
-    }),
-  ],
 };
