@@ -142,6 +142,8 @@ export interface ParamSpec {
   /** For `shape`: one entry may be -1, inferred from the input size. */
   allowInferredDim?: boolean;
   options?: readonly string[];
+  /** What the number counts, shown beside the field ('px', 'channels', 'fraction'…); absent when it needs none. */
+  unit?: string;
   /** One line for the inspector. */
   doc: string;
 }

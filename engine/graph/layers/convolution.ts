@@ -17,6 +17,7 @@ import type { InferContext, LayerSpec, ParamSpec } from './types.js';
 
 const filtersParam: ParamSpec = {
   name: 'filters',
+  unit: 'channels',
   kind: 'int',
   required: true,
   min: 1,
@@ -25,6 +26,7 @@ const filtersParam: ParamSpec = {
 
 const depthMultiplierParam: ParamSpec = {
   name: 'depth_multiplier',
+  unit: '× channels',
   kind: 'int',
   default: 1,
   min: 1,

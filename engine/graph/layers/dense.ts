@@ -14,7 +14,7 @@ export const dense: LayerSpec = {
   family: 'dense',
   description: 'A fully connected layer; on an image it acts on the channels of each pixel, so Flatten first to classify.',
   params: [
-    { name: 'units', kind: 'int', required: true, min: 1, doc: 'Number of outputs; on the last layer, one per class.' },
+    { name: 'units', unit: 'neurons', kind: 'int', required: true, min: 1, doc: 'Number of outputs; on the last layer, one per class.' },
     activationParam(),
     useBiasParam,
     kernelInitializerParam,

@@ -12,6 +12,7 @@ export const input: LayerSpec = {
   params: [
     {
       name: 'shape',
+      unit: 'h, w, c',
       kind: 'shape',
       default: [28, 28, 1],
       min: 1,

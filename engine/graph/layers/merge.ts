@@ -60,7 +60,7 @@ export const concatenate: LayerSpec = {
   family: 'merge',
   description: 'Joins its inputs side by side along one axis (by default the channels).',
   params: [
-    { name: 'axis', kind: 'int', default: -1, doc: 'The axis to join along, counted with the batch as axis 0; -1 is the channels.' },
+    { name: 'axis', unit: 'axis', kind: 'int', default: -1, doc: 'The axis to join along, counted with the batch as axis 0; -1 is the channels.' },
   ],
   arity: severalInputs,
   inferShape(ctx) {

@@ -7,6 +7,7 @@ const single = { min: 1, max: 1 };
 
 const axisParam: ParamSpec = {
   name: 'axis',
+  unit: 'axis',
   kind: 'int',
   default: -1,
   doc: 'The feature axis, counted with the batch as axis 0; -1 is the channels.',

@@ -5,6 +5,7 @@ import type { InferContext, LayerSpec, ParamSpec } from './types.js';
 
 const poolSizeParam: ParamSpec = {
   name: 'pool_size',
+  unit: 'px',
   kind: 'int-pair',
   default: 2,
   min: 1,

@@ -4,6 +4,7 @@ import type { LayerSpec, ParamSpec } from './types.js';
 
 const rateParam: ParamSpec = {
   name: 'rate',
+  unit: 'fraction',
   kind: 'float',
   default: 0.5,
   min: 0,

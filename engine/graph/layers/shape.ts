@@ -33,6 +33,7 @@ export const reshape: LayerSpec = {
   params: [
     {
       name: 'target_shape',
+      unit: 'dims',
       kind: 'shape',
       required: true,
       min: 1,
@@ -71,6 +72,7 @@ export const zeroPadding2d: LayerSpec = {
   params: [
     {
       name: 'padding',
+      unit: 'px',
       kind: 'padding-2d',
       default: 1,
       min: 0,
@@ -95,6 +97,7 @@ export const cropping2d: LayerSpec = {
   params: [
     {
       name: 'cropping',
+      unit: 'px',
       kind: 'padding-2d',
       default: 0,
       min: 0,
@@ -122,7 +125,7 @@ export const upSampling2d: LayerSpec = {
   family: 'shape',
   description: 'Enlarges the image by repeating (or interpolating) pixels; no weights.',
   params: [
-    { name: 'size', kind: 'int-pair', default: 2, min: 1, doc: 'Enlargement factor: an int or [h, w].' },
+    { name: 'size', unit: '×', kind: 'int-pair', default: 2, min: 1, doc: 'Enlargement factor: an int or [h, w].' },
     {
       name: 'interpolation',
       kind: 'enum',
