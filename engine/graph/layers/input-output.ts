@@ -1,6 +1,6 @@
 /**
  * The two ends of a graph. Input holds the sample shape; Output is a marker
- * whose input tensor becomes the model's output. build.ts turns them into
+ * whose input tensor becomes the model's output. tfjs/build.ts turns them into
  * tf.input and the model's outputs, so neither builds a layer of its own.
  */
 import type { LayerSpec } from './types.js';
