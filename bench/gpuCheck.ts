@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { selectBackend } from '../engine/backend/select.js';
 import { adapterLabel, probeWebgpu } from '../engine/backend/webgpu.js';
 import { vulkanLoaderSearch } from '../engine/backend/vulkan.js';
-import { buildModel } from '../engine/graph/build.js';
+import { buildModel } from '../engine/graph/tfjs/build.js';
 import { createProject, listTemplates } from '../engine/graph/templates.js';
 import type { BackendName, GpuAdapterInfo } from '../engine/protocol.js';
 import { flagValue, hasFlag, loadAverage } from './args.js';

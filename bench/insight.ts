@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { selectBackend } from '../engine/backend/select.js';
 import { makeTempDir } from '../engine/testing/imageFiles.js';
 import { readFashionMnist } from '../engine/data/fashionMnist.js';
-import { buildModel } from '../engine/graph/build.js';
+import { buildModel } from '../engine/graph/tfjs/build.js';
 import { createProject } from '../engine/graph/templates.js';
 import { explainImages } from '../engine/insight/explain.js';
 import { featureMaps } from '../engine/insight/featureMaps.js';

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createProject } from '../engine/graph/templates.js';
-import { buildModel } from '../engine/graph/build.js';
+import { buildModel } from '../engine/graph/tfjs/build.js';
 import { selectBackend } from '../engine/backend/select.js';
 import { readFashionMnist } from '../engine/data/fashionMnist.js';
 import type { BackendName } from '../engine/protocol.js';

@@ -21,7 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { buildModel } from '../engine/graph/build.js';
+import { buildModel } from '../engine/graph/tfjs/build.js';
 import { createProject, listTemplates } from '../engine/graph/templates.js';
 import { selectBackend } from '../engine/backend/select.js';
 import { adapterLabel } from '../engine/backend/webgpu.js';

@@ -17,19 +17,68 @@ const under = (folder: string): SourceFile[] => sources.filter((file) => file.pa
 const isProtocol = (path: string): boolean => path === 'engine/protocol.ts' || path.startsWith('engine/protocol/');
 
 /**
- * Engine modules the window imports today besides the protocol: small pure
- * functions it shares with the engine instead of keeping a copy. Each is a
- * named exception, printed on every run, until the graph core it belongs to
- * is split out for the page (issue 13, part 2); a new one fails the test.
+ * The graph core: the layer specs, validation and shape inference, the memory
+ * estimate, names, templates, the project schema and reading a project's JSON,
+ * with the error type they throw. Pure (no tfjs, no Node built-in, no package
+ * at all), so the window bundles it and checks every edit in the page with the
+ * engine's own code. Building tfjs models from it lives beside it, in
+ * engine/graph/tfjs/, the one place in the graph that imports tfjs.
+ */
+const GRAPH_CORE_FOLDER = 'engine/graph/';
+const GRAPH_TFJS_FOLDER = 'engine/graph/tfjs/';
+const GRAPH_CORE_FILES: Record<string, string> = {
+  'engine/project/schema.ts': 'the project file\'s format, version and the defaults of a new project (pure data)',
+  'engine/project/projectJson.ts': 'projectFromJson: a project file\'s JSON checked and migrated (the file I/O is projectFile.ts)',
+  'engine/project/trainingSettings.ts': 'the training-settings checks projectFromJson runs',
+  'engine/errors.ts': 'StudioError, the error every graph-core check throws',
+  'engine/util/fsErrors.ts': "errors.ts's wording of file-system errors (pure: it only reads an error's fields)",
+  'engine/util/outOfMemory.ts': "errors.ts's wording of allocation failures (pure)",
+  'engine/util/safeJson.ts': 'the prototype-key and depth checks projectFromJson runs first',
+};
+
+const isTest = (path: string): boolean => /\.test\.ts$/.test(path) || path.startsWith('engine/testing/');
+
+function isGraphCore(path: string): boolean {
+  if (isTest(path)) return false;
+  if (path.startsWith(GRAPH_CORE_FOLDER)) return !path.startsWith(GRAPH_TFJS_FOLDER);
+  return path in GRAPH_CORE_FILES;
+}
+
+/**
+ * Engine modules the window imports besides the protocol and the graph core:
+ * small pure functions it shares with the engine instead of keeping a copy.
+ * Each is a named exception, printed on every run, and held to the graph
+ * core's purity (checked below); a new one fails the test.
  */
 const RENDERER_ENGINE_EXCEPTIONS: Record<string, string> = {
-  'engine/graph/templates.ts': 'EMPTY_PROJECT, the blank project the template picker starts from (pure data)',
-  'engine/project/schema.ts': 'defaultAugmentation/defaultPreprocessing, the defaults the Data panel resets to (pure functions)',
-  'engine/graph/naming.ts': 'layerNamesByNode, the tfjs layer name of each node, to match insight results to nodes (pure)',
-  'engine/graph/memory.ts': 'estimateTrainingMemory, the memory estimate the summary shows, same figure as validation (pure)',
   'engine/train/runRecord.ts': 'runRecordFrom/resolveRunFolder, how a finished run is recorded in the project (pure)',
   'engine/data/skippedKinds.ts': 'countSkipped/describeSkipped, how skipped files are summarised in words (pure)',
 };
+
+const byPath = new Map(sources.map((file) => [file.path, file]));
+
+/**
+ * Every package or Node built-in reachable from `roots` through relative
+ * imports, each with the chain of files that reaches it, e.g.
+ * "engine/graph/validate.ts → engine/graph/layers/index.ts → '@tensorflow/tfjs-layers'".
+ */
+function packagesReachedFrom(roots: string[]): string[] {
+  const found: string[] = [];
+  const via = new Map<string, string[]>(roots.map((root) => [root, [root]]));
+  const queue = [...roots];
+  while (queue.length) {
+    const path = queue.shift()!;
+    for (const imp of byPath.get(path)?.imports ?? []) {
+      const chain = via.get(path)!;
+      if (imp.target === null) found.push(`${chain.join(' → ')} (line ${imp.line}) → '${imp.specifier}'`);
+      else if (!via.has(imp.target)) {
+        via.set(imp.target, [...chain, imp.target]);
+        queue.push(imp.target);
+      }
+    }
+  }
+  return found;
+}
 
 /** The lines that break a rule, as "file:line imports 'specifier'", for the failure message. */
 function offences(files: SourceFile[], breaks: (specifier: string, target: string | null, file: SourceFile) => boolean): string[] {
@@ -72,20 +121,45 @@ test('the engine imports neither Svelte nor the renderer', () => {
   assert.deepEqual(found, [], 'the engine runs headless: move window code to renderer/');
 });
 
-test('the renderer imports from the engine only the protocol (named exceptions printed)', () => {
+test('the graph core imports only itself and the protocol: no tfjs, no Node built-in, no package', () => {
+  const core = sources.filter((file) => isGraphCore(file.path));
+  assert.ok(core.some((file) => file.path === 'engine/graph/validate.ts'), 'validate.ts is in the graph core');
+  assert.ok(core.some((file) => file.path.startsWith('engine/graph/layers/')), 'the layer specs are in the graph core');
+  for (const path of Object.keys(GRAPH_CORE_FILES)) assert.ok(byPath.has(path), `${path} (listed in the graph core) exists`);
+  const outside = offences(core, (_specifier, target) => target !== null && !isGraphCore(target) && !isProtocol(target));
+  assert.deepEqual(outside, [], 'the graph core runs in the page: what it needs must be pure and part of it (engine/graph/, or listed in GRAPH_CORE_FILES)');
+  // Transitively, so a pure-looking file that pulls in tfjs or node:fs two steps away is caught with its chain.
+  const reached = packagesReachedFrom(core.map((file) => file.path));
+  assert.deepEqual(reached, [], 'tfjs belongs in engine/graph/tfjs/, file I/O beside the graph core (e.g. project/projectFile.ts), never in it');
+});
+
+test('in the graph, only engine/graph/tfjs/ imports tfjs (the builders, in one place)', () => {
+  const tfjsUsers = under('engine/graph').filter(
+    (file) => !isTest(file.path) && file.imports.some((imp) => packageName(imp.specifier).startsWith('@tensorflow/')),
+  );
+  assert.ok(tfjsUsers.length > 0, 'the builders import tfjs');
+  assert.deepEqual(
+    tfjsUsers.map((file) => file.path).filter((path) => !path.startsWith(GRAPH_TFJS_FOLDER)),
+    [],
+  );
+});
+
+test('the renderer imports from the engine only the protocol and the graph core (named exceptions printed)', () => {
   const engineImports = under('renderer').flatMap((file) =>
     file.imports.filter((imp) => imp.target?.startsWith('engine/')).map((imp) => ({ file, imp, target: imp.target as string })),
   );
   assert.ok(engineImports.some(({ target }) => isProtocol(target)), 'the renderer imports the protocol');
+  assert.ok(engineImports.some(({ target }) => isGraphCore(target)), 'the renderer imports the graph core');
   const unexpected = engineImports
-    .filter(({ target }) => !isProtocol(target) && !(target in RENDERER_ENGINE_EXCEPTIONS))
+    .filter(({ target }) => !isProtocol(target) && !isGraphCore(target) && !(target in RENDERER_ENGINE_EXCEPTIONS))
     .map(({ file, imp }) => `${file.path}:${imp.line} imports '${imp.specifier}'`);
-  assert.deepEqual(unexpected, [], 'the window imports only engine/protocol.ts: move the type into engine/protocol/');
+  assert.deepEqual(unexpected, [], 'the window imports only engine/protocol and the graph core: move the type into engine/protocol/ or the pure function into the graph core');
   const used = new Set(engineImports.map(({ target }) => target));
   for (const [module, reason] of Object.entries(RENDERER_ENGINE_EXCEPTIONS)) {
     assert.ok(used.has(module), `${module} is listed as an exception but no longer imported: drop it from the list`);
     console.log(`renderer → ${module} (current exception): ${reason}`);
   }
+  assert.deepEqual(packagesReachedFrom([...used]), [], 'what the window takes from the engine must be pure: no tfjs, no Node built-in');
 });
 
 /**

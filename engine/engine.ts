@@ -18,7 +18,7 @@ import {
   type EngineInfo,
   type ResultOf,
 } from './protocol.js';
-import { validateGraph } from './graph/validate.js';
+import { validateProject } from './graph/validateProject.js';
 import { defaultDataSource, type DataSource } from './project/schema.js';
 import { createProject, listTemplates } from './graph/templates.js';
 import { catalogue } from './graph/layers/index.js';
@@ -95,14 +95,8 @@ export class Engine {
         return catalogue();
       case 'project.create':
         return createProject(command.template, command.name);
-      case 'project.validate': {
-        const project = projectFromJson(command.project);
-        return validateGraph(project.graph, {
-          classCount: command.classCount,
-          loss: project.training.loss,
-          memory: { optimizer: project.training.optimizer, batchSize: project.training.batchSize, limit: memoryLimit(currentBackend()?.name ?? this.options.backend) },
-        });
-      }
+      case 'project.validate':
+        return validateProject(command.project, { classCount: command.classCount, memoryLimit: this.memoryLimit() });
       case 'project.open':
         return readProject(command.path);
       case 'project.sample':
@@ -257,6 +251,12 @@ export class Engine {
       devices: current?.devices ?? [],
       host: hostname(),
       ...(current?.adapter ? { adapter: current.adapter } : {}),
+      memoryLimit: this.memoryLimit(),
     };
+  }
+
+  /** The memory training may use on the backend in use (or the one that will be picked). */
+  private memoryLimit() {
+    return memoryLimit(currentBackend()?.name ?? this.options.backend);
   }
 }

@@ -21,7 +21,21 @@ function isStale(output: string, sources: string[]): boolean {
   return isStaleUnder(ROOT, output, sources);
 }
 
-const RENDERER_SOURCES = ['renderer', 'engine/protocol.ts', 'engine/protocol', 'engine/project/schema.ts', 'engine/graph/report.ts', 'electron/bridge.ts'];
+// The window bundles the protocol and the graph core (engine/architecture.test.ts names its files), so it rebuilds when they change.
+const RENDERER_SOURCES = [
+  'renderer',
+  'engine/protocol.ts',
+  'engine/protocol',
+  'engine/graph',
+  'engine/project/projectJson.ts',
+  'engine/project/schema.ts',
+  'engine/project/trainingSettings.ts',
+  'engine/errors.ts',
+  'engine/util',
+  'engine/train/runRecord.ts',
+  'engine/data/skippedKinds.ts',
+  'electron/bridge.ts',
+];
 
 /** Builds dist/renderer when it is missing or older than its sources; returns its folder. */
 export async function ensureRendererBuilt(options: { force?: boolean; log?: (line: string) => void } = {}): Promise<string> {

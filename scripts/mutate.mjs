@@ -15,11 +15,11 @@ import { Stryker } from '@stryker-mutator/core';
 export const MODULES = {
   'graph-validation': {
     mutate: ['engine/graph/validate.ts', 'engine/graph/params-check.ts'],
-    tests: ['engine/graph/broken-graphs.test.ts', 'engine/graph/head-checks.test.ts', 'engine/graph/templates.test.ts', 'engine/graph/property.test.ts'],
+    tests: ['engine/graph/broken-graphs.test.ts', 'engine/graph/head-checks.test.ts', 'engine/graph/templates.test.ts', 'engine/graph/tfjs/property.test.ts'],
   },
   'shape-inference': {
     mutate: ['engine/graph/layers/*.ts'],
-    tests: ['engine/graph/layers.test.ts', 'engine/graph/broken-graphs.test.ts', 'engine/graph/property.test.ts'],
+    tests: ['engine/graph/layers.test.ts', 'engine/graph/broken-graphs.test.ts', 'engine/graph/tfjs/property.test.ts'],
   },
   'training-control': {
     mutate: ['engine/train/schedule.ts', 'engine/train/monitor.ts', 'engine/train/trainingRun.ts'],

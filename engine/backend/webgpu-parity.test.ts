@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { webgpuSkipReason } from '../testing/swiftshader.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { edge, node } from '../testing/graphs.js';
 import { layerTypes } from '../graph/layers/index.js';
 import type { Graph } from '../graph/schema.js';

@@ -14,7 +14,7 @@ import { selectBackend } from '../backend/select.js';
 import { makeTempDir } from '../testing/imageFiles.js';
 import { Engine } from '../engine.js';
 import { evaluateModel } from '../evaluate/evaluate.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { chain } from '../testing/graphs.js';
 import { defaultTrainingSettings, type Graph, type ProjectFile } from '../project/schema.js';
 import { createProject } from '../graph/templates.js';

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { registerTrainingKernels } from '../backend/kernels/register.js';
 import { makeTempDir } from '../testing/imageFiles.js';
 import { decodeForModel, inputSpecOf, normalise } from '../evaluate/preprocess.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { layerTypes } from '../graph/layers/index.js';
 import { ACTIVATIONS } from '../graph/layers/index.js';
 import { createProject, listTemplates } from '../graph/templates.js';

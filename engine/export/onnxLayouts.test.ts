@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as ort from 'onnxruntime-node';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { chain, type LayerStep } from '../testing/graphs.js';
 import { validateGraph } from '../graph/validate.js';
 import { describeModel } from '../model/modelDescription.js';

@@ -12,7 +12,7 @@ import * as ort from 'onnxruntime-node';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir } from '../testing/imageFiles.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { layerTypes } from '../graph/layers/index.js';
 import { createProject, listTemplates } from '../graph/templates.js';
 import type { Graph } from '../graph/schema.js';

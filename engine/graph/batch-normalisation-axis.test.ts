@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/select.js';
-import { buildModel } from './build.js';
+import { buildModel } from './tfjs/build.js';
 import { chain } from '../testing/graphs.js';
 
 const BATCH = 3;

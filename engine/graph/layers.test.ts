@@ -7,11 +7,11 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { buildModel } from './build.js';
+import { buildModel } from './tfjs/build.js';
 import { chain, edge, node, type LayerStep } from '../testing/graphs.js';
 import { ACTIVATIONS, layerTypes } from './layers/index.js';
 import type { Graph, ParamValue } from './schema.js';
-import { tfjsFactsByNode } from './tfjs-compare.js';
+import { tfjsFactsByNode } from './tfjs/tfjs-compare.js';
 import { validateGraph } from './validate.js';
 
 before(async () => {

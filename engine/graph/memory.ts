@@ -14,6 +14,7 @@
  *   input batch     4 B × input size × batch
  * The backend adds workspace and fragmentation on top, so take it as a floor.
  */
+import type { MemoryLimit } from '../protocol/index.js';
 import type { Problem, ValidationReport } from './report.js';
 import type { OptimizerSettings } from '../protocol.js';
 import type { Graph } from './schema.js';
@@ -28,11 +29,7 @@ export interface MemoryEstimate {
   slots: number;
 }
 
-/** What the backend can hold, in bytes, and how to name it in a message ("this machine's 16 GiB of memory"). */
-export interface MemoryLimit {
-  bytes: number;
-  label: string;
-}
+export type { MemoryLimit } from '../protocol/index.js';
 
 export interface MemorySettings {
   optimizer: OptimizerSettings;

@@ -7,7 +7,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { buildModel } from './build.js';
+import { buildModel } from './tfjs/build.js';
 import { makeDivisible, mobileNetV2Base, mobileNetV2TopBlockNodes, MOBILENET_V2_ROWS } from './mobilenetV2.js';
 import type { Graph } from './schema.js';
 import { validateGraph } from './validate.js';

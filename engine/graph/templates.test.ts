@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { isStudioError } from '../errors.js';
-import { buildModel } from './build.js';
+import { buildModel } from './tfjs/build.js';
 import { PROJECT_FORMAT, PROJECT_VERSION, defaultTrainingSettings, type ProjectFile } from '../project/schema.js';
 import { createProject, listTemplates, templateParamCounts } from './templates.js';
 import { validateGraph } from './validate.js';

@@ -15,7 +15,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeError } from '../errors.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { chain } from '../testing/graphs.js';
 import { createProject } from '../graph/templates.js';
 import { makeTempDir } from '../testing/imageFiles.js';

@@ -14,7 +14,7 @@ import { defaultDataSource, type DataSource } from '../project/schema.js';
 import { Engine } from '../engine.js';
 import { classFolders, greyPng, makeTempDir } from '../testing/imageFiles.js';
 import { selectBackend } from '../backend/select.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { chain } from '../testing/graphs.js';
 import { saveModelFolder } from '../model/modelFiles.js';
 import { idxGzipBomb, pngBomb } from './hostileFiles.js';

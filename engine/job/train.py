@@ -912,7 +912,7 @@ class Run:
                 parameter.requires_grad_(False)
             elif parameter.requires_grad:
                 params.append(parameter)
-        # A frozen BatchNormalization runs in inference mode, as in the studio (engine/graph/build.ts).
+        # A frozen BatchNormalization runs in inference mode, as in the studio (engine/graph/tfjs/build.ts).
         self.frozen_modules = [m for n, m in self.model.named_modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and f"{n}.weight" in frozen]
         self.regularized = [(dict(self.model.named_parameters())[n], l1, l2) for n, l1, l2 in self.weights.regularized()]
         self.optimizer = make_optimizer(params, self.settings["optimizer"])

@@ -16,7 +16,7 @@ import { StudioError } from '../errors.js';
 import type { ProjectFile } from '../project/schema.js';
 import type { BackendPreference } from '../protocol.js';
 import { validateGraph } from '../graph/validate.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { selectBackend } from '../backend/select.js';
 import { dataSettings } from '../data/dataset.js';
 import { planSource, resolveSourcePath } from '../data/source.js';

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../cli/main.js';
 import { makeTempDir } from '../testing/imageFiles.js';
 import { readProject } from '../project/projectFile.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { layerNamesByNode } from '../graph/naming.js';
 import { validateGraph } from '../graph/validate.js';
 import { saveModelFolder } from './modelFiles.js';

@@ -19,7 +19,7 @@ import { StudioError } from '../errors.js';
 import { saveModelFolder } from './modelFiles.js';
 import { attr, readFloat, readKeras2Weights, withH5File, type LayerWeights, type NamedWeight } from './kerasH5.js';
 import { readZipEntries } from './zipEntries.js';
-import '../graph/layers/spatial-dropout.js';
+import '../graph/tfjs/spatial-dropout.js';
 
 type Json = Record<string, unknown>;
 

@@ -17,7 +17,7 @@ import { makeTempDir } from '../testing/imageFiles.js';
 import { Engine } from '../engine.js';
 import { isStudioError } from '../errors.js';
 import { applyInitialWeights } from './initialWeights.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { validateGraph } from '../graph/validate.js';
 import { loadModelFolder } from './modelFiles.js';
 import { keras3LayerKeys, toSnakeCase } from './kerasFile.js';

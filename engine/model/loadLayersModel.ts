@@ -13,7 +13,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StudioError } from '../errors.js';
-import '../graph/layers/spatial-dropout.js';
+import '../graph/tfjs/spatial-dropout.js';
 import { MODEL_JSON, type ModelMetadata } from './modelFiles.js';
 
 interface ModelJson {

@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { isStudioError, type StudioError } from '../errors.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { applyBaseWeights, readBaseWeights } from './baseWeights.js';
 import { sha256OfFile } from './download.js';
 import { fetchBase, type BaseProgress } from './fetchBase.js';

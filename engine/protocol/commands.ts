@@ -8,7 +8,7 @@ import type { JobResult } from './job.js';
 import type { EvaluationReport, ExportFormat, ExportResult, ImportedProject, PredictResult, SentImage } from './model.js';
 import type { DataSource, Graph, ProjectFile, RunRecord } from './project.js';
 import type { RunReadback } from './run.js';
-import type { LayerTypeInfo, ValidationReport } from './validation.js';
+import type { LayerTypeInfo, MemoryLimit, ValidationReport } from './validation.js';
 
 export interface TrainOptions {
   /** Image folder; overrides the project's data path. */
@@ -148,6 +148,8 @@ export interface EngineInfo {
   host?: string;
   /** The adapter the active backend runs on, when it is webgpu. */
   adapter?: GpuAdapterInfo;
+  /** What training may use (the backend's memory), so the window's own validation warns as the engine's does. */
+  memoryLimit?: MemoryLimit;
 }
 
 /** What each command answers. */

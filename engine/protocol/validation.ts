@@ -40,6 +40,12 @@ export type LayerFamily =
 /** A tensor shape without the batch dimension, e.g. [28, 28, 1] or [10]. */
 export type Shape = number[];
 
+/** What the backend can hold, in bytes, and how to name it in a message ("this machine's 16 GiB of memory"). */
+export interface MemoryLimit {
+  bytes: number;
+  label: string;
+}
+
 export interface Problem {
   /** The node to fix; null for problems of the graph as a whole (e.g. no Input at all). */
   nodeId: string | null;
@@ -136,6 +142,8 @@ export interface ParamSpec {
   /** For `shape`: one entry may be -1, inferred from the input size. */
   allowInferredDim?: boolean;
   options?: readonly string[];
+  /** What the number counts, shown beside the field ('px', 'channels', 'fraction'…); absent when it needs none. */
+  unit?: string;
   /** One line for the inspector. */
   doc: string;
 }

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { mobileNetV2Base } from '../graph/mobilenetV2.js';
 import type { Graph } from '../graph/schema.js';
 import { saveModelFolder } from '../model/modelFiles.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { FASHION_MNIST_CLASS_NAMES } from '../data/fashionMnist.js';
 import { encodePng } from '../insight/images.js';
 import { fashionMnist } from './exportFixtures.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { createProject } from '../graph/templates.js';
 import { saveModelFolder } from '../model/modelFiles.js';
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { selectBackend } from '../backend/select.js';
 import { makeTempDir } from '../testing/imageFiles.js';
 import { fashionMnist } from '../testing/exportFixtures.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { defaultTrainingSettings } from '../project/schema.js';
 import { createProject } from '../graph/templates.js';
 import type { EngineEvent, GradientHealthEvent, TrainingWarningEvent } from '../protocol.js';

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/select.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { chain } from '../testing/graphs.js';
 import { Engine } from '../engine.js';
 import type { FinishedEvent, RunErrorEvent } from '../protocol.js';

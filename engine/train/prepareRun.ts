@@ -11,7 +11,7 @@ import { StudioError } from '../errors.js';
 import type { ProjectFile, TrainingSettings } from '../project/schema.js';
 import type { BackendPreference, EngineEvent, TrainOptions } from '../protocol.js';
 import { validateGraph } from '../graph/validate.js';
-import { buildModel } from '../graph/build.js';
+import { buildModel } from '../graph/tfjs/build.js';
 import { loadDataset } from '../data/dataset.js';
 import { writeSplitRecord } from '../data/splitRecord.js';
 import { selectBackend, type SelectedBackend } from '../backend/select.js';

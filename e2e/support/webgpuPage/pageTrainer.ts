@@ -1,14 +1,14 @@
 /**
  * The engine's training core in a page: the webgpu backend as the engine
  * starts it (engine/backend/webgpu.ts, here on Chromium's navigator.gpu),
- * the graph built by the engine (engine/graph/build.ts) and trained by the
+ * the graph built by the engine (engine/graph/tfjs/build.ts) and trained by the
  * engine's TrainingRun, with its events, checkpoints and GPU error handling.
  * Bundled by webgpuPage.test.ts with memoryFiles.ts in place of node:fs.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { activateWebgpu } from '../../../engine/backend/webgpu.js';
-import { buildModel } from '../../../engine/graph/build.js';
+import { buildModel } from '../../../engine/graph/tfjs/build.js';
 import type { EngineEvent, GpuAdapterInfo } from '../../../engine/protocol.js';
 import type { ImageDataset, MemorySplit } from '../../../engine/data/types.js';
 import { createOptimizer } from '../../../engine/train/optimizers.js';

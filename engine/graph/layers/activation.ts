@@ -1,7 +1,5 @@
 /** The Activation layer: an element-wise function on its own node. */
-import * as tfl from '@tensorflow/tfjs-layers';
-import { activationParam } from './common-params.js';
-import { KERAS_LEAKY_RELU_SLOPE, tfActivation } from './tfjs-helpers.js';
+import { activationParam, KERAS_LEAKY_RELU_SLOPE } from './common-params.js';
 import type { LayerSpec } from './types.js';
 
 export const activation: LayerSpec = {
@@ -22,13 +20,4 @@ export const activation: LayerSpec = {
   inferShape: (ctx) => ctx.inputs[0]!,
   countParams: () => ({ total: 0, trainable: 0 }),
   macs: () => 0,
-  build(ctx) {
-    const name = ctx.params.string('activation');
-    const fn = tfActivation(name);
-    // tfjs has no leaky_relu activation string; its LeakyReLU layer is the same function.
-    if (fn === null) {
-      return [tfl.layers.leakyReLU({ name: ctx.layerName(), alpha: ctx.params.float('negative_slope') })];
-    }
-    return [tfl.layers.activation({ name: ctx.layerName(), activation: fn })];
-  },
 };

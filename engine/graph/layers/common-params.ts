@@ -36,6 +36,9 @@ export const INITIALIZERS = [
   'ones',
 ] as const;
 
+/** Keras' leaky_relu activation function uses this slope when none is given. */
+export const KERAS_LEAKY_RELU_SLOPE = 0.2;
+
 export const PADDINGS = ['valid', 'same'] as const;
 
 export function activationParam(defaultValue: ActivationName = 'linear'): ParamSpec {
@@ -76,6 +79,7 @@ export const kernelRegularizerParam = regularizerParam(
 
 export const kernelSizeParam: ParamSpec = {
   name: 'kernel_size',
+  unit: 'px',
   kind: 'int-pair',
   required: true,
   min: 1,
@@ -86,13 +90,14 @@ export function stridesParam(nullable = false): ParamSpec {
   return nullable
     ? {
         name: 'strides',
+        unit: 'px',
         kind: 'int-pair',
         default: null,
         nullable: true,
         min: 1,
         doc: 'Step of the window: an int or [h, w]; null steps by the pool size.',
       }
-    : { name: 'strides', kind: 'int-pair', default: 1, min: 1, doc: 'Step of the window: an int or [h, w].' };
+    : { name: 'strides', unit: 'px', kind: 'int-pair', default: 1, min: 1, doc: 'Step of the window: an int or [h, w].' };
 }
 
 export const paddingParam: ParamSpec = {
@@ -105,6 +110,7 @@ export const paddingParam: ParamSpec = {
 
 export const dilationRateParam: ParamSpec = {
   name: 'dilation_rate',
+  unit: '×',
   kind: 'int-pair',
   default: 1,
   min: 1,

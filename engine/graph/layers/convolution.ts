@@ -1,5 +1,4 @@
 /** Convolutions: Conv2D, DepthwiseConv2D, SeparableConv2D, Conv2DTranspose. */
-import * as tfl from '@tensorflow/tfjs-layers';
 import {
   activationParam,
   biasInitializerParam,
@@ -14,11 +13,11 @@ import {
   useBiasParam,
 } from './common-params.js';
 import { deconvOutputLength, requireImageInput, windowOutput } from './shape-math.js';
-import { fusedActivation, tfRegularizer } from './tfjs-helpers.js';
 import type { InferContext, LayerSpec, ParamSpec } from './types.js';
 
 const filtersParam: ParamSpec = {
   name: 'filters',
+  unit: 'channels',
   kind: 'int',
   required: true,
   min: 1,
@@ -27,6 +26,7 @@ const filtersParam: ParamSpec = {
 
 const depthMultiplierParam: ParamSpec = {
   name: 'depth_multiplier',
+  unit: '× channels',
   kind: 'int',
   default: 1,
   min: 1,
@@ -90,24 +90,6 @@ export const conv2d: LayerSpec = {
     const [kh, kw] = params.pair('kernel_size');
     return output[0]! * output[1]! * output[2]! * kh * kw * inputs[0]![2]!;
   },
-  build(ctx) {
-    const p = ctx.params;
-    const { activation, after } = fusedActivation(p.string('activation'), ctx);
-    const conv = tfl.layers.conv2d({
-      name: ctx.layerName(),
-      filters: p.int('filters'),
-      kernelSize: p.pair('kernel_size'),
-      strides: p.pair('strides'),
-      padding: p.string('padding') as 'valid' | 'same',
-      dilationRate: p.pair('dilation_rate'),
-      activation,
-      useBias: p.bool('use_bias'),
-      kernelInitializer: ctx.initializer(p.string('kernel_initializer'), 'kernel'),
-      biasInitializer: ctx.initializer(p.string('bias_initializer'), 'bias'),
-      kernelRegularizer: tfRegularizer(p.regularizer('kernel_regularizer')),
-    });
-    return [conv, ...after];
-  },
 };
 
 export const depthwiseConv2d: LayerSpec = {
@@ -140,23 +122,6 @@ export const depthwiseConv2d: LayerSpec = {
   macs({ params, output }) {
     const [kh, kw] = params.pair('kernel_size');
     return output[0]! * output[1]! * output[2]! * kh * kw;
-  },
-  build(ctx) {
-    const p = ctx.params;
-    const { activation, after } = fusedActivation(p.string('activation'), ctx);
-    const depthwise = tfl.layers.depthwiseConv2d({
-      name: ctx.layerName(),
-      kernelSize: p.pair('kernel_size'),
-      strides: p.pair('strides'),
-      padding: p.string('padding') as 'valid' | 'same',
-      depthMultiplier: p.int('depth_multiplier'),
-      activation,
-      useBias: p.bool('use_bias'),
-      depthwiseInitializer: ctx.initializer(p.string('depthwise_initializer'), 'depthwise'),
-      biasInitializer: ctx.initializer(p.string('bias_initializer'), 'bias'),
-      depthwiseRegularizer: tfRegularizer(p.regularizer('depthwise_regularizer')),
-    });
-    return [depthwise, ...after];
   },
 };
 
@@ -196,27 +161,6 @@ export const separableConv2d: LayerSpec = {
     const spread = inputs[0]![2]! * params.int('depth_multiplier');
     const positions = output[0]! * output[1]!;
     return positions * spread * kh * kw + positions * spread * output[2]!;
-  },
-  build(ctx) {
-    const p = ctx.params;
-    const { activation, after } = fusedActivation(p.string('activation'), ctx);
-    const separable = tfl.layers.separableConv2d({
-      name: ctx.layerName(),
-      filters: p.int('filters'),
-      kernelSize: p.pair('kernel_size'),
-      strides: p.pair('strides'),
-      padding: p.string('padding') as 'valid' | 'same',
-      depthMultiplier: p.int('depth_multiplier'),
-      dilationRate: p.pair('dilation_rate'),
-      activation,
-      useBias: p.bool('use_bias'),
-      depthwiseInitializer: ctx.initializer(p.string('depthwise_initializer'), 'depthwise'),
-      pointwiseInitializer: ctx.initializer(p.string('pointwise_initializer'), 'pointwise'),
-      biasInitializer: ctx.initializer(p.string('bias_initializer'), 'bias'),
-      depthwiseRegularizer: tfRegularizer(p.regularizer('depthwise_regularizer')),
-      pointwiseRegularizer: tfRegularizer(p.regularizer('pointwise_regularizer')),
-    });
-    return [separable, ...after];
   },
 };
 
@@ -259,22 +203,5 @@ export const conv2dTranspose: LayerSpec = {
     const [kh, kw] = params.pair('kernel_size');
     const [height, width, channels] = inputs[0]!;
     return height! * width! * channels! * kh * kw * params.int('filters');
-  },
-  build(ctx) {
-    const p = ctx.params;
-    const { activation, after } = fusedActivation(p.string('activation'), ctx);
-    const transpose = tfl.layers.conv2dTranspose({
-      name: ctx.layerName(),
-      filters: p.int('filters'),
-      kernelSize: p.pair('kernel_size'),
-      strides: p.pair('strides'),
-      padding: p.string('padding') as 'valid' | 'same',
-      activation,
-      useBias: p.bool('use_bias'),
-      kernelInitializer: ctx.initializer(p.string('kernel_initializer'), 'kernel'),
-      biasInitializer: ctx.initializer(p.string('bias_initializer'), 'bias'),
-      kernelRegularizer: tfRegularizer(p.regularizer('kernel_regularizer')),
-    });
-    return [transpose, ...after];
   },
 };

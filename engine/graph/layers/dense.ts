@@ -1,5 +1,4 @@
 /** Dense: every output unit weighs every input value (of the last axis). */
-import * as tfl from '@tensorflow/tfjs-layers';
 import {
   activationParam,
   biasInitializerParam,
@@ -8,7 +7,6 @@ import {
   useBiasParam,
 } from './common-params.js';
 import { product } from './shape-math.js';
-import { fusedActivation, tfRegularizer } from './tfjs-helpers.js';
 import type { LayerSpec } from './types.js';
 
 export const dense: LayerSpec = {
@@ -16,7 +14,7 @@ export const dense: LayerSpec = {
   family: 'dense',
   description: 'A fully connected layer; on an image it acts on the channels of each pixel, so Flatten first to classify.',
   params: [
-    { name: 'units', kind: 'int', required: true, min: 1, doc: 'Number of outputs; on the last layer, one per class.' },
+    { name: 'units', unit: 'neurons', kind: 'int', required: true, min: 1, doc: 'Number of outputs; on the last layer, one per class.' },
     activationParam(),
     useBiasParam,
     kernelInitializerParam,
@@ -35,19 +33,5 @@ export const dense: LayerSpec = {
   },
   macs({ params, inputs }) {
     return product(inputs[0]!) * params.int('units');
-  },
-  build(ctx) {
-    const p = ctx.params;
-    const { activation, after } = fusedActivation(p.string('activation'), ctx);
-    const layer = tfl.layers.dense({
-      name: ctx.layerName(),
-      units: p.int('units'),
-      activation,
-      useBias: p.bool('use_bias'),
-      kernelInitializer: ctx.initializer(p.string('kernel_initializer'), 'kernel'),
-      biasInitializer: ctx.initializer(p.string('bias_initializer'), 'bias'),
-      kernelRegularizer: tfRegularizer(p.regularizer('kernel_regularizer')),
-    });
-    return [layer, ...after];
   },
 };

@@ -1,6 +1,6 @@
 /**
  * The two ends of a graph. Input holds the sample shape; Output is a marker
- * whose input tensor becomes the model's output. build.ts turns them into
+ * whose input tensor becomes the model's output. tfjs/build.ts turns them into
  * tf.input and the model's outputs, so neither builds a layer of its own.
  */
 import type { LayerSpec } from './types.js';
@@ -12,6 +12,7 @@ export const input: LayerSpec = {
   params: [
     {
       name: 'shape',
+      unit: 'h, w, c',
       kind: 'shape',
       default: [28, 28, 1],
       min: 1,
@@ -22,7 +23,6 @@ export const input: LayerSpec = {
   inferShape: (ctx) => ctx.params.ints('shape'),
   countParams: () => ({ total: 0, trainable: 0 }),
   macs: () => 0,
-  build: () => [],
 };
 
 export const output: LayerSpec = {
@@ -34,5 +34,4 @@ export const output: LayerSpec = {
   inferShape: (ctx) => ctx.inputs[0]!,
   countParams: () => ({ total: 0, trainable: 0 }),
   macs: () => 0,
-  build: () => [],
 };

@@ -1,6 +1,5 @@
 /** Merges of several branches: Add, Multiply, Concatenate. */
-import * as tfl from '@tensorflow/tfjs-layers';
-import { requireAxis, shapeIndexOfAxis } from './axis.js';
+import { requireAxis } from './axis.js';
 import { formatShape, product } from './shape-math.js';
 import type { InferContext, LayerSpec } from './types.js';
 
@@ -43,7 +42,6 @@ export const add: LayerSpec = {
   inferShape: elementwiseShape,
   countParams: () => ({ total: 0, trainable: 0 }),
   macs: () => 0,
-  build: (ctx) => [tfl.layers.add({ name: ctx.layerName() })],
 };
 
 export const multiply: LayerSpec = {
@@ -55,7 +53,6 @@ export const multiply: LayerSpec = {
   inferShape: elementwiseShape,
   countParams: () => ({ total: 0, trainable: 0 }),
   macs: ({ inputs, output }) => (inputs.length - 1) * product(output),
-  build: (ctx) => [tfl.layers.multiply({ name: ctx.layerName() })],
 };
 
 export const concatenate: LayerSpec = {
@@ -63,7 +60,7 @@ export const concatenate: LayerSpec = {
   family: 'merge',
   description: 'Joins its inputs side by side along one axis (by default the channels).',
   params: [
-    { name: 'axis', kind: 'int', default: -1, doc: 'The axis to join along, counted with the batch as axis 0; -1 is the channels.' },
+    { name: 'axis', unit: 'axis', kind: 'int', default: -1, doc: 'The axis to join along, counted with the batch as axis 0; -1 is the channels.' },
   ],
   arity: severalInputs,
   inferShape(ctx) {
@@ -93,10 +90,4 @@ export const concatenate: LayerSpec = {
   },
   countParams: () => ({ total: 0, trainable: 0 }),
   macs: () => 0,
-  build(ctx) {
-    // tfjs reads every negative axis as -1, so pass the axis counted from the batch.
-    const rank = ctx.inputShapes[0]!.length;
-    const axis = shapeIndexOfAxis(ctx.params.int('axis'), rank)! + 1;
-    return [tfl.layers.concatenate({ name: ctx.layerName(), axis })];
-  },
 };

@@ -1,5 +1,4 @@
 /** Normalisation and scaling: BatchNormalization, LayerNormalization, Rescaling. */
-import * as tfl from '@tensorflow/tfjs-layers';
 import { requireAxis, shapeIndexOfAxis } from './axis.js';
 import { product } from './shape-math.js';
 import type { LayerSpec, ParamSpec, ShapedContext } from './types.js';
@@ -8,6 +7,7 @@ const single = { min: 1, max: 1 };
 
 const axisParam: ParamSpec = {
   name: 'axis',
+  unit: 'axis',
   kind: 'int',
   default: -1,
   doc: 'The feature axis, counted with the batch as axis 0; -1 is the channels.',
@@ -55,19 +55,6 @@ export const batchNormalization: LayerSpec = {
     return { total: trainable + 2 * featureCount(ctx), trainable };
   },
   macs: ({ output }) => product(output),
-  build(ctx) {
-    const p = ctx.params;
-    return [
-      tfl.layers.batchNormalization({
-        name: ctx.layerName(),
-        axis: p.int('axis'),
-        momentum: p.float('momentum'),
-        epsilon: p.float('epsilon'),
-        center: p.bool('center'),
-        scale: p.bool('scale'),
-      }),
-    ];
-  },
 };
 
 export const layerNormalization: LayerSpec = {
@@ -85,18 +72,6 @@ export const layerNormalization: LayerSpec = {
     return { total: trainable, trainable };
   },
   macs: ({ output }) => product(output),
-  build(ctx) {
-    const p = ctx.params;
-    return [
-      tfl.layers.layerNormalization({
-        name: ctx.layerName(),
-        axis: p.int('axis'),
-        epsilon: p.float('epsilon'),
-        center: p.bool('center'),
-        scale: p.bool('scale'),
-      }),
-    ];
-  },
 };
 
 export const rescaling: LayerSpec = {
@@ -111,13 +86,4 @@ export const rescaling: LayerSpec = {
   inferShape: (ctx) => ctx.inputs[0]!,
   countParams: () => ({ total: 0, trainable: 0 }),
   macs: ({ output }) => product(output),
-  build(ctx) {
-    return [
-      tfl.layers.rescaling({
-        name: ctx.layerName(),
-        scale: ctx.params.float('scale'),
-        offset: ctx.params.float('offset'),
-      }),
-    ];
-  },
 };

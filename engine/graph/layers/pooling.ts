@@ -1,11 +1,11 @@
 /** Pooling: MaxPooling2D, AveragePooling2D and their global forms. */
-import * as tfl from '@tensorflow/tfjs-layers';
 import { paddingParam, stridesParam } from './common-params.js';
 import { requireImageInput, windowOutput } from './shape-math.js';
-import type { BuildContext, InferContext, LayerSpec, ParamSpec } from './types.js';
+import type { InferContext, LayerSpec, ParamSpec } from './types.js';
 
 const poolSizeParam: ParamSpec = {
   name: 'pool_size',
+  unit: 'px',
   kind: 'int-pair',
   default: 2,
   min: 1,
@@ -28,16 +28,6 @@ function pooledShape(ctx: InferContext): number[] | null {
   return size && [size[0], size[1], ctx.inputs[0]![2]!];
 }
 
-function poolingArgs(ctx: BuildContext) {
-  const p = ctx.params;
-  return {
-    name: ctx.layerName(),
-    poolSize: p.pair('pool_size'),
-    strides: p.pairOr('strides', 'pool_size'),
-    padding: p.string('padding') as 'valid' | 'same',
-  };
-}
-
 export const maxPooling2d: LayerSpec = {
   type: 'MaxPooling2D',
   family: 'pooling',
@@ -47,7 +37,6 @@ export const maxPooling2d: LayerSpec = {
   inferShape: pooledShape,
   countParams: noWeights,
   macs: () => 0,
-  build: (ctx) => [tfl.layers.maxPooling2d(poolingArgs(ctx))],
 };
 
 export const averagePooling2d: LayerSpec = {
@@ -62,7 +51,6 @@ export const averagePooling2d: LayerSpec = {
     const [ph, pw] = params.pair('pool_size');
     return output[0]! * output[1]! * output[2]! * ph * pw;
   },
-  build: (ctx) => [tfl.layers.averagePooling2d(poolingArgs(ctx))],
 };
 
 function globalShape(ctx: InferContext): number[] | null {
@@ -78,7 +66,6 @@ export const globalAveragePooling2d: LayerSpec = {
   inferShape: globalShape,
   countParams: noWeights,
   macs: ({ inputs }) => inputs[0]![0]! * inputs[0]![1]! * inputs[0]![2]!,
-  build: (ctx) => [tfl.layers.globalAveragePooling2d({ name: ctx.layerName() })],
 };
 
 export const globalMaxPooling2d: LayerSpec = {
@@ -90,5 +77,4 @@ export const globalMaxPooling2d: LayerSpec = {
   inferShape: globalShape,
   countParams: noWeights,
   macs: () => 0,
-  build: (ctx) => [tfl.layers.globalMaxPooling2d({ name: ctx.layerName() })],
 };

@@ -1,11 +1,10 @@
 /** Regularisation: Dropout and SpatialDropout2D. */
-import * as tfl from '@tensorflow/tfjs-layers';
 import { requireImageInput } from './shape-math.js';
-import { SpatialDropout2D } from './spatial-dropout.js';
 import type { LayerSpec, ParamSpec } from './types.js';
 
 const rateParam: ParamSpec = {
   name: 'rate',
+  unit: 'fraction',
   kind: 'float',
   default: 0.5,
   min: 0,
@@ -17,9 +16,6 @@ const rateParam: ParamSpec = {
 const single = { min: 1, max: 1 };
 const noWeights = () => ({ total: 0, trainable: 0 });
 
-// No seed is passed to tfjs dropout on purpose: a seeded tfjs dropout draws
-// the very same mask on every batch, which is no longer dropout.
-
 export const dropout: LayerSpec = {
   type: 'Dropout',
   family: 'regularisation',
@@ -29,7 +25,6 @@ export const dropout: LayerSpec = {
   inferShape: (ctx) => ctx.inputs[0]!,
   countParams: noWeights,
   macs: () => 0,
-  build: (ctx) => [tfl.layers.dropout({ name: ctx.layerName(), rate: ctx.params.float('rate') })],
 };
 
 export const spatialDropout2d: LayerSpec = {
@@ -41,5 +36,4 @@ export const spatialDropout2d: LayerSpec = {
   inferShape: (ctx) => (requireImageInput(ctx) ? ctx.inputs[0]! : null),
   countParams: noWeights,
   macs: () => 0,
-  build: (ctx) => [new SpatialDropout2D({ name: ctx.layerName(), rate: ctx.params.float('rate') })],
 };

@@ -1,5 +1,4 @@
 /** Layers that only move values around: Flatten, Reshape, ZeroPadding2D, Cropping2D, UpSampling2D. */
-import * as tfl from '@tensorflow/tfjs-layers';
 import { formatShape, product, requireImageInput, requirePositiveShape } from './shape-math.js';
 import type { LayerSpec } from './types.js';
 
@@ -25,7 +24,6 @@ export const flatten: LayerSpec = {
   },
   countParams: noWeights,
   macs: () => 0,
-  build: (ctx) => [tfl.layers.flatten({ name: ctx.layerName() })],
 };
 
 export const reshape: LayerSpec = {
@@ -35,6 +33,7 @@ export const reshape: LayerSpec = {
   params: [
     {
       name: 'target_shape',
+      unit: 'dims',
       kind: 'shape',
       required: true,
       min: 1,
@@ -64,9 +63,6 @@ export const reshape: LayerSpec = {
   },
   countParams: noWeights,
   macs: () => 0,
-  // The inferred shape, not target_shape: tfjs leaves a -1 unknown in its
-  // symbolic shapes, and a Dense after it would then refuse to build.
-  build: (ctx) => [tfl.layers.reshape({ name: ctx.layerName(), targetShape: ctx.outputShape })],
 };
 
 export const zeroPadding2d: LayerSpec = {
@@ -76,6 +72,7 @@ export const zeroPadding2d: LayerSpec = {
   params: [
     {
       name: 'padding',
+      unit: 'px',
       kind: 'padding-2d',
       default: 1,
       min: 0,
@@ -91,7 +88,6 @@ export const zeroPadding2d: LayerSpec = {
   },
   countParams: noWeights,
   macs: () => 0,
-  build: (ctx) => [tfl.layers.zeroPadding2d({ name: ctx.layerName(), padding: ctx.params.sides('padding') })],
 };
 
 export const cropping2d: LayerSpec = {
@@ -101,6 +97,7 @@ export const cropping2d: LayerSpec = {
   params: [
     {
       name: 'cropping',
+      unit: 'px',
       kind: 'padding-2d',
       default: 0,
       min: 0,
@@ -121,7 +118,6 @@ export const cropping2d: LayerSpec = {
   },
   countParams: noWeights,
   macs: () => 0,
-  build: (ctx) => [tfl.layers.cropping2D({ name: ctx.layerName(), cropping: ctx.params.sides('cropping') })],
 };
 
 export const upSampling2d: LayerSpec = {
@@ -129,7 +125,7 @@ export const upSampling2d: LayerSpec = {
   family: 'shape',
   description: 'Enlarges the image by repeating (or interpolating) pixels; no weights.',
   params: [
-    { name: 'size', kind: 'int-pair', default: 2, min: 1, doc: 'Enlargement factor: an int or [h, w].' },
+    { name: 'size', unit: '×', kind: 'int-pair', default: 2, min: 1, doc: 'Enlargement factor: an int or [h, w].' },
     {
       name: 'interpolation',
       kind: 'enum',
@@ -147,11 +143,4 @@ export const upSampling2d: LayerSpec = {
   },
   countParams: noWeights,
   macs: () => 0,
-  build: (ctx) => [
-    tfl.layers.upSampling2d({
-      name: ctx.layerName(),
-      size: ctx.params.pair('size'),
-      interpolation: ctx.params.string('interpolation') as 'nearest' | 'bilinear',
-    }),
-  ],
 };

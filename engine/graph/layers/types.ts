@@ -1,19 +1,16 @@
 /**
  * What the catalogue knows about one layer type: its parameters (for the
  * inspector and for checking), how many inputs it takes, and three pure
- * functions of its input shapes (output shape, parameter count, multiply-adds)
- * plus how to build it from tfjs-layers. Validation uses only the pure half,
- * so a graph is checked without creating a single tensor.
+ * functions of its input shapes (output shape, parameter count, multiply-adds).
+ * Pure: no tfjs, no Node, so the window runs the very same specs in the page.
+ * How a layer is built in tfjs lives in ../tfjs/builders.ts, one builder per
+ * layer type.
  */
-import type * as tfl from '@tensorflow/tfjs-layers';
 import type { GraphNode } from '../schema.js';
 import type { ProblemCode, Shape } from '../report.js';
 import type { ResolvedParams } from './resolved-params.js';
 import type { LayerFamily, ParamSpec } from '../../protocol/index.js';
 export type { LayerFamily, ParamKind, ParamSpec } from '../../protocol/index.js';
-
-/** tfjs-layers exports its Initializer class only as the return type of its factories. */
-export type TfInitializer = ReturnType<typeof tfl.initializers.ones>;
 
 /** Everything shape inference knows about one node. */
 export interface InferContext {
@@ -40,21 +37,6 @@ export interface ParamCount {
   trainable: number;
 }
 
-export interface BuildContext {
-  params: ResolvedParams;
-  /** The validated input shapes (merge order) and output shape, for layers whose tfjs form needs them. */
-  inputShapes: Shape[];
-  outputShape: Shape;
-  /**
-   * The tfjs layer name for this node's `role`-th layer: the node's own
-   * layer name for the main layer, `name__role` for the helpers a node needs
-   * when tfjs has no single equivalent layer (see naming.ts).
-   */
-  layerName(role?: string): string;
-  /** A tfjs initializer for a Keras initializer name, seeded when the build is. */
-  initializer(name: string, role: string): TfInitializer;
-}
-
 export interface LayerSpec {
   /** The Keras class name, e.g. `Conv2D`. */
   type: string;
@@ -68,10 +50,4 @@ export interface LayerSpec {
   countParams(ctx: ShapedContext): ParamCount;
   /** Multiply-adds for one sample; see macs conventions in shape-math.ts. */
   macs(ctx: ShapedContext): number;
-  /**
-   * The tfjs layers for this node, applied in order: the first to the node's
-   * inputs, each next one to the previous output. Input and Output nodes are
-   * built by build.ts itself and return no layers.
-   */
-  build(ctx: BuildContext): tfl.layers.Layer[];
 }

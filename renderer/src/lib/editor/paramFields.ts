@@ -9,28 +9,9 @@ import type { ParamSpec } from '../../../../engine/protocol.js';
 
 export type Parsed = { ok: true; value: ParamValue | undefined } | { ok: false; error: string };
 
-/** Units shown beside a field, by parameter name. */
-const UNITS: Record<string, string> = {
-  filters: 'channels',
-  units: 'neurons',
-  kernel_size: 'px',
-  pool_size: 'px',
-  strides: 'px',
-  dilation_rate: '×',
-  padding: 'px',
-  cropping: 'px',
-  size: '×',
-  rate: 'fraction',
-  momentum: '',
-  depth_multiplier: '× channels',
-  axis: 'axis',
-  shape: 'h, w, c',
-  target_shape: 'dims',
-};
-
+/** The unit shown beside a field: the layer catalogue's own (ParamSpec.unit). */
 export function unitOf(spec: ParamSpec): string {
-  if (spec.kind === 'enum') return '';
-  return UNITS[spec.name] ?? '';
+  return spec.unit ?? '';
 }
 
 export function limitsOf(spec: ParamSpec): string {

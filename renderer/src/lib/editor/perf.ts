@@ -1,12 +1,12 @@
 /**
  * Performance measures the editor benchmark reads (e2e/editor.bench.ts):
  * - `studio:edit-to-paint`: from an edit to the end of the first frame painted
- *   after the engine's report of that edit was applied (revalidated and redrawn);
- * - `studio:edit-to-first-paint`: from an edit to its first frame (the edited
- *   layer redrawn before the engine has answered);
+ *   after the validation report of that edit was applied (revalidated and redrawn);
+ * - `studio:edit-to-first-paint`: from an edit to its first frame (since the
+ *   page validates synchronously, normally the same frame);
  * - `studio:report-to-paint`: from the report's arrival to its frame (the
  *   renderer's share of the first measure);
- * - `studio:validate`: each round trip of project.validate to the engine.
+ * - `studio:validate`: each validation in the page (validator.svelte.ts).
  * "The end of a frame" is a task queued from requestAnimationFrame: it runs
  * once the frame's style, layout, paint and commit are done.
  */

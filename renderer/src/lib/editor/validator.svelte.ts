@@ -1,58 +1,57 @@
 /**
- * Validation off the keystroke: the engine checks the project after every
- * edit, but never more than one request at a time. Edits made while a check
- * is in flight collapse into one follow-up check of the newest project, so a
- * burst of typing costs two round trips, not one per key, and a stale report
- * never overwrites a newer one.
+ * Validation in the page: every edit is checked synchronously with the
+ * engine's own graph core (engine/graph/validateProject.ts: the project read
+ * as the engine reads it, then the graph validated against its training
+ * settings), so badges, shapes, the summary and connection checks follow the
+ * edit in the same frame, with no round trip. The engine stays the authority:
+ * it runs the same checks again at save, train and export. The one thing only
+ * the engine knows, how much memory its backend has, comes from its `info`.
  */
-import type { ProjectFile } from '../../../../engine/protocol.js';
-import type { ValidationReport } from '../../../../engine/protocol.js';
+import type { MemoryLimit, ProjectFile, ValidationReport } from '../../../../engine/protocol.js';
+import { validateProject } from '../../../../engine/graph/validateProject.js';
 import { reportApplied } from './perf';
 
 export class Validator {
   report = $state.raw<ValidationReport | null>(null);
-  /** The project the report belongs to. */
-  checked = $state.raw<ProjectFile | null>(null);
-  #inFlight = false;
-  #next: ProjectFile | null = null;
+  #last: ProjectFile | null = null;
+  #memoryLimit: MemoryLimit | undefined;
 
-  constructor(
-    private readonly run: (project: ProjectFile) => Promise<ValidationReport>,
-    private readonly onError: (error: unknown) => void,
-  ) {}
+  constructor(private readonly onError: (error: unknown) => void) {}
 
-  request(project: ProjectFile): void {
-    if (this.#inFlight) {
-      this.#next = project;
-      return;
-    }
-    void this.#check(project);
+  /** The engine's memory limit (from `info`); the last project is checked again with it. */
+  setMemoryLimit(limit: MemoryLimit | undefined): void {
+    this.#memoryLimit = limit;
+    if (this.#last) this.request(this.#last);
   }
 
-  async #check(project: ProjectFile): Promise<void> {
-    this.#inFlight = true;
+  /** The report of a project, or null when it is not a well-formed project (what `request` reports as an error). */
+  check(project: ProjectFile): ValidationReport | null {
     try {
-      const sent = performance.now();
-      const report = await this.run(project);
-      const received = performance.now();
-      performance.measure('studio:validate', { start: sent, end: received });
-      if (!this.#next) {
-        this.report = report;
-        this.checked = project;
-        reportApplied(received);
-      }
-    } catch (e) {
-      if (!this.#next) this.onError(e);
-    } finally {
-      this.#inFlight = false;
-      const next = this.#next;
-      this.#next = null;
-      if (next) void this.#check(next);
+      return validateProject(project, { memoryLimit: this.#memoryLimit });
+    } catch {
+      return null;
     }
+  }
+
+  /** Checks the project now and shows its report; a project that is not well-formed is reported through onError. */
+  request(project: ProjectFile): void {
+    const start = performance.now();
+    let report: ValidationReport;
+    try {
+      report = validateProject(project, { memoryLimit: this.#memoryLimit });
+    } catch (e) {
+      this.onError(e);
+      return;
+    }
+    const end = performance.now();
+    performance.measure('studio:validate', { start, end });
+    this.#last = project;
+    this.report = report;
+    reportApplied(end);
   }
 
   clear(): void {
     this.report = null;
-    this.checked = null;
+    this.#last = null;
   }
 }

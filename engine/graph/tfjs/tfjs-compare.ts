@@ -4,9 +4,9 @@
  * against it.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { nodeIdsByLayerName } from './naming.js';
-import type { Shape } from './report.js';
-import type { Graph } from './schema.js';
+import { nodeIdsByLayerName } from '../naming.js';
+import type { Shape } from '../report.js';
+import type { Graph } from '../schema.js';
 
 export interface TfjsNodeFacts {
   shape: Shape;

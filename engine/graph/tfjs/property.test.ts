@@ -10,10 +10,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import fc from 'fast-check';
 import { buildModel } from './build.js';
-import { edge, node } from '../testing/graphs.js';
-import type { Graph, GraphEdge, GraphNode, ParamValue } from './schema.js';
+import { edge, node } from '../../testing/graphs.js';
+import type { Graph, GraphEdge, GraphNode, ParamValue } from '../schema.js';
 import { tfjsFactsByNode } from './tfjs-compare.js';
-import { validateGraph } from './validate.js';
+import { validateGraph } from '../validate.js';
 
 before(async () => {
   await tf.setBackend('cpu');

@@ -5,11 +5,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { buildModel, InvalidGraphError, nodeIdOfLayer } from './build.js';
-import { chain, edge, node } from '../testing/graphs.js';
-import { SpatialDropout2D } from './layers/index.js';
-import { layerNamesByNode, sanitiseLayerName } from './naming.js';
-import type { Graph } from './schema.js';
-import { createProject } from './templates.js';
+import { chain, edge, node } from '../../testing/graphs.js';
+import { SpatialDropout2D } from './spatial-dropout.js';
+import { BUILDERS } from './builders.js';
+import { layerTypes, type LayerType } from '../layers/index.js';
+import { layerNamesByNode, sanitiseLayerName } from '../naming.js';
+import type { Graph } from '../schema.js';
+import { createProject } from '../templates.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -187,4 +189,11 @@ describe('SpatialDropout2D', () => {
     model.dispose();
     loaded.dispose();
   });
+});
+
+test('every layer type of the catalogue has its tfjs builder under its own name', () => {
+  // The table is typed Record<LayerType, Builder>; this checks the other half:
+  // that each spec's `type` is the key it is listed under.
+  const missing = layerTypes().filter((type) => typeof BUILDERS[type as LayerType] !== 'function');
+  assert.deepEqual(missing, []);
 });

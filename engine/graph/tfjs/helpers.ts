@@ -3,14 +3,12 @@
  * filling the gaps where tfjs has no equivalent.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { L1L2 } from './resolved-params.js';
+import { KERAS_LEAKY_RELU_SLOPE } from '../layers/common-params.js';
+import type { L1L2 } from '../layers/resolved-params.js';
 import type { BuildContext, TfInitializer } from './types.js';
 
 type TfActivation = NonNullable<Parameters<typeof tfl.layers.activation>[0]['activation']>;
 type TfRegularizer = ReturnType<typeof tfl.regularizers.l1l2>;
-
-/** Keras' leaky_relu activation function uses this slope when none is given. */
-export const KERAS_LEAKY_RELU_SLOPE = 0.2;
 
 /**
  * The tfjs activation identifier for a Keras activation name, or null for

@@ -5,19 +5,20 @@
  * build non-trainable layers; a seed makes the initial weights reproducible.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { StudioError } from '../errors.js';
-import { indexGraph, topologicalOrder } from './graph-index.js';
-import { layerSpec } from './layers/index.js';
-import { makeInitializer } from './layers/tfjs-helpers.js';
-import type { BuildContext } from './layers/types.js';
-import { helperLayerName, layerNamesByNode } from './naming.js';
-import { checkParams } from './params-check.js';
-import type { Problem } from './report.js';
-import type { Graph } from './schema.js';
-import { deriveSeed } from './seed.js';
-import { validateGraph } from './validate.js';
+import { StudioError } from '../../errors.js';
+import { indexGraph, topologicalOrder } from '../graph-index.js';
+import { layerSpec } from '../layers/index.js';
+import { helperLayerName, layerNamesByNode } from '../naming.js';
+import { checkParams } from '../params-check.js';
+import type { Problem } from '../report.js';
+import type { Graph } from '../schema.js';
+import { deriveSeed } from '../seed.js';
+import { validateGraph } from '../validate.js';
+import { builderFor } from './builders.js';
+import { makeInitializer } from './helpers.js';
+import type { BuildContext } from './types.js';
 
-export { nodeIdOfLayer, nodeIdsByLayerName, layerNamesByNode } from './naming.js';
+export { nodeIdOfLayer, nodeIdsByLayerName, layerNamesByNode } from '../naming.js';
 
 export interface BuildOptions {
   /** Seeds every initializer (per node and weight), so equal seeds give bit-identical weights. */
@@ -77,7 +78,7 @@ export function buildModel(graph: Graph, options: BuildOptions = {}): tfl.Layers
         makeInitializer(initializer, options.seed === undefined ? undefined : deriveSeed(options.seed, id, role)),
     };
     let tensor: tfl.SymbolicTensor | tfl.SymbolicTensor[] = inputs.length === 1 ? inputs[0]! : inputs;
-    for (const layer of spec.build(ctx)) {
+    for (const layer of builderFor(node.type)(ctx)) {
       if (node.frozen) freeze(layer);
       tensor = layer.apply(tensor) as tfl.SymbolicTensor;
     }
