@@ -125,3 +125,8 @@ test('the setting catalogues the window renders import only the protocol (no tfj
     assert.deepEqual(found, [], `${module} is bundled into the window: it may import protocol types only`);
   }
 });
+
+test('outside renderer/, the window imports only engine/ (the rule above) and the desktop bridge (electron/bridge.ts)', () => {
+  const found = offences(under('renderer'), (_specifier, target) => target !== null && !target.startsWith('renderer/') && !target.startsWith('engine/') && target !== 'electron/bridge.ts');
+  assert.deepEqual(found, [], 'the window is built from renderer/ alone, plus the engine modules named above and the bridge types');
+});

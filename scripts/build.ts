@@ -21,7 +21,7 @@ function isStale(output: string, sources: string[]): boolean {
   return isStaleUnder(ROOT, output, sources);
 }
 
-const RENDERER_SOURCES = ['renderer', 'engine/protocol.ts', 'engine/protocol', 'engine/graph/schema.ts', 'engine/graph/report.ts', 'electron/bridge.ts'];
+const RENDERER_SOURCES = ['renderer', 'engine/protocol.ts', 'engine/protocol', 'engine/graph/schema.ts', 'engine/graph/report.ts', 'electron/bridge.ts', 'engine/project/trainingCatalogue.ts', 'engine/data/augmentCatalogue.ts'];
 
 /** Builds dist/renderer when it is missing or older than its sources; returns its folder. */
 export async function ensureRendererBuilt(options: { force?: boolean; log?: (line: string) => void } = {}): Promise<string> {
