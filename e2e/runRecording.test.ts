@@ -1,12 +1,12 @@
 /**
  * A run that ends joins the project it was started for without any panel:
  * the window's run store (renderer/src/lib/panels/runs.svelte.ts) hands every
- * engine event to a RunRecorder (lib/panels/runRecorder.ts), which is plain
- * TypeScript, and the recorded run goes to the project session. So a run
- * that finishes while the Train panel is not mounted is still recorded. This
- * drives the recorder with a real engine's events (a tiny CNN trained one
- * epoch on the cpu backend), the way the run store feeds it: events that
- * come before train.start's answer are replayed once the run is known.
+ * engine event to a RunRecorder (lib/panels/runRecorder.ts), and the recorded
+ * run goes to whoever keeps the project (the project session). So a run that
+ * finishes while the Train panel is not mounted is still recorded.
+ * A real engine (a tiny CNN trained one epoch on the cpu backend) drives the
+ * recorder, and then the run store itself, compiled by Svelte as the window
+ * runs it, with no component mounted at all.
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -18,6 +18,7 @@ import type { EngineEvent } from '../engine/protocol.js';
 import { writePatternFolder } from '../engine/testing/imageFolderFixture.js';
 import { tinyCnnProject } from '../engine/testing/tinyCnnProject.js';
 import { RunRecorder, type RecordedRun } from '../renderer/src/lib/panels/runRecorder.js';
+import { importSvelteModule } from './support/svelteModule.js';
 
 const engine = new Engine({ backend: 'cpu' });
 const cleanup: string[] = [];
@@ -88,4 +89,37 @@ test('ends of runs this window did not start for a project are not recorded', ()
   const recorder = new RunRecorder();
   assert.equal(recorder.fold({ type: 'error', runId: 'other', code: 'x', message: 'm', hint: 'h' } as EngineEvent), null);
   assert.equal(recorder.fold({ type: 'error', runId: null, code: 'engine-crashed', message: 'm', hint: 'h' } as EngineEvent), null);
+});
+
+test('the run store records a run that finishes with no panel mounted: the project session gets its record', async () => {
+  // The store's surface used here (its module is type-checked with the window's own settings, by svelte-check).
+  interface RunStore {
+    runs: { stage: string }[];
+    track(client: { onEvent(listener: (event: EngineEvent) => void): () => void }): void;
+    recordRunsWith(sink: (recorded: RecordedRun) => void): void;
+    begin(runId: string, runDir: string, what: string, owner: { projectPath: string; projectSession: number }): unknown;
+  }
+  const { runStore } = await importSvelteModule<{ runStore: RunStore }>('renderer/src/lib/panels/runs.svelte.ts');
+  const [dataDir, work] = await Promise.all([writePatternFolder({ perClass: 8, size: 8, seed: 4 }), mkdtemp(join(tmpdir(), 'cnnstudio-runstore-'))]);
+  cleanup.push(dataDir, work);
+  const projectPath = join(work, 'tiny.cnnstudio.json');
+  const recorded: RecordedRun[] = [];
+  // What App.svelte does at start-up, and nothing else of the window: no Train panel exists here.
+  runStore.track({ onEvent: (listener) => engine.onEvent(listener) });
+  runStore.recordRunsWith((run) => recorded.push(run));
+  let ended!: () => void;
+  const done = new Promise<void>((resolve) => (ended = resolve));
+  const stop = engine.onEvent((event) => event.type === 'finished' && ended());
+  const project = tinyCnnProject({ size: 8, data: { path: dataDir, validationSplit: 0.25 }, training: { epochs: 1 } });
+  const started = await engine.execute({ type: 'train.start', project, projectPath, options: { runDir: join(work, 'runs', 'unmounted') } });
+  runStore.begin(started.runId, started.runDir, 'tiny', { projectPath, projectSession: 1 });
+  await done;
+  await engine.idle();
+  stop();
+  assert.equal(runStore.runs[0]?.stage, 'finished', 'the store followed the run to its end');
+  assert.equal(recorded.length, 1, 'its record was handed on once');
+  assert.equal(recorded[0]!.projectPath, projectPath);
+  assert.equal(recorded[0]!.record.id, started.runId);
+  assert.equal(recorded[0]!.record.folder, 'runs/unmounted');
+  assert.equal(recorded[0]!.record.status, 'finished');
 });
