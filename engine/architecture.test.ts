@@ -30,6 +30,7 @@ const GRAPH_CORE_FILES: Record<string, string> = {
   'engine/project/schema.ts': 'the project file\'s format, version and the defaults of a new project (pure data)',
   'engine/project/projectJson.ts': 'projectFromJson: a project file\'s JSON checked and migrated (the file I/O is projectFile.ts)',
   'engine/project/trainingSettings.ts': 'the training-settings checks projectFromJson runs',
+  'engine/project/trainingCatalogue.ts': 'the choices, defaults and ranges trainingSettings.ts checks against',
   'engine/errors.ts': 'StudioError, the error every graph-core check throws',
   'engine/util/fsErrors.ts': "errors.ts's wording of file-system errors (pure: it only reads an error's fields)",
   'engine/util/outOfMemory.ts': "errors.ts's wording of allocation failures (pure)",
@@ -79,6 +80,16 @@ function packagesReachedFrom(roots: string[]): string[] {
   }
   return found;
 }
+
+/**
+ * The engine's setting catalogues the window's panels render (its choices, defaults and limits), instead of
+ * restating the rules the engine checks. Each is pure (protocol types only: no tfjs, no Node).
+ */
+const RENDERER_ENGINE_CATALOGUES: Record<string, string> = {
+  'engine/project/trainingCatalogue.ts': "optimizers, schedules, their defaults and ranges: the Train panel's settings form (pure)",
+  'engine/data/augmentCatalogue.ts': "each augmentation's limit, unit and switch-on amount: the Data panel's augmentation editor (pure)",
+};
+Object.assign(RENDERER_ENGINE_EXCEPTIONS, RENDERER_ENGINE_CATALOGUES);
 
 /** The lines that break a rule, as "file:line imports 'specifier'", for the failure message. */
 function offences(files: SourceFile[], breaks: (specifier: string, target: string | null, file: SourceFile) => boolean): string[] {
@@ -201,4 +212,18 @@ test('the cycle search finds a cycle it is given (it is not blind)', () => {
   const cycles = findCycles([file('a.ts', 'b.ts'), file('b.ts', 'c.ts'), file('c.ts', 'a.ts'), file('d.ts', 'a.ts')]);
   assert.deepEqual(cycles, [['a.ts', 'b.ts', 'c.ts', 'a.ts']]);
   assert.deepEqual(findCycles([file('a.ts', 'b.ts'), file('b.ts')]), []);
+});
+
+test('the setting catalogues the window renders import only the protocol (no tfjs, no Node)', () => {
+  for (const module of Object.keys(RENDERER_ENGINE_CATALOGUES)) {
+    const file = sources.find((source) => source.path === module);
+    assert.ok(file, `${module} exists`);
+    const found = offences([file], (_specifier, target) => target === null || !isProtocol(target));
+    assert.deepEqual(found, [], `${module} is bundled into the window: it may import protocol types only`);
+  }
+});
+
+test('outside renderer/, the window imports only engine/ (the rule above) and the desktop bridge (electron/bridge.ts)', () => {
+  const found = offences(under('renderer'), (_specifier, target) => target !== null && !target.startsWith('renderer/') && !target.startsWith('engine/') && target !== 'electron/bridge.ts');
+  assert.deepEqual(found, [], 'the window is built from renderer/ alone, plus the engine modules named above and the bridge types');
 });

@@ -30,6 +30,8 @@ const RENDERER_SOURCES = [
   'engine/project/projectJson.ts',
   'engine/project/schema.ts',
   'engine/project/trainingSettings.ts',
+  'engine/project/trainingCatalogue.ts',
+  'engine/data/augmentCatalogue.ts',
   'engine/errors.ts',
   'engine/util',
   'engine/train/runRecord.ts',

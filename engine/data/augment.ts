@@ -10,28 +10,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { StudioError } from '../errors.js';
 import type { AugmentationSettings } from '../project/schema.js';
 import { createRandom } from './random.js';
-
-/** Allowed range of each numeric setting. */
-const LIMITS: Record<Exclude<keyof AugmentationSettings, 'horizontalFlip' | 'verticalFlip'>, { max: number; unit: string }> = {
-  rotation: { max: 180, unit: 'degrees' },
-  zoom: { max: 0.9, unit: 'a fraction' },
-  translation: { max: 1, unit: 'a fraction of the side' },
-  crop: { max: 1, unit: 'the smallest side kept, as a fraction' },
-  brightness: { max: 1, unit: 'on the [0, 1] pixel scale' },
-  contrast: { max: 1, unit: 'a fraction' },
-  saturation: { max: 1, unit: 'a fraction' },
-  noise: { max: 1, unit: 'a standard deviation on the [0, 1] pixel scale' },
-  cutout: { max: 1, unit: 'a fraction of the side' },
-};
+import { AUGMENTATION_AMOUNTS, AUGMENTATION_FLIPS } from './augmentCatalogue.js';
 
 export function checkAugmentation(settings: AugmentationSettings): void {
-  for (const flip of ['horizontalFlip', 'verticalFlip'] as const) {
+  for (const { key: flip } of AUGMENTATION_FLIPS) {
     if (typeof settings[flip] !== 'boolean') {
       throw new StudioError(`Augmentation ${flip} is ${JSON.stringify(settings[flip])}, not true or false.`, `Set data.augmentation.${flip} to true or false.`, 'data-bad-augmentation');
     }
   }
-  for (const [name, { max, unit }] of Object.entries(LIMITS)) {
-    const value = settings[name as keyof typeof LIMITS];
+  // Each amount's limit is the catalogue's (augmentCatalogue.ts), which the window draws its fields from.
+  for (const { key: name, max, unit } of AUGMENTATION_AMOUNTS) {
+    const value = settings[name];
     if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= max)) {
       throw new StudioError(
         `Augmentation ${name} is ${JSON.stringify(value)}; it must be between 0 (off) and ${max} (${unit}).`,

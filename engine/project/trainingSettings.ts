@@ -5,11 +5,13 @@
  */
 import { StudioError } from '../errors.js';
 import type { TrainingSettings } from './schema.js';
+import { LOSS_CHOICES, MONITOR_CHOICES, OPTIMIZER_CHOICES, SCHEDULE_CHOICES, TRAINING_RANGES as R, type SettingRange } from './trainingCatalogue.js';
 
-const OPTIMIZERS = ['sgd', 'adam', 'rmsprop', 'adagrad'];
-const SCHEDULES = ['constant', 'step', 'exponential', 'cosine', 'reduce-on-plateau'];
-const LOSSES = ['sparse-categorical-crossentropy', 'binary-crossentropy'];
-const MONITORS = ['valLoss', 'valAccuracy'];
+// The choices and ranges are the catalogue's (trainingCatalogue.ts), which the window draws its fields from.
+const OPTIMIZERS = OPTIMIZER_CHOICES.map((c) => c.value);
+const SCHEDULES = SCHEDULE_CHOICES.map((c) => c.value);
+const LOSSES = LOSS_CHOICES.map((c) => c.value);
+const MONITORS = MONITOR_CHOICES.map((c) => c.value);
 
 export function checkTrainingSettings(t: TrainingSettings, source = 'project'): void {
   const fail = (path: string, value: unknown, want: string): never => {
@@ -19,14 +21,8 @@ export function checkTrainingSettings(t: TrainingSettings, source = 'project'): 
       'invalid-training-setting',
     );
   };
-  const positiveInt = (path: string, v: unknown) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(path, v, 'a whole number of at least 1');
-  };
   const nonNegativeInt = (path: string, v: unknown) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(path, v, 'a whole number of at least 0');
-  };
-  const positive = (path: string, v: unknown) => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(path, v, 'a number greater than 0');
   };
   const inRange = (path: string, v: unknown, lo: number, hi: number) => {
     if (typeof v !== 'number' || !(v >= lo && v <= hi)) fail(path, v, `a number from ${lo} to ${hi}`);
@@ -34,9 +30,17 @@ export function checkTrainingSettings(t: TrainingSettings, source = 'project'): 
   const oneOf = (path: string, v: unknown, options: string[]) => {
     if (typeof v !== 'string' || !options.includes(v)) fail(path, v, `one of ${options.join(', ')}`);
   };
+  /** A number in the catalogue's range, worded as the checks above word it. */
+  const within = (path: string, v: unknown, range: SettingRange) => {
+    if (range.integer) {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < range.min) fail(path, v, `a whole number of at least ${range.min}`);
+    } else if (range.minExclusive && range.max === undefined) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v <= range.min) fail(path, v, `a number greater than ${range.min}`);
+    } else inRange(path, v, range.min, range.max ?? Number.MAX_VALUE);
+  };
 
-  positiveInt('epochs', t.epochs);
-  positiveInt('batchSize', t.batchSize);
+  within('epochs', t.epochs, R.epochs);
+  within('batchSize', t.batchSize, R.batchSize);
   if (typeof t.seed !== 'number' || !Number.isInteger(t.seed)) fail('seed', t.seed, 'a whole number');
   if (t.initialWeights !== undefined && t.initialWeights !== null && (typeof t.initialWeights !== 'string' || !t.initialWeights.trim())) {
     fail('initialWeights', t.initialWeights, 'the path of a run, model or export folder, or null');
@@ -45,38 +49,38 @@ export function checkTrainingSettings(t: TrainingSettings, source = 'project'): 
 
   const o = t.optimizer;
   oneOf('optimizer.type', o?.type, OPTIMIZERS);
-  positive('optimizer.learningRate', o.learningRate);
+  within('optimizer.learningRate', o.learningRate, R.learningRate);
   if (o.type === 'sgd') {
-    inRange('optimizer.momentum', o.momentum, 0, 1);
+    within('optimizer.momentum', o.momentum, R.momentum);
     if (typeof o.nesterov !== 'boolean') fail('optimizer.nesterov', o.nesterov, 'true or false');
   } else if (o.type === 'adam') {
-    inRange('optimizer.beta1', o.beta1, 0, 0.999999);
-    inRange('optimizer.beta2', o.beta2, 0, 0.999999);
-    positive('optimizer.epsilon', o.epsilon);
+    within('optimizer.beta1', o.beta1, R.beta);
+    within('optimizer.beta2', o.beta2, R.beta);
+    within('optimizer.epsilon', o.epsilon, R.epsilon);
   } else if (o.type === 'rmsprop') {
-    inRange('optimizer.rho', o.rho, 0, 1);
-    inRange('optimizer.momentum', o.momentum, 0, 1);
-    positive('optimizer.epsilon', o.epsilon);
+    within('optimizer.rho', o.rho, R.rho);
+    within('optimizer.momentum', o.momentum, R.momentum);
+    within('optimizer.epsilon', o.epsilon, R.epsilon);
   } else if (o.type === 'adagrad') {
-    positive('optimizer.initialAccumulatorValue', o.initialAccumulatorValue);
+    within('optimizer.initialAccumulatorValue', o.initialAccumulatorValue, R.initialAccumulatorValue);
   }
 
-  if (o.clipNorm !== undefined && o.clipNorm !== null) positive('optimizer.clipNorm', o.clipNorm);
+  if (o.clipNorm !== undefined && o.clipNorm !== null) within('optimizer.clipNorm', o.clipNorm, R.clipNorm);
   if (t.gradientHealthEvery !== undefined) nonNegativeInt('gradientHealthEvery', t.gradientHealthEvery);
 
   const s = t.schedule;
   oneOf('schedule.type', s?.type, SCHEDULES);
   if (s.type === 'step') {
-    positiveInt('schedule.stepSize', s.stepSize);
-    inRange('schedule.gamma', s.gamma, 0, 1);
+    within('schedule.stepSize', s.stepSize, R.stepSize);
+    within('schedule.gamma', s.gamma, R.gamma);
   } else if (s.type === 'exponential') {
-    inRange('schedule.gamma', s.gamma, 0, 1);
+    within('schedule.gamma', s.gamma, R.gamma);
   } else if (s.type === 'cosine') {
-    inRange('schedule.minLearningRate', s.minLearningRate, 0, Number.MAX_VALUE);
+    within('schedule.minLearningRate', s.minLearningRate, R.minLearningRate);
   } else if (s.type === 'reduce-on-plateau') {
-    inRange('schedule.factor', s.factor, 0, 1);
-    nonNegativeInt('schedule.patience', s.patience);
-    inRange('schedule.minLearningRate', s.minLearningRate, 0, Number.MAX_VALUE);
+    within('schedule.factor', s.factor, R.factor);
+    within('schedule.patience', s.patience, R.patience);
+    within('schedule.minLearningRate', s.minLearningRate, R.minLearningRate);
     oneOf('schedule.monitor', s.monitor, MONITORS);
   }
 
@@ -93,7 +97,7 @@ export function checkTrainingSettings(t: TrainingSettings, source = 'project'): 
   if (typeof es?.enabled !== 'boolean') fail('earlyStopping.enabled', es?.enabled, 'true or false');
   if (es.enabled) {
     oneOf('earlyStopping.monitor', es.monitor, MONITORS);
-    nonNegativeInt('earlyStopping.patience', es.patience);
-    inRange('earlyStopping.minDelta', es.minDelta, 0, Number.MAX_VALUE);
+    within('earlyStopping.patience', es.patience, R.patience);
+    within('earlyStopping.minDelta', es.minDelta, R.minDelta);
   }
 }

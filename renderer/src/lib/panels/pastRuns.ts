@@ -5,7 +5,7 @@
  */
 import type { RunRecord } from '../../../../engine/protocol.js';
 import type { ResultOf } from '../../../../engine/protocol.js';
-import type { Point } from './series';
+import type { Point } from './series.js';
 
 export interface PastCurves {
   loss: Point[];

@@ -13,6 +13,9 @@ import {
 
 export type ProjectChange = (next: ProjectFile, label: string) => void;
 
+/** One undoable edit made on a copy of the project: what a panel's field components are given. */
+export type DraftChange = (label: string, edit: (draft: ProjectFile) => void) => void;
+
 export function editProject(project: ProjectFile, change: (draft: ProjectFile) => void): ProjectFile {
   const draft = structuredClone($state.snapshot(project)) as ProjectFile;
   change(draft);

@@ -3,7 +3,9 @@
  * them and draws their curves) and the Evaluate and Export panels (which
  * default to the last finished run's model). The engine's events are folded
  * in here, once per client, so a run keeps recording while its panel is not
- * shown.
+ * shown; a run that ends is handed, as its run-history record, to whoever
+ * keeps the project (`recordRunsWith`, the window's project session), so it
+ * joins the project it was started for whether or not a panel is mounted.
  *
  * The curves' points live outside Svelte's state (plain arrays, appended to
  * in place; thousands of points would be slow as reactive proxies): `version`
@@ -12,6 +14,7 @@
 import type { BatchEvent, EngineEvent, EpochEvent, FinishedEvent, ProgressEvent, RunStartedEvent } from '../../../../engine/protocol.js';
 import type { StudioClient } from '../api';
 import { Smoother, type Point } from './series';
+import { RunRecorder, type RecordedRun } from './runRecorder';
 
 export type RunStage = 'starting' | 'loading' | 'training' | 'paused' | 'finished' | 'failed';
 
@@ -32,6 +35,14 @@ export interface SessionRun {
   error: { message: string; hint: string; lastCheckpoint?: string } | null;
   /** Drawn on the charts beside the current run. */
   overlay: boolean;
+  /** Which opening of a project it was started in (New, Open, Import each start one); null: started elsewhere. */
+  projectSession: number | null;
+}
+
+/** Who started a run in this window: the project file it is recorded in ('' when unsaved), and the opening of it. */
+export interface RunOwner {
+  projectPath: string;
+  projectSession: number;
 }
 
 /** A run's curves; x is the epoch, fractional within it (1.5: half-way through epoch 2). */
@@ -76,6 +87,13 @@ class RunStore {
    */
   private readonly early = new Map<string, EngineEvent[]>();
   private counter = 0;
+  private readonly recorder = new RunRecorder();
+  private recordInto: ((recorded: RecordedRun) => void) | null = null;
+
+  /** Where a run that ended is recorded (the project session sets this once): it decides whether the open project is the run's. */
+  recordRunsWith(sink: (recorded: RecordedRun) => void): void {
+    this.recordInto = sink;
+  }
 
   /** The newest run that finished with a saved model. */
   get lastFinished(): FinishedModel | null {
@@ -110,16 +128,18 @@ class RunStore {
     client.onEvent((event) => this.fold(event));
   }
 
-  /** Records a run the window just started (train.start's answer). */
-  begin(runId: string, runDir: string, what: string): SessionRun {
+  /** Records a run the window just started (train.start's answer); with its owner, it joins that project's history when it ends. */
+  begin(runId: string, runDir: string, what: string, owner: RunOwner | null = null): SessionRun {
     const existing = this.runs.find((run) => run.runId === runId);
     if (existing) return existing;
+    const startedAt = Date.now();
+    if (owner) this.recorder.begin(runId, runDir, owner.projectPath, startedAt);
     this.counter++;
     this.runs.push({
       runId,
       runDir,
       label: `Run ${this.counter} · ${what}`,
-      startedAt: Date.now(),
+      startedAt,
       stage: 'starting',
       progress: null,
       started: null,
@@ -129,6 +149,7 @@ class RunStore {
       bestValAccuracy: null,
       error: null,
       overlay: false,
+      projectSession: owner?.projectSession ?? null,
     });
     this.focusId = runId;
     this.smoothers.set(runId, { loss: new Smoother(), accuracy: new Smoother() });
@@ -147,6 +168,13 @@ class RunStore {
   }
 
   fold(event: EngineEvent): void {
+    this.foldRun(event);
+    // After the run's own state: a record is made of what the run ended with.
+    const recorded = this.recorder.fold(event);
+    if (recorded) this.recordInto?.(recorded);
+  }
+
+  private foldRun(event: EngineEvent): void {
     if (event.type === 'error') {
       const engineGone = event.runId === null && (event.code === 'engine-crashed' || event.code === 'engine-failed');
       const target = engineGone ? this.active : this.runs.find((run) => run.runId === event.runId);
