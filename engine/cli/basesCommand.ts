@@ -6,9 +6,12 @@
 import { Engine } from '../engine.js';
 import { parseArgs, stringFlag, UsageError } from './args.js';
 import { renderBar } from './progressBar.js';
+import type { FineTuningEvent } from '../protocol.js';
 
 export const BASES_USAGE = `  convnet-studio bases [--json]                          list the pretrained bases
-  convnet-studio bases fetch <ID> [--bases-url URL] [--json]   download one into the cache`;
+  convnet-studio bases fetch <ID> [--bases-url URL] [--json]   download one into the cache
+  (a project with a pretrained base trains in two phases: train's --epochs sets phase 1, the head alone;
+   phase 2's epochs are training.transfer.fineTuneEpochs, set in the project or the window's Train panel)`;
 
 type Out = (line: string) => void;
 
@@ -41,4 +44,15 @@ export async function basesCommand(argv: string[], out: Out): Promise<number> {
   }
   for (const base of bases) out(`${base.id.padEnd(28)} ${base.title}\n${' '.repeat(29)}${base.licence}. ${base.source}`);
   return 0;
+}
+
+/** The line a run prints when phase 2 of transfer learning begins. */
+export function fineTuningLine(e: FineTuningEvent): string {
+  const why =
+    e.phaseOneEnded === 'early-stopped'
+      ? `Phase 1 stopped early (no improvement)${e.restoredEpoch !== null ? `; its best epoch's weights (epoch ${e.restoredEpoch}) are kept` : ''}. `
+      : e.restoredEpoch !== null
+        ? `Phase 1 done; its best epoch's weights (epoch ${e.restoredEpoch}) are kept. `
+        : '';
+  return `${why}Fine-tuning: the base's top blocks train too from epoch ${e.epoch}, at learning rate ${e.learningRate.toPrecision(3)}.`;
 }

@@ -167,7 +167,7 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
   const pretrained =
     !weightsFrom && baseGroups(graph).length > 0
       ? await loadPretrainedBases(model, graph, {
-          basesUrl: options.basesUrl,
+          basesUrl: options.basesUrl || settings.transfer?.basesUrl,
           onProgress: throttledBytes((file, done, total) => emit({ type: 'progress', runId, stage: 'downloading-base', done, total, file })),
         }).catch(disposeOnError)
       : null;
@@ -186,7 +186,7 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
       ? {
           epochs: transfer.fineTuneEpochs,
           layerNames: fineTuneLayerNames(model, graph, transfer.fineTuneBlocks),
-          learningRate: settings.optimizer.learningRate * transfer.fineTuneLearningRateFactor,
+          learningRateFactor: transfer.fineTuneLearningRateFactor,
           compile,
         }
       : undefined;
