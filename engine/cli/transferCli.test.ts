@@ -94,7 +94,7 @@ test('offline with an empty cache: one line naming the URL and the alternatives'
   assert.equal(r.code, 1);
   const url = `${deadUrl}teachable-machine-models/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top/model.json`;
   assert.ok(r.stderr.includes(`convnet-studio: Cannot download ${url} (connection refused`), r.stderr);
-  assert.match(r.stderr, /\n {2}hint: Work offline: put .*model\.json at .*empty-user-data.*CONVNET_STUDIO_BASES_URL \(or --bases-url\).*convnet-studio import/);
+  assert.match(r.stderr, /\n {2}hint: Work offline: put .*model\.json at .*empty-user-data.*--bases-url or CONVNET_STUDIO_BASES_URL\) to a mirror.*convnet-studio import/);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
 
