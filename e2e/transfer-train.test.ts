@@ -1,5 +1,6 @@
 /**
- * Transfer learning from the window, on the real web host and engine: a
+ * Transfer learning from the window, on the real web host and engine: the
+ * welcome screen names the template's base with its licence and source; a
  * mobilenetv2-imagenet project (32 px, so it stays cheap: the base's weights
  * fit any input size) on a few real Fashion-MNIST images. The Train panel
  * shows the base's licence and source and its transfer settings; a bad value
@@ -21,6 +22,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
 import { byTestId, openTab } from './support/locators.js';
 import { launchChromium } from './support/browser.js';
 import { RESULTS_DIR, withPage } from './support/artefacts.js';
@@ -43,6 +46,8 @@ before(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'cnnstudio-e2e-transfer-'));
   // Set before the web host forks its engine, which inherits it.
   process.env[DATA_FOLDER_ENV] = join(workDir, 'user-data');
+  // The mirror's base is made here, with tfjs in this process (the engine runs in its own).
+  await tf.setBackend('cpu');
   const source = await randomBaseModel(0.35, 224, 3);
   await writeTfjsBaseFixture(source, join(workDir, 'mirror'));
   source.dispose();
@@ -88,6 +93,11 @@ test('transfer settings in the Train panel; the base downloads with progress fro
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.goto(studio.host.url);
     await byTestId(page, 'engine-ready').waitFor();
+    // Where the base is chosen (the template), it is named with its licence and source.
+    await page.waitForFunction(() => /Apache License 2\.0/.test(document.querySelector('[data-testid="template-base"]')?.textContent ?? ''));
+    const offered = await byTestId(page, 'template-base').innerText();
+    assert.match(offered, /Base: MobileNetV2 α 0\.35, 224 px \(TensorFlow\.js, Teachable Machine\) · Apache License 2\.0/);
+    assert.match(offered, /storage\.googleapis\.com\/teachable-machine-models\//);
     await byTestId(page, 'open-menu').click();
     await byTestId(page, 'open-path').fill(projectPath);
     await byTestId(page, 'open-project').click();
@@ -104,6 +114,7 @@ test('transfer settings in the Train panel; the base downloads with progress fro
     assert.equal(await byTestId(train, 'train-fine-tune-epochs').inputValue(), '1');
     // A pretrained base's frozen layers have their weights: no "random frozen layers" warning.
     assert.equal(await byTestId(train, 'train-frozen-warning').count(), 0);
+    assert.match(await byTestId(train, 'frozen-count').innerText(), /^\d+ layers frozen$/);
 
     // A bad value: the engine's message names the setting, and the project keeps its value.
     const factor = byTestId(train, 'train-fine-tune-factor');
@@ -139,7 +150,7 @@ test('transfer settings in the Train panel; the base downloads with progress fro
     await byTestId(train, 'train-start').click();
     const progress = byTestId(train, 'train-progress');
     await page.waitForFunction(
-      () => /Downloading the pretrained base: [\d.]+ \w?B of [\d.]+ \w?B \(\d+ %\)/.test(document.querySelector('[data-testid="train-progress"]')?.textContent ?? ''),
+      () => /Downloading the pretrained base: [\d.,]+ \w*B of [\d.,]+ \w*B \(\d+ %\)/.test(document.querySelector('[data-testid="train-progress"]')?.textContent ?? ''),
       undefined,
       { timeout: 120_000 },
     );

@@ -32,7 +32,12 @@ export async function basesCommand(argv: string[], out: Out): Promise<number> {
     if (positional.length !== 1) throw new UsageError('Name one base to fetch.', `Usage: ${usage} (IDs: convnet-studio bases).`);
     const result = await engine.execute({ type: 'bases.fetch', id: positional[0]!, basesUrl: stringFlag(flags, 'bases-url') });
     if (flags.json) out(JSON.stringify({ type: 'base-fetched', ...result }));
-    else for (const f of result.files) out(`${f.fromCache ? 'In the cache' : 'Downloaded'}: ${f.path} (${(f.bytes / MIB).toFixed(1)} MiB, SHA-256 ${f.sha256})`);
+    else {
+      for (const f of result.files) out(`${f.fromCache ? 'In the cache' : 'Downloaded'}: ${f.path} (${(f.bytes / MIB).toFixed(1)} MiB, SHA-256 ${f.sha256})`);
+      // What pins these files for everyone: the lines of SHA256_PINS, keyed by the path below the base URL.
+      out('SHA256_PINS lines (engine/pretrained/registry.ts):');
+      for (const f of result.files) out(`  '${f.file}': '${f.sha256}',`);
+    }
     return 0;
   }
   const { positional, flags } = parseArgs(argv, { json: { value: false } }, 'convnet-studio bases [--json]');

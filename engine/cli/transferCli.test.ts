@@ -107,7 +107,7 @@ test('bases lists licence and source; bases fetch fills the cache from a mirror'
   const env = { CONVNET_STUDIO_DATA: join(work, 'fetch-user-data') };
   const fetched = await cli(env, 'bases', 'fetch', 'mobilenetv2-keras-0.35-96', '--bases-url', server.url);
   assert.equal(fetched.code, 0, fetched.stderr);
-  assert.match(fetched.stdout, /^Downloaded: .*fetch-user-data\/pretrained\/tensorflow\/keras-applications\/mobilenet_v2\/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0\.35_96_no_top\.h5 \(\d\.\d MiB, SHA-256 [0-9a-f]{64}\)\n$/);
+  assert.match(fetched.stdout, /^Downloaded: .*fetch-user-data\/pretrained\/tensorflow\/keras-applications\/mobilenet_v2\/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0\.35_96_no_top\.h5 \(\d\.\d MiB, SHA-256 ([0-9a-f]{64})\)\nSHA256_PINS lines \(engine\/pretrained\/registry\.ts\):\n {2}'tensorflow\/keras-applications\/mobilenet_v2\/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0\.35_96_no_top\.h5': '\1',\n$/);
   const again = await cli(env, 'bases', 'fetch', 'mobilenetv2-keras-0.35-96');
   assert.match(again.stdout, /^In the cache: /);
 });
