@@ -9,9 +9,7 @@ import { renderBar } from './progressBar.js';
 import type { FineTuningEvent } from '../protocol.js';
 
 export const BASES_USAGE = `  convnet-studio bases [--json]                          list the pretrained bases
-  convnet-studio bases fetch <ID> [--bases-url URL] [--json]   download one into the cache
-  (a project with a pretrained base trains in two phases: train's --epochs sets phase 1, the head alone;
-   phase 2's epochs are training.transfer.fineTuneEpochs, set in the project or the window's Train panel)`;
+  convnet-studio bases fetch <ID> [--bases-url URL] [--json]   download one into the cache`;
 
 type Out = (line: string) => void;
 
@@ -50,6 +48,10 @@ export async function basesCommand(argv: string[], out: Out): Promise<number> {
   for (const base of bases) out(`${base.id.padEnd(28)} ${base.title}\n${' '.repeat(29)}${base.licence}. ${base.source}`);
   return 0;
 }
+
+/** Said under `train` in the usage: what --epochs means for a project with a pretrained base. */
+export const TRANSFER_EPOCHS_NOTE = `                       With a pretrained base (two phases), --epochs sets phase 1 only (the head on the frozen base);
+                       phase 2's epochs are the project's training.transfer.fineTuneEpochs (the Train panel's "Phase 2 epochs").`;
 
 /** The line a run prints when phase 2 of transfer learning begins. */
 export function fineTuningLine(e: FineTuningEvent): string {

@@ -17,7 +17,7 @@ import { dataCommand } from './dataCommand.js';
 import { EXPLAIN_USAGE, explainCommand } from './explainCommand.js';
 import { recordRunInProject } from './recordRun.js';
 import { JOB_COMMANDS_USAGE, jobCommand, runsCommand } from './jobCommands.js';
-import { basesCommand, BASES_USAGE, downloadLine, fineTuningLine } from './basesCommand.js';
+import { basesCommand, BASES_USAGE, downloadLine, fineTuningLine, TRANSFER_EPOCHS_NOTE } from './basesCommand.js';
 import { adapterLabel } from '../backend/webgpu.js';
 
 const USAGE = `convnet-studio — design, train and export convolutional networks
@@ -28,6 +28,7 @@ Usage:
   convnet-studio train <project-file> [--data DIR] [--epochs N] [--batch-size N]
                        [--backend auto|tensorflow|webgpu|wasm|cpu] [--out RUN_DIR] [--weights MODEL_DIR or .h5]
                        [--bases-url URL] [--json]
+${TRANSFER_EPOCHS_NOTE}
 ${MODEL_COMMANDS_USAGE}
   ${EXPLAIN_USAGE}
 ${JOB_COMMANDS_USAGE}
