@@ -98,6 +98,8 @@ test('transfer settings in the Train panel; the base downloads with progress fro
     const offered = await byTestId(page, 'template-base').innerText();
     assert.match(offered, /Base: MobileNetV2 α 0\.35, 224 px \(TensorFlow\.js, Teachable Machine\) · Apache License 2\.0/);
     assert.match(offered, /storage\.googleapis\.com\/teachable-machine-models\//);
+    await byTestId(page, 'template-base').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(RESULTS_DIR, 'transfer-welcome-1280x720-light.png') });
     await byTestId(page, 'open-menu').click();
     await byTestId(page, 'open-path').fill(projectPath);
     await byTestId(page, 'open-project').click();
@@ -122,6 +124,8 @@ test('transfer settings in the Train panel; the base downloads with progress fro
     const refusedFactor = byTestId(train, 'train-fine-tune-factor-refused');
     await refusedFactor.waitFor();
     assert.match(await refusedFactor.innerText(), /training\.transfer\.fineTuneLearningRateFactor is 0; it must be a number greater than 0 and at most 1/);
+    await refusedFactor.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(RESULTS_DIR, 'transfer-refused-1280x720-light.png') });
     await factor.fill('0.5');
     await refusedFactor.waitFor({ state: 'detached' });
     // An edit is one undoable step, like any setting.
