@@ -17,7 +17,7 @@ import { dataCommand } from './dataCommand.js';
 import { EXPLAIN_USAGE, explainCommand } from './explainCommand.js';
 import { recordRunInProject } from './recordRun.js';
 import { JOB_COMMANDS_USAGE, jobCommand, runsCommand } from './jobCommands.js';
-import { basesCommand, BASES_USAGE, downloadLine } from './basesCommand.js';
+import { basesCommand, BASES_USAGE, downloadLine, fineTuningLine, TRANSFER_EPOCHS_NOTE } from './basesCommand.js';
 import { adapterLabel } from '../backend/webgpu.js';
 
 const USAGE = `convnet-studio — design, train and export convolutional networks
@@ -28,6 +28,7 @@ Usage:
   convnet-studio train <project-file> [--data DIR] [--epochs N] [--batch-size N]
                        [--backend auto|tensorflow|webgpu|wasm|cpu] [--out RUN_DIR] [--weights MODEL_DIR or .h5]
                        [--bases-url URL] [--json]
+${TRANSFER_EPOCHS_NOTE}
 ${MODEL_COMMANDS_USAGE}
   ${EXPLAIN_USAGE}
 ${JOB_COMMANDS_USAGE}
@@ -249,7 +250,6 @@ async function trainCommand(argv: string[], out: Out): Promise<number> {
 class TrainingView {
   private readonly bar = process.stderr.isTTY ? new ProgressLine() : null;
   private epochs = 0;
-  private fineTuneFrom: number | null = null;
 
   constructor(private readonly out: Out) {}
 
@@ -267,7 +267,6 @@ class TrainingView {
       case 'run-started':
         this.bar?.clear();
         this.epochs = e.epochs;
-        if (e.fineTuneFromEpoch) this.fineTuneFrom = e.fineTuneFromEpoch;
         this.out(
           `Training on ${e.backend} (${e.device}${e.adapter ? `, ${adapterLabel(e.adapter)}` : ''}): ${e.params.toLocaleString('en-US')} parameters, ` +
             `${e.dataset.train} training / ${e.dataset.validation} validation images in ${e.dataset.classes.length} classes, ` +
@@ -292,12 +291,15 @@ class TrainingView {
         break;
       case 'epoch':
         this.bar?.clear();
-        if (e.epoch === this.fineTuneFrom) this.out(`Fine-tuning: the base's top blocks train too from epoch ${e.epoch}, at learning rate ${e.learningRate.toPrecision(3)}.`);
         this.out(
           `epoch ${e.epoch}/${this.epochs}  loss ${e.loss.toFixed(4)}  acc ${e.accuracy.toFixed(4)}` +
             (e.valLoss !== null ? `  val_loss ${e.valLoss.toFixed(4)}  val_acc ${e.valAccuracy!.toFixed(4)}` : '') +
             `  lr ${e.learningRate.toPrecision(3)}  ${formatDuration(e.seconds)}`,
         );
+        break;
+      case 'fine-tuning':
+        this.epochs = e.epochs;
+        this.out(fineTuningLine(e));
         break;
       case 'paused':
       case 'resumed':

@@ -94,7 +94,7 @@ test('offline with an empty cache: one line naming the URL and the alternatives'
   assert.equal(r.code, 1);
   const url = `${deadUrl}teachable-machine-models/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top/model.json`;
   assert.ok(r.stderr.includes(`convnet-studio: Cannot download ${url} (connection refused`), r.stderr);
-  assert.match(r.stderr, /\n {2}hint: Work offline: put .*model\.json at .*empty-user-data.*CONVNET_STUDIO_BASES_URL \(or --bases-url\).*convnet-studio import/);
+  assert.match(r.stderr, /\n {2}hint: Work offline: put .*model\.json at .*empty-user-data.*--bases-url or CONVNET_STUDIO_BASES_URL\) to a mirror.*convnet-studio import/);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
 
@@ -107,7 +107,7 @@ test('bases lists licence and source; bases fetch fills the cache from a mirror'
   const env = { CONVNET_STUDIO_DATA: join(work, 'fetch-user-data') };
   const fetched = await cli(env, 'bases', 'fetch', 'mobilenetv2-keras-0.35-96', '--bases-url', server.url);
   assert.equal(fetched.code, 0, fetched.stderr);
-  assert.match(fetched.stdout, /^Downloaded: .*fetch-user-data\/pretrained\/tensorflow\/keras-applications\/mobilenet_v2\/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0\.35_96_no_top\.h5 \(\d\.\d MiB, SHA-256 [0-9a-f]{64}\)\n$/);
+  assert.match(fetched.stdout, /^Downloaded: .*fetch-user-data\/pretrained\/tensorflow\/keras-applications\/mobilenet_v2\/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0\.35_96_no_top\.h5 \(\d\.\d MiB, SHA-256 ([0-9a-f]{64})\)\nSHA256_PINS lines \(engine\/pretrained\/registry\.ts\):\n {2}'tensorflow\/keras-applications\/mobilenet_v2\/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0\.35_96_no_top\.h5': '\1',\n$/);
   const again = await cli(env, 'bases', 'fetch', 'mobilenetv2-keras-0.35-96');
   assert.match(again.stdout, /^In the cache: /);
 });

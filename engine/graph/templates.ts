@@ -288,7 +288,8 @@ const TEMPLATES: readonly Template[] = [
     name: 'mobilenetv2-imagenet',
     title: 'Transfer from ImageNet (MobileNetV2)',
     description:
-      "Keras' MobileNetV2 (α 0.35) pretrained on ImageNet, frozen, with global average pooling, dropout and a new Dense for your classes; the base is downloaded on first use. Train the head, then fine-tune the top 3 blocks at a 10× lower rate. RGB 224 px (96-224 fit). 423,018 parameters (12,810 trainable). Base: Teachable Machine's, Apache License 2.0.",
+      "Keras' MobileNetV2 (α 0.35) pretrained on ImageNet, frozen, with global average pooling, dropout and a new Dense for your classes; the base is downloaded on first use. Train the head, then fine-tune the top 3 blocks at a 10× lower rate. RGB 224 px (96-224 fit). 423,018 parameters (12,810 trainable).",
+    base: IMAGENET_TEMPLATE_BASE,
     params: 423_018,
     trainableParams: 12_810,
     graph: mobilenetV2Imagenet,
@@ -328,7 +329,7 @@ export function templateParamCounts(name: string): { params: number; trainablePa
 }
 
 export function listTemplates(): TemplateInfo[] {
-  return TEMPLATES.map(({ name, title, description }) => ({ name, title, description }));
+  return TEMPLATES.map(({ name, title, description, base }) => ({ name, title, description, ...(base ? { base } : {}) }));
 }
 
 function findTemplate(name: string): Template {

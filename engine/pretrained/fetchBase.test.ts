@@ -139,7 +139,7 @@ describe('fetching a pretrained base', () => {
     assert.equal(error.code, 'download-failed');
     assert.match(error.message, new RegExp(`^Cannot download http://127\\.0\\.0\\.1:${closed}/tensorflow/.*no_top\\.h5 \\(connection refused`));
     assert.ok(!error.message.includes('\n'));
-    assert.match(error.hint, /CONVNET_STUDIO_BASES_URL .*mirror.*convnet-studio import/);
+    assert.match(error.hint, /the Train panel.s field, training\.transfer\.basesUrl, --bases-url or CONVNET_STUDIO_BASES_URL\) to a mirror.*convnet-studio import/);
     assert.ok(performance.now() - started < 2000);
   });
 

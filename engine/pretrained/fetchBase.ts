@@ -54,7 +54,7 @@ export async function fetchBase(base: PretrainedBase, options: FetchBaseOptions 
       timeoutMs: options.timeoutMs,
       onProgress: (p) => options.onProgress?.({ baseId: base.id, file, received: p.received, total: p.total }),
       offlineHint:
-        `Work offline: put ${file} at ${dest} yourself, or set ${BASES_URL_ENV} (or --bases-url) to a mirror that serves it at <mirror>/${file}, ` +
+        `Work offline: put ${file} at ${dest} yourself, or set the base URL (the Train panel's field, training.transfer.basesUrl, --bases-url or ${BASES_URL_ENV}) to a mirror that serves it at <mirror>/${file}, ` +
         'or import a MobileNetV2 .h5/.keras you have (convnet-studio import).',
     });
     if (pinned === null) await writeFile(dest + RECORDED_HASH_SUFFIX, result.sha256 + '\n');

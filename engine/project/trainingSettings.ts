@@ -90,7 +90,10 @@ export function checkTrainingSettings(t: TrainingSettings, source = 'project'): 
     if (tr.head !== null && typeof tr.head !== 'string') fail('transfer.head', tr.head, 'a node id or null');
     nonNegativeInt('transfer.fineTuneBlocks', tr.fineTuneBlocks);
     nonNegativeInt('transfer.fineTuneEpochs', tr.fineTuneEpochs);
-    inRange('transfer.fineTuneLearningRateFactor', tr.fineTuneLearningRateFactor, Number.MIN_VALUE, 1);
+    const factor = tr.fineTuneLearningRateFactor;
+    if (typeof factor !== 'number' || !(factor > 0 && factor <= 1)) fail('transfer.fineTuneLearningRateFactor', factor, 'a number greater than 0 and at most 1');
+    const url = tr.basesUrl;
+    if (url !== undefined && url !== null && (typeof url !== 'string' || !isHttpUrl(url))) fail('transfer.basesUrl', url, 'an http:// or https:// address (or null for the default)');
   }
 
   const es = t.earlyStopping;
@@ -99,5 +102,16 @@ export function checkTrainingSettings(t: TrainingSettings, source = 'project'): 
     oneOf('earlyStopping.monitor', es.monitor, MONITORS);
     within('earlyStopping.patience', es.patience, R.patience);
     within('earlyStopping.minDelta', es.minDelta, R.minDelta);
+  }
+}
+
+/** A mirror of the pretrained bases is reached over HTTP(S); an empty string means the default. */
+function isHttpUrl(text: string): boolean {
+  if (text.trim() === '') return true;
+  try {
+    const url = new URL(text.trim());
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
   }
 }

@@ -123,6 +123,8 @@ export interface TemplateInfo {
   name: string;
   title: string;
   description: string;
+  /** The pretrained base the template starts from (its id in bases.list, which gives its licence and source). */
+  base?: string;
 }
 
 export interface BackendStatus {

@@ -37,9 +37,13 @@ export interface RunStartedEvent {
   params: number;
   trainableParams: number;
   dataset: DatasetSizes;
-  /** All epochs of the run, the fine-tuning phase of transfer learning included. */
+  /**
+   * All epochs of the run as planned, the fine-tuning phase of transfer
+   * learning included (early stopping in phase 1 brings phase 2 forward: the
+   * `fine-tuning` event then gives the new total).
+   */
   epochs: number;
-  /** Transfer learning: the first epoch of phase 2 (the base's top blocks unfrozen at a lower rate). */
+  /** Transfer learning: the planned first epoch of phase 2 (the base's top blocks unfrozen at a lower rate). */
   fineTuneFromEpoch?: number;
   batchSize: number;
   batchesPerEpoch: number;
@@ -79,6 +83,28 @@ export interface EpochEvent {
   learningRate: number;
   seconds: number;
   tensors: number;
+}
+
+/**
+ * Transfer learning: phase 1 (the head on the frozen base) ended, after its
+ * epochs or stopped early, and phase 2 begins at `epoch`: the top blocks
+ * train too, with the schedule restarted at the lower rate.
+ */
+export interface FineTuningEvent {
+  type: 'fine-tuning';
+  runId: string;
+  /** The first epoch of phase 2. */
+  epoch: number;
+  /** The run's epochs now (phase 1's as run, plus phase 2's). */
+  epochs: number;
+  /** Why phase 1 ended: its epochs were done, or early stopping. */
+  phaseOneEnded: 'epochs-done' | 'early-stopped';
+  /** Phase 1's best epoch, whose weights phase 2 starts from when restoreBestWeights is set (else null). */
+  restoredEpoch: number | null;
+  learningRate: number;
+  /** Layers unfrozen, and the trainable parameters now. */
+  layers: number;
+  trainableParams: number;
 }
 
 export interface CheckpointEvent {
@@ -188,6 +214,7 @@ export type EngineEvent =
   | RunStartedEvent
   | BatchEvent
   | EpochEvent
+  | FineTuningEvent
   | CheckpointEvent
   | PausedEvent
   | FinishedEvent

@@ -185,8 +185,16 @@ export interface TransferSettings {
   /** The classifying Dense node; a run sets its units to the data's class count (the head starts fresh anyway). */
   head: string | null;
   fineTuneBlocks: number;
+  /** Phase 2's epochs (0: no phase 2). Early stopping in phase 1 ends phase 1, not the run. */
   fineTuneEpochs: number;
+  /** Phase 2 runs the project's schedule again from its start, every rate (minimums too) × this factor. */
   fineTuneLearningRateFactor: number;
+  /**
+   * Where the pretrained bases are fetched from: a mirror that keeps the
+   * upstream paths below it. Null or absent: CONVNET_STUDIO_BASES_URL, else
+   * Google's storage. A run's own option (`--bases-url`) comes first.
+   */
+  basesUrl?: string | null;
 }
 
 export interface TrainingSettings {

@@ -87,6 +87,8 @@ export interface FixtureServer {
   url: string;
   /** Every request's path and Range header, in order. */
   requests: { path: string; range: string | null }[];
+  /** Lets the held transfers (ServeOptions.hold) send their second half. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -97,11 +99,16 @@ export interface ServeOptions {
   stall?: string[];
   /** Answer Range requests with 206; false: always the whole file (a server that cannot resume). */
   ranges?: boolean;
+  /** Paths whose first transfer sends half its bytes, then waits for release() (a download caught midway). */
+  hold?: string[];
 }
 
 /** Serves `root` on 127.0.0.1 (a random free port) like a static mirror. */
 export async function serveFolder(root: string, options: ServeOptions = {}): Promise<FixtureServer> {
   const broken = new Set<string>();
+  const held = new Set<string>();
+  let released = false;
+  const waiting: Array<() => void> = [];
   const requests: FixtureServer['requests'] = [];
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '');
@@ -134,6 +141,14 @@ export async function serveFolder(root: string, options: ServeOptions = {}): Pro
         .pipe(res, { end: false });
       return;
     }
+    if (from === 0 && options.hold?.includes(path) && !held.has(path) && !released) {
+      held.add(path);
+      const half = Math.floor(size / 2);
+      createReadStream(file, { start: 0, end: half - 1 })
+        .on('end', () => waiting.push(() => createReadStream(file, { start: half }).pipe(res)))
+        .pipe(res, { end: false });
+      return;
+    }
     createReadStream(file, { start: from }).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -141,6 +156,10 @@ export async function serveFolder(root: string, options: ServeOptions = {}): Pro
   return {
     url: `http://127.0.0.1:${port}/`,
     requests,
+    release() {
+      released = true;
+      for (const go of waiting.splice(0)) go();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -164,12 +164,12 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
     : null;
   // A pretrained base (a node group) is fetched on first use and loads by layer name; a run that
   // starts from --weights already has the base's weights in that model.
+  const download = throttledBytes((file, done, total) => emit({ type: 'progress', runId, stage: 'downloading-base', done, total, file }));
   const pretrained =
     !weightsFrom && baseGroups(graph).length > 0
-      ? await loadPretrainedBases(model, graph, {
-          basesUrl: options.basesUrl,
-          onProgress: throttledBytes((file, done, total) => emit({ type: 'progress', runId, stage: 'downloading-base', done, total, file })),
-        }).catch(disposeOnError)
+      ? await loadPretrainedBases(model, graph, { basesUrl: options.basesUrl || settings.transfer?.basesUrl, onProgress: download.report })
+          .finally(download.end)
+          .catch(disposeOnError)
       : null;
   const optimizer = createOptimizer(settings.optimizer);
   const compile = (chosen: tf.Optimizer) =>
@@ -186,7 +186,7 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
       ? {
           epochs: transfer.fineTuneEpochs,
           layerNames: fineTuneLayerNames(model, graph, transfer.fineTuneBlocks),
-          learningRate: settings.optimizer.learningRate * transfer.fineTuneLearningRateFactor,
+          learningRateFactor: transfer.fineTuneLearningRateFactor,
           compile,
         }
       : undefined;
@@ -257,15 +257,40 @@ function graphError(
 }
 
 /** Download progress at most ~10 times a second per file, always its last bytes. */
-function throttledBytes(fn: (file: string, done: number, total: number) => void): (p: { file: string; received: number; total: number | null }) => void {
+/**
+ * Download progress at most ~10 times a second, but always a file's first
+ * and last figures, and what a transfer that pauses has reached (sent once
+ * it has been quiet for the interval), so a stalled download shows where it stands.
+ */
+function throttledBytes(fn: (file: string, done: number, total: number) => void): {
+  report: (p: { file: string; received: number; total: number | null }) => void;
+  /** The download is over (done or failed): nothing more is sent. */
+  end: () => void;
+} {
   let last = 0;
-  return ({ file, received, total }) => {
+  let lastFile: string | null = null;
+  let pending: ReturnType<typeof setTimeout> | null = null;
+  const end = () => {
+    if (pending) clearTimeout(pending);
+    pending = null;
+  };
+  const report = ({ file, received, total }: { file: string; received: number; total: number | null }) => {
+    if (pending) clearTimeout(pending);
+    pending = null;
     const now = performance.now();
-    if (received === total || now - last > 100) {
+    if (received === total || file !== lastFile || now - last > 100) {
       last = now;
+      lastFile = file;
       fn(file, received, total ?? 0);
+    } else {
+      pending = setTimeout(() => {
+        pending = null;
+        last = performance.now();
+        fn(file, received, total ?? 0);
+      }, 100);
     }
   };
+  return { report, end };
 }
 
 /** At most ~10 progress events a second, always the last one. */

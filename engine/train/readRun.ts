@@ -65,6 +65,7 @@ export function parseRunLog(text: string, fallbackId: string): RunReadback {
         end = typed as FinishedEvent | RunErrorEvent;
         break;
       case 'checkpoint':
+      case 'fine-tuning':
       case 'paused':
       case 'resumed':
         break;

@@ -22,6 +22,7 @@ import { saveModelFolder, type ModelMetadata } from '../model/modelFiles.js';
 import { RunLog } from './runLog.js';
 import { DEFAULT_GRADIENT_HEALTH_EVERY, GradientHealth } from './gradientHealth.js';
 import { gpuFaultError } from './gpuFault.js';
+import { phaseTwoSchedule, type FineTunePlan } from './transferPhases.js';
 
 /** Batch events are throttled to about this many a second. */
 const BATCH_EVENTS_PER_SECOND = 20;
@@ -41,17 +42,13 @@ export interface TrainingRunOptions {
   initialWeights?: { source: string; loaded: string[]; fresh: string[] } | null;
   emit: (event: EngineEvent) => void;
   /**
-   * Phase 2 of transfer learning: after the settings' epochs, these layers
-   * become trainable and the model is compiled again with a fresh optimizer
-   * at `learningRate` for `epochs` more epochs. Layers built frozen keep
+   * Phase 2 of transfer learning (transferPhases.ts): when phase 1 ends
+   * (its epochs done, or early stopping), these layers become trainable and
+   * the model is compiled again with a fresh optimizer for `epochs` more
+   * epochs, on the schedule restarted × the factor. Layers built frozen keep
    * BatchNormalization in inference mode (build.ts), as Keras' recipe wants.
    */
-  fineTune?: {
-    epochs: number;
-    layerNames: string[];
-    learningRate: number;
-    compile(optimizer: tf.Optimizer): void;
-  };
+  fineTune?: FineTunePlan;
 }
 
 interface EpochResult {
@@ -148,14 +145,17 @@ export class TrainingRun {
     const { model, dataset, settings, runId, runDir, fineTune } = this.o;
     const { train, validation, test, classNames } = dataset;
     const phaseOneEpochs = settings.epochs;
-    const totalEpochs = phaseOneEpochs + (fineTune?.epochs ?? 0);
+    // Early stopping in phase 1 brings phase 2 forward, and the total with it.
+    let totalEpochs = phaseOneEpochs + (fineTune?.epochs ?? 0);
+    /** The first epoch of phase 2 once phase 1 has ended; null while in phase 1 (or without one). */
+    let phaseTwoFrom: number | null = null;
     const batchSize = Math.min(settings.batchSize, train.count);
     const batchesPerEpoch = Math.ceil(train.count / batchSize);
-    const schedule = new LearningRateSchedule(settings.schedule, settings.optimizer.learningRate, settings.epochs);
+    let schedule = new LearningRateSchedule(settings.schedule, settings.optimizer.learningRate, settings.epochs);
     const es = settings.earlyStopping;
     // Without a validation split the run can only watch the training loss.
     const monitorMetric = validation.count > 0 ? es.monitor : 'valLoss';
-    const monitor = new ImprovementMonitor(monitorMetric, es.minDelta);
+    let monitor = new ImprovementMonitor(monitorMetric, es.minDelta);
     let bestWeights: tf.Tensor[] | null = null;
     let bestResult: EpochResult | null = null;
     let lastResult: EpochResult | null = null;
@@ -188,8 +188,8 @@ export class TrainingRun {
     try {
       epochs: for (let epoch = 1; epoch <= totalEpochs; epoch++) {
         const epochStart = performance.now();
-        if (fineTune && epoch === phaseOneEpochs + 1) this.startFineTuning(fineTune, health);
-        const learningRate = epoch > phaseOneEpochs ? fineTune!.learningRate : schedule.rateForEpoch(epoch);
+        // Each phase asks its own schedule with its own 1-based epoch.
+        const learningRate = schedule.rateForEpoch(epoch - (phaseTwoFrom ?? 1) + 1);
         setLearningRate(this.optimizer, learningRate);
         const order = shuffledOrder(train.count, settings.seed, epoch);
         let lossSum = 0;
@@ -290,7 +290,36 @@ export class TrainingRun {
 
         schedule.observe(result, epoch);
         // As Keras' EarlyStopping: stop once `patience` epochs in a row brought no improvement.
-        if (es.enabled && monitor.epochsWithoutImprovement >= Math.max(1, es.patience)) {
+        const stopEarly = es.enabled && monitor.epochsWithoutImprovement >= Math.max(1, es.patience);
+        if (fineTune && phaseTwoFrom === null && (stopEarly || epoch === phaseOneEpochs)) {
+          // Phase 1 is over: phase 2 starts from its best weights (when kept), with everything that judges a phase afresh.
+          const restoredEpoch = bestWeights ? monitor.bestEpoch : null;
+          if (bestWeights) model.setWeights(bestWeights);
+          tf.dispose(bestWeights ?? []);
+          bestWeights = null;
+          bestResult = null;
+          phaseTwoFrom = epoch + 1;
+          totalEpochs = epoch + fineTune.epochs;
+          pace.setEpochs(totalEpochs);
+          schedule = phaseTwoSchedule(settings.schedule, settings.optimizer.learningRate, fineTune);
+          monitor = new ImprovementMonitor(monitorMetric, es.minDelta);
+          this.startFineTuning(fineTune, schedule.rateForEpoch(1), health);
+          const event = {
+            type: 'fine-tuning' as const,
+            runId,
+            epoch: phaseTwoFrom,
+            epochs: totalEpochs,
+            phaseOneEnded: stopEarly ? ('early-stopped' as const) : ('epochs-done' as const),
+            restoredEpoch,
+            learningRate: schedule.rateForEpoch(1),
+            layers: fineTune.layerNames.length,
+            trainableParams: model.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0),
+          };
+          await this.log.append(event);
+          this.emit(event);
+          continue;
+        }
+        if (stopEarly) {
           status = 'early-stopped';
           break;
         }
@@ -330,11 +359,11 @@ export class TrainingRun {
   }
 
   /** Unfreezes phase 2's layers and compiles again: tfjs collects the trainable weights at compile time. */
-  private startFineTuning(fineTune: NonNullable<TrainingRunOptions['fineTune']>, health: GradientHealth): void {
+  private startFineTuning(fineTune: FineTunePlan, learningRate: number, health: GradientHealth): void {
     const chosen = new Set(fineTune.layerNames);
     for (const layer of this.o.model.layers) if (chosen.has(layer.name)) layer.trainable = true;
     // A fresh optimizer: the old one's moment estimates are indexed by the old list of weights.
-    const next = createOptimizer({ ...this.o.settings.optimizer, learningRate: fineTune.learningRate });
+    const next = createOptimizer({ ...this.o.settings.optimizer, learningRate });
     fineTune.compile(next);
     health.follow(next);
     this.optimizer.dispose();
@@ -384,9 +413,14 @@ class Pace {
   private validationMs = 0;
 
   constructor(
-    private readonly epochs: number,
+    private epochs: number,
     private readonly batchesPerEpoch: number,
   ) {}
+
+  /** Phase 1 of transfer learning stopped early: the run is shorter than planned. */
+  setEpochs(epochs: number): void {
+    this.epochs = epochs;
+  }
 
   batchDone(samples: number, ms: number): void {
     this.samples += samples;

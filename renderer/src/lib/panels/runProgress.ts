@@ -23,7 +23,7 @@ export function progressOf(run: SessionRun | null, stopping: boolean): RunProgre
         stage === 'loading-data'
           ? `Loading images ${done.toLocaleString()} / ${total.toLocaleString()}`
           : stage === 'downloading-base'
-            ? `Downloading the pretrained base: ${formatBytes(done)}${total ? ` of ${formatBytes(total)}` : ''}`
+            ? `Downloading the pretrained base: ${formatBytes(done)}${total ? ` of ${formatBytes(total)} (${Math.floor((100 * done) / total)}\u00a0%)` : ''}`
             : 'Building the model…',
     };
   }

@@ -241,6 +241,10 @@ class RunStore {
         return;
       case 'checkpoint':
         return;
+      case 'fine-tuning':
+        // Phase 1 of transfer learning may have stopped early: the run is as long as the engine now says.
+        if (run.started) run.started = { ...run.started, epochs: event.epochs, fineTuneFromEpoch: event.epoch };
+        return;
     }
   }
 }
