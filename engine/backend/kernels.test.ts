@@ -227,6 +227,30 @@ describe('wasm training kernels match the cpu backend', () => {
     );
   });
 
+  test('Conv2DBackpropFilter on real layer shapes: every SIMD lane path of the direct kernel', async () => {
+    // The random cases above have at most 4 filters; these reach the kernel's
+    // 16-wide and 4-wide paths and its scalar tail (32, 19 and 6 filters).
+    const cases: { x: Shape4D; filter: Shape4D; strides: [number, number]; pad: Pad }[] = [
+      { x: [4, 28, 28, 1], filter: [3, 3, 1, 32], strides: [1, 1], pad: 'valid' }, // seed CNN conv1
+      { x: [2, 13, 13, 32], filter: [3, 3, 32, 64], strides: [1, 1], pad: 'valid' }, // seed CNN conv2
+      { x: [3, 9, 7, 2], filter: [3, 2, 2, 19], strides: [2, 2], pad: 'same' },
+      { x: [2, 10, 11, 3], filter: [5, 5, 3, 6], strides: [1, 2], pad: [[0, 0], [2, 1], [0, 3], [0, 0]] },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+      const inputs = {
+        x: { shape: c.x, values: randomValues(c.x.reduce((a, b) => a * b, 1), 11 + i) },
+        dy: { shape: info.outShape, values: randomValues(info.outShape.reduce((a, b) => a * b, 1), 23 + i) },
+      };
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter };
+      const expected = await runKernelOn('cpu', 'Conv2DBackpropFilter', inputs, attrs);
+      const actual = await runKernelOn('wasm', 'Conv2DBackpropFilter', inputs, attrs);
+      assert.deepEqual(actual.shape, c.filter);
+      assertClose(actual.values, expected.values, `Conv2DBackpropFilter ${c.x.join('×')} * ${c.filter.join('×')}`);
+      assert.equal(actual.leaked, 0, 'tensors leaked');
+    }
+  });
+
   test('Conv2DBackpropInput, NHWC and NCHW', async () => {
     await fc.assert(
       fc.asyncProperty(caseArb({ dilated: false }), fc.boolean(), async (c, channelsFirst) => {

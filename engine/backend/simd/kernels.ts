@@ -1,5 +1,5 @@
 /**
- * Loads kernels.wasm (built from kernels.c by build.sh) into the memory of
+ * Loads kernels.wasm (built from the .c files here by build.sh) into the memory of
  * the running tfjs-backend-wasm module, so that its functions read and write
  * tensors where the backend keeps them. One instance per backend instance.
  */
@@ -25,6 +25,26 @@ export interface SimdKernels {
     padLeft: number,
   ): void;
   sum_leading(x: number, out: number, outer: number, inner: number, scale: number): void;
+  conv2d_filter_grad_direct(
+    x: number,
+    dy: number,
+    dw: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    inChannels: number,
+    outHeight: number,
+    outWidth: number,
+    outChannels: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    dilationHeight: number,
+    dilationWidth: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
 }
 
 // The project compiles without the DOM library, where WebAssembly's types live.
