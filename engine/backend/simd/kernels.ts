@@ -25,6 +25,24 @@ export interface SimdKernels {
     padLeft: number,
   ): void;
   sum_leading(x: number, out: number, outer: number, inner: number, scale: number): void;
+  adam_update(
+    w: number,
+    m: number,
+    v: number,
+    g: number,
+    wOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    biasCorrection1: number,
+    biasCorrection2: number,
+    epsilon: number,
+    negativeLearningRate: number,
+  ): void;
   conv2d_filter_grad_direct(
     x: number,
     dy: number,
