@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { filterGradientThroughXnnpack } from '../engine/backend/kernels/conv2d-backprop-filter.js';
 import { asTensor } from '../engine/backend/kernels/conv-geometry.js';
+import { inputGradientBySpreading } from '../engine/backend/kernels/conv2d-backprop-input.js';
 
 /** Conv2DBackpropFilter as before: always the XNNPACK rewrite (NHWC, as the templates are). */
 const filterGradientThroughXnnpackConfig: tf.KernelConfig = {
@@ -18,6 +19,19 @@ const filterGradientThroughXnnpackConfig: tf.KernelConfig = {
   },
 };
 
+/** Conv2DBackpropInput as before: dy spread by the stride, whatever the stride (NHWC). */
+const inputGradientBySpreadingConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropInput,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, attrs }) => {
+    const { dy, filter } = inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const { strides, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode);
+    return inputGradientBySpreading(asTensor(dy) as tf.Tensor4D, asTensor(filter) as tf.Tensor4D, info);
+  },
+};
+
 export const BEFORE_KERNELS: Record<string, tf.KernelConfig[]> = {
   'filter-grad': [filterGradientThroughXnnpackConfig],
+  'input-grad-phases': [inputGradientBySpreadingConfig],
 };

@@ -278,6 +278,30 @@ describe('wasm training kernels match the cpu backend', () => {
     );
   });
 
+  test('Conv2DBackpropInput with strides on real layer shapes, phase by phase', async () => {
+    // Strided input gradients go one output phase at a time; a 1×1 filter at
+    // stride 2 leaves three phases in four without a tap (zero gradient there).
+    const cases: { x: Shape4D; filter: Shape4D; strides: [number, number]; pad: Pad }[] = [
+      { x: [2, 28, 28, 16], filter: [3, 3, 16, 32], strides: [2, 2], pad: 'same' }, // resnet-small block2a
+      { x: [2, 28, 28, 16], filter: [1, 1, 16, 32], strides: [2, 2], pad: 'same' }, // resnet-small shortcut
+      { x: [3, 13, 11, 5], filter: [5, 4, 5, 7], strides: [3, 2], pad: 'valid' },
+      { x: [2, 9, 10, 3], filter: [3, 3, 3, 6], strides: [2, 1], pad: [[0, 0], [3, 0], [1, 2], [0, 0]] },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+      const inputs = {
+        dy: { shape: info.outShape, values: randomValues(info.outShape.reduce((a, b) => a * b, 1), 31 + i) },
+        filter: { shape: c.filter, values: randomValues(c.filter.reduce((a, b) => a * b, 1), 47 + i) },
+      };
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
+      const expected = await runKernelOn('cpu', 'Conv2DBackpropInput', inputs, attrs);
+      const actual = await runKernelOn('wasm', 'Conv2DBackpropInput', inputs, attrs);
+      assert.deepEqual(actual.shape, c.x);
+      assertClose(actual.values, expected.values, `Conv2DBackpropInput ${c.x.join('×')} * ${c.filter.join('×')} stride ${c.strides}`);
+      assert.equal(actual.leaked, 0, 'tensors leaked');
+    }
+  });
+
   test('DepthwiseConv2dNativeBackpropFilter, with channel multipliers and dilations', async () => {
     await fc.assert(
       fc.asyncProperty(caseArb({ dilated: true }).map(asDepthwise), async (c) => {

@@ -6,7 +6,7 @@
  * two transposes come on top. For the seed CNN's first layer (one input
  * channel, 3×3, 32 filters) that cost about fifteen times the arithmetic.
  * Issue 7 expected the direct route to win only for few taps × channels, but
- * bench/conv-filter-grad.ts found it faster on every template's shapes, 1×1
+ * bench/conv-gradients.ts found it faster on every template's shapes, 1×1
  * to 5×5 and 1 to 64 input channels (×1.6 to ×26; an even split for lenet5's
  * first layer, whose 6 filters fill the SIMD lanes worst), so float32 always
  * takes it (docs/performance.md has the table).

@@ -43,6 +43,20 @@ export interface SimdKernels {
     epsilon: number,
     negativeLearningRate: number,
   ): void;
+  scatter_phase(
+    src: number,
+    dst: number,
+    batch: number,
+    rows: number,
+    cols: number,
+    channels: number,
+    outHeight: number,
+    outWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    row0: number,
+    col0: number,
+  ): void;
   conv2d_filter_grad_direct(
     x: number,
     dy: number,

@@ -1,14 +1,17 @@
 /**
- * `node --import tsx bench/conv-filter-grad.ts [--reps 15]`: the two ways the
- * wasm backend computes a convolution's filter gradient, on the templates'
- * first-layer shapes and a few with more channels, interleaved in one run
- * (median ms per call). This is where conv2d-backprop-filter-direct.ts's
- * rule comes from.
+ * `node --import tsx bench/conv-gradients.ts [--reps 15]`: the project's
+ * convolution-gradient paths on wasm against what they replaced, interleaved
+ * call by call (median ms per call): filter gradients by the XNNPACK rewrite
+ * and by the direct SIMD kernel (conv2d-backprop-filter-direct.ts) on the
+ * templates' shapes, then strided input gradients by spreading dy and phase
+ * by phase (conv2d-backprop-input-phases.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../engine/backend/select.js';
 import { filterGradientThroughXnnpack } from '../engine/backend/kernels/conv2d-backprop-filter.js';
 import { directFilterGradient } from '../engine/backend/kernels/conv2d-backprop-filter-direct.js';
+import { inputGradientBySpreading } from '../engine/backend/kernels/conv2d-backprop-input.js';
+import { inputGradientByPhases } from '../engine/backend/kernels/conv2d-backprop-input-phases.js';
 import { flagValue, loadAverage } from './args.js';
 
 const reps = Number(flagValue('reps') ?? 15);
@@ -66,5 +69,35 @@ for (const shape of shapes) {
     `${shape.name.padEnd(24)} taps×in ${String(shape.filter[0] * shape.filter[1] * shape.filter[2]).padStart(3)}  xnnpack ${xn.toFixed(2).padStart(6)} ms  direct ${di.toFixed(2).padStart(6)} ms  ×${(xn / di).toFixed(2)}  max |diff| ${maxDiff.toExponential(1)}`,
   );
   tf.dispose([x, dy]);
+}
+const strided: Shape[] = [
+  { name: 'resnet block2a 3×3 s2', x: [64, 28, 28, 16], filter: [3, 3, 16, 32], strides: 2, pad: 'same' },
+  { name: 'resnet shortcut 1×1 s2', x: [64, 28, 28, 16], filter: [1, 1, 16, 32], strides: 2, pad: 'same' },
+  { name: '3×3 s2 valid, 32 → 64', x: [64, 27, 27, 32], filter: [3, 3, 32, 64], strides: 2, pad: 'valid' },
+];
+console.log(`strided input gradient, median of ${reps} calls each, interleaved; load ${loadAverage()}`);
+for (const shape of strided) {
+  const info = tf.backend_util.computeConv2DInfo(shape.x, shape.filter, shape.strides, 1, shape.pad);
+  const filter = tf.randomNormal(shape.filter) as tf.Tensor4D;
+  const dy = tf.randomNormal(info.outShape) as tf.Tensor4D;
+  const times = { spread: [] as number[], phases: [] as number[] };
+  let maxDiff = 0;
+  for (let r = 0; r < reps; r++) {
+    let t0 = performance.now();
+    const a = inputGradientBySpreading(dy, filter, info);
+    a.dataSync();
+    times.spread.push(performance.now() - t0);
+    t0 = performance.now();
+    const b = tf.tidy(() => inputGradientByPhases(tf.backend(), dy, filter, info));
+    b.dataSync();
+    times.phases.push(performance.now() - t0);
+    if (r === 0) maxDiff = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+    tf.dispose([a, b]);
+  }
+  const [sp, ph] = [median(times.spread), median(times.phases)];
+  console.log(
+    `${shape.name.padEnd(24)} spread ${sp.toFixed(2).padStart(6)} ms  phases ${ph.toFixed(2).padStart(6)} ms  ×${(sp / ph).toFixed(2)}  max |diff| ${maxDiff.toExponential(1)}`,
+  );
+  tf.dispose([filter, dy]);
 }
 console.log(`load ${loadAverage()}`);
