@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { filterGradientThroughXnnpack } from '../engine/backend/kernels/conv2d-backprop-filter.js';
 import { asTensor } from '../engine/backend/kernels/conv-geometry.js';
 import { inputGradientBySpreading } from '../engine/backend/kernels/conv2d-backprop-input.js';
+import { packageKernel } from '../engine/backend/kernels/package-kernels.js';
 
 /** Conv2DBackpropFilter as before: always the XNNPACK rewrite (NHWC, as the templates are). */
 const filterGradientThroughXnnpackConfig: tf.KernelConfig = {
@@ -34,4 +35,5 @@ const inputGradientBySpreadingConfig: tf.KernelConfig = {
 export const BEFORE_KERNELS: Record<string, tf.KernelConfig[]> = {
   'filter-grad': [filterGradientThroughXnnpackConfig],
   'input-grad-phases': [inputGradientBySpreadingConfig],
+  'bn-broadcast': [tf.Add, tf.Sub, tf.Multiply, tf.RealDiv].map(packageKernel),
 };

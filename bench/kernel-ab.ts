@@ -3,9 +3,12 @@
  * one of the project's wasm speed-ups against what it replaced, on the same
  * model and batches in one process, alternating round by round (before,
  * after, before, after…) so that the machine's load falls on both alike.
- * Prints the median ms per training step of each and their ratio.
+ * Prints the median ms per training step of each and their ratio, in wall
+ * time and in this process's CPU time (process.cpuUsage): on a machine shared
+ * with other work the CPU time is the steadier of the two, since time spent
+ * waiting for a core is not counted.
  * Changes: filter-grad (conv2d-backprop-filter-direct.ts), adam (train/fusedAdam.ts),
- * input-grad-phases (conv2d-backprop-input-phases.ts), bn-broadcast (broadcast-binary.ts, transpose.ts).
+ * input-grad-phases (conv2d-backprop-input-phases.ts), bn-broadcast (broadcast-binary.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -56,22 +59,27 @@ const batch = (i: number) => {
   }));
 };
 
-async function timeSteps(which: 'before' | 'after', first: number): Promise<number> {
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+async function timeSteps(which: 'before' | 'after', first: number): Promise<{ wall: number; cpu: number }> {
   swap(which === 'before' ? beforeKernels : afterKernels);
   const model = models[which];
   const warm = batch(first);
   await model.trainOnBatch(warm.x, warm.y);
   tf.dispose([warm.x, warm.y]);
-  const t0 = performance.now();
+  const [t0, c0] = [performance.now(), cpuMs()];
   for (let i = 1; i <= batches; i++) {
     const { x, y } = batch(first + i);
     await model.trainOnBatch(x, y);
     tf.dispose([x, y]);
   }
-  return (performance.now() - t0) / batches;
+  return { wall: (performance.now() - t0) / batches, cpu: (cpuMs() - c0) / batches };
 }
 
-const times = { before: [] as number[], after: [] as number[] };
+const times = { before: [] as { wall: number; cpu: number }[], after: [] as { wall: number; cpu: number }[] };
 const loadBefore = loadAverage();
 for (let r = 0; r < rounds; r++) {
   times.before.push(await timeSteps('before', r * (batches + 1)));
@@ -79,8 +87,11 @@ for (let r = 0; r < rounds; r++) {
 }
 swap(afterKernels);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const [b, a] = [median(times.before), median(times.after)];
+const report = (kind: 'wall' | 'cpu') => {
+  const [b, a] = [median(times.before.map((t) => t[kind])), median(times.after.map((t) => t[kind]))];
+  return `${kind} ${b.toFixed(1)} → ${a.toFixed(1)} ms/step ×${(b / a).toFixed(2)}`;
+};
 console.log(
-  `${template} ${change}: before ${b.toFixed(1)} ms/step, after ${a.toFixed(1)} ms/step, ×${(b / a).toFixed(2)} ` +
+  `${template} ${change}: ${report('cpu')}; ${report('wall')} ` +
     `(median of ${rounds} alternating rounds of ${batches} steps, batch ${BATCH}); load ${loadBefore} → ${loadAverage()}`,
 );

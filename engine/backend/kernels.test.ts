@@ -596,6 +596,45 @@ describe('faster wasm kernels match the cpu backend', () => {
     );
   });
 
+  test('Add, Sub, Multiply and RealDiv with one operand repeating along the other\'s leading axes, either side', async () => {
+    // The fast path takes per-channel operands ([C], [1,1,1,C], [H,W,C]…) and equal shapes; the rest (true
+    // two-sided broadcasts, scalars) goes to the package's kernels and must agree too.
+    const arb = shapeArb(1, 4).chain((big) =>
+      fc.record({
+        big: fc.constant(big),
+        // Keep a trailing run of big's axes, with ones in front or not; or anything broadcastable.
+        small: fc.oneof(
+          fc.integer({ min: 0, max: big.length }).chain((keep) =>
+            fc.integer({ min: 0, max: 2 }).map((ones) => [...Array(ones).fill(1), ...big.slice(big.length - keep)]),
+          ),
+          fc.tuple(...big.map((d) => fc.constantFrom(1, d))),
+        ),
+        kernel: fc.constantFrom('Add', 'Sub', 'Multiply', 'RealDiv'),
+        smallFirst: fc.boolean(),
+        bigChannels: fc.integer({ min: 1, max: 37 }),
+        seed: fc.integer(),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(arb, async (c) => {
+        // Widen the last axis sometimes, to reach the kernel's four-lane loop and its tail.
+        const big = [...c.big.slice(0, -1), c.big.at(-1)! * (c.bigChannels % 5 === 0 ? c.bigChannels : 1)];
+        const drawn: number[] = [...c.small];
+        const small = drawn.map((d, i) => (i === drawn.length - 1 && d === c.big.at(-1) ? big.at(-1)! : d));
+        const bigInput = { shape: big, values: randomValues(sizeOf(big), c.seed) };
+        // Divisors kept away from zero.
+        const smallInput = { shape: small, values: randomValues(sizeOf(small), c.seed + 1).map((v) => v + Math.sign(v || 1) * 0.5) };
+        const inputs = c.smallFirst ? { a: smallInput, b: bigInput } : { a: bigInput, b: smallInput };
+        const expected = await runKernelOn('cpu', c.kernel, inputs, {});
+        const actual = await runKernelOn('wasm', c.kernel, inputs, {});
+        assert.deepEqual(actual.shape, expected.shape);
+        assertClose(actual.values, expected.values, `${c.kernel} [${inputs.a.shape}] [${inputs.b.shape}]`);
+        assert.equal(actual.leaked, 0, 'tensors leaked');
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
   test('Reverse over any axes of any rank', async () => {
     const arb = shapeArb(0, 5).chain((shape) =>
       fc.record({

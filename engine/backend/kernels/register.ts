@@ -19,6 +19,7 @@ import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-i
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { resizeNearestNeighborGradConfigs } from './resize-nearest-neighbor-grad.js';
 import { adamUpdateConfig } from './adam-update.js';
+import { broadcastBinaryConfigs } from './broadcast-binary.js';
 
 /** Gradient kernels tfjs-backend-wasm 4.22 does not have. */
 export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
@@ -47,6 +48,7 @@ export const wasmSpeedups: readonly tf.KernelConfig[] = [
   meanConfig,
   reverseConfig,
   tileConfig,
+  ...broadcastBinaryConfigs,
 ];
 
 /**

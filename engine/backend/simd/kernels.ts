@@ -43,6 +43,7 @@ export interface SimdKernels {
     epsilon: number,
     negativeLearningRate: number,
   ): void;
+  binary_suffix(big: number, small: number, out: number, size: number, inner: number, op: number, smallFirst: number): void;
   scatter_phase(
     src: number,
     dst: number,
