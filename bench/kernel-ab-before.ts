@@ -36,4 +36,5 @@ export const BEFORE_KERNELS: Record<string, tf.KernelConfig[]> = {
   'filter-grad': [filterGradientThroughXnnpackConfig],
   'input-grad-phases': [inputGradientBySpreadingConfig],
   'bn-broadcast': [tf.Add, tf.Sub, tf.Multiply, tf.RealDiv].map(packageKernel),
+  'shared-identity': [tf.Identity, tf.Cast].map(packageKernel),
 };

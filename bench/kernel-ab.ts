@@ -8,7 +8,8 @@
  * with other work the CPU time is the steadier of the two, since time spent
  * waiting for a core is not counted.
  * Changes: filter-grad (conv2d-backprop-filter-direct.ts), adam (train/fusedAdam.ts),
- * input-grad-phases (conv2d-backprop-input-phases.ts), bn-broadcast (broadcast-binary.ts).
+ * input-grad-phases (conv2d-backprop-input-phases.ts), bn-broadcast (broadcast-binary.ts),
+ * shared-identity (shared-identity.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';

@@ -635,6 +635,29 @@ describe('faster wasm kernels match the cpu backend', () => {
     );
   });
 
+  test('Identity and same-dtype Cast share memory, and the memory lives until the last holder is disposed', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numBytes;
+    const original = tf.tensor([1.5, -2, 3], [3]);
+    const clone = tf.clone(original);
+    const cast = tf.cast(original, 'float32');
+    const asInt = tf.cast(original, 'int32');
+    const backend = tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number }; has(id: object): boolean } };
+    const shared = original.dataId;
+    const offset = (t: tf.Tensor) => backend.dataIdMap.get(t.dataId).memoryOffset;
+    assert.equal(offset(clone), offset(original), 'Identity copied the tensor');
+    assert.equal(offset(cast), offset(original), 'Cast to float32 copied a float32 tensor');
+    assert.notEqual(offset(asInt), offset(original), 'Cast to int32 must convert into new memory');
+    assert.deepEqual([...(asInt.dataSync() as Int32Array)], [1, -2, 3]);
+    original.dispose();
+    assert.deepEqual([...(clone.dataSync() as Float32Array)], [1.5, -2, 3], 'the clone lost its values with the original');
+    clone.dispose();
+    assert.deepEqual([...(cast.dataSync() as Float32Array)], [1.5, -2, 3]);
+    tf.dispose([cast, asInt]);
+    assert.equal(tf.memory().numBytes, before, 'memory not released');
+    assert.equal(backend.dataIdMap.has(shared), false, 'the wasm heap still holds the shared tensor');
+  });
+
   test('Reverse over any axes of any rank', async () => {
     const arb = shapeArb(0, 5).chain((shape) =>
       fc.record({

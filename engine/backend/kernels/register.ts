@@ -20,6 +20,7 @@ import { maxPoolGradConfig } from './max-pool-grad.js';
 import { resizeNearestNeighborGradConfigs } from './resize-nearest-neighbor-grad.js';
 import { adamUpdateConfig } from './adam-update.js';
 import { broadcastBinaryConfigs } from './broadcast-binary.js';
+import { castConfig, identityConfig } from './shared-identity.js';
 
 /** Gradient kernels tfjs-backend-wasm 4.22 does not have. */
 export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
@@ -49,6 +50,8 @@ export const wasmSpeedups: readonly tf.KernelConfig[] = [
   reverseConfig,
   tileConfig,
   ...broadcastBinaryConfigs,
+  identityConfig,
+  castConfig,
 ];
 
 /**
