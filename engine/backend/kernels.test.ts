@@ -227,6 +227,30 @@ describe('wasm training kernels match the cpu backend', () => {
     );
   });
 
+  test('Conv2DBackpropFilter on real layer shapes: every SIMD lane path of the direct kernel', async () => {
+    // The random cases above have at most 4 filters; these reach the kernel's
+    // 16-wide and 4-wide paths and its scalar tail (32, 19 and 6 filters).
+    const cases: { x: Shape4D; filter: Shape4D; strides: [number, number]; pad: Pad }[] = [
+      { x: [4, 28, 28, 1], filter: [3, 3, 1, 32], strides: [1, 1], pad: 'valid' }, // seed CNN conv1
+      { x: [2, 13, 13, 32], filter: [3, 3, 32, 64], strides: [1, 1], pad: 'valid' }, // seed CNN conv2
+      { x: [3, 9, 7, 2], filter: [3, 2, 2, 19], strides: [2, 2], pad: 'same' },
+      { x: [2, 10, 11, 3], filter: [5, 5, 3, 6], strides: [1, 2], pad: [[0, 0], [2, 1], [0, 3], [0, 0]] },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+      const inputs = {
+        x: { shape: c.x, values: randomValues(c.x.reduce((a, b) => a * b, 1), 11 + i) },
+        dy: { shape: info.outShape, values: randomValues(info.outShape.reduce((a, b) => a * b, 1), 23 + i) },
+      };
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter };
+      const expected = await runKernelOn('cpu', 'Conv2DBackpropFilter', inputs, attrs);
+      const actual = await runKernelOn('wasm', 'Conv2DBackpropFilter', inputs, attrs);
+      assert.deepEqual(actual.shape, c.filter);
+      assertClose(actual.values, expected.values, `Conv2DBackpropFilter ${c.x.join('×')} * ${c.filter.join('×')}`);
+      assert.equal(actual.leaked, 0, 'tensors leaked');
+    }
+  });
+
   test('Conv2DBackpropInput, NHWC and NCHW', async () => {
     await fc.assert(
       fc.asyncProperty(caseArb({ dilated: false }), fc.boolean(), async (c, channelsFirst) => {
@@ -252,6 +276,30 @@ describe('wasm training kernels match the cpu backend', () => {
       }),
       { numRuns: NUM_RUNS },
     );
+  });
+
+  test('Conv2DBackpropInput with strides on real layer shapes, phase by phase', async () => {
+    // Strided input gradients go one output phase at a time; a 1×1 filter at
+    // stride 2 leaves three phases in four without a tap (zero gradient there).
+    const cases: { x: Shape4D; filter: Shape4D; strides: [number, number]; pad: Pad }[] = [
+      { x: [2, 28, 28, 16], filter: [3, 3, 16, 32], strides: [2, 2], pad: 'same' }, // resnet-small block2a
+      { x: [2, 28, 28, 16], filter: [1, 1, 16, 32], strides: [2, 2], pad: 'same' }, // resnet-small shortcut
+      { x: [3, 13, 11, 5], filter: [5, 4, 5, 7], strides: [3, 2], pad: 'valid' },
+      { x: [2, 9, 10, 3], filter: [3, 3, 3, 6], strides: [2, 1], pad: [[0, 0], [3, 0], [1, 2], [0, 0]] },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+      const inputs = {
+        dy: { shape: info.outShape, values: randomValues(info.outShape.reduce((a, b) => a * b, 1), 31 + i) },
+        filter: { shape: c.filter, values: randomValues(c.filter.reduce((a, b) => a * b, 1), 47 + i) },
+      };
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
+      const expected = await runKernelOn('cpu', 'Conv2DBackpropInput', inputs, attrs);
+      const actual = await runKernelOn('wasm', 'Conv2DBackpropInput', inputs, attrs);
+      assert.deepEqual(actual.shape, c.x);
+      assertClose(actual.values, expected.values, `Conv2DBackpropInput ${c.x.join('×')} * ${c.filter.join('×')} stride ${c.strides}`);
+      assert.equal(actual.leaked, 0, 'tensors leaked');
+    }
   });
 
   test('DepthwiseConv2dNativeBackpropFilter, with channel multipliers and dilations', async () => {
@@ -546,6 +594,68 @@ describe('faster wasm kernels match the cpu backend', () => {
       }),
       { numRuns: NUM_RUNS },
     );
+  });
+
+  test('Add, Sub, Multiply and RealDiv with one operand repeating along the other\'s leading axes, either side', async () => {
+    // The fast path takes per-channel operands ([C], [1,1,1,C], [H,W,C]…) and equal shapes; the rest (true
+    // two-sided broadcasts, scalars) goes to the package's kernels and must agree too.
+    const arb = shapeArb(1, 4).chain((big) =>
+      fc.record({
+        big: fc.constant(big),
+        // Keep a trailing run of big's axes, with ones in front or not; or anything broadcastable.
+        small: fc.oneof(
+          fc.integer({ min: 0, max: big.length }).chain((keep) =>
+            fc.integer({ min: 0, max: 2 }).map((ones) => [...Array(ones).fill(1), ...big.slice(big.length - keep)]),
+          ),
+          fc.tuple(...big.map((d) => fc.constantFrom(1, d))),
+        ),
+        kernel: fc.constantFrom('Add', 'Sub', 'Multiply', 'RealDiv'),
+        smallFirst: fc.boolean(),
+        bigChannels: fc.integer({ min: 1, max: 37 }),
+        seed: fc.integer(),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(arb, async (c) => {
+        // Widen the last axis sometimes, to reach the kernel's four-lane loop and its tail.
+        const big = [...c.big.slice(0, -1), c.big.at(-1)! * (c.bigChannels % 5 === 0 ? c.bigChannels : 1)];
+        const drawn: number[] = [...c.small];
+        const small = drawn.map((d, i) => (i === drawn.length - 1 && d === c.big.at(-1) ? big.at(-1)! : d));
+        const bigInput = { shape: big, values: randomValues(sizeOf(big), c.seed) };
+        // Divisors kept away from zero.
+        const smallInput = { shape: small, values: randomValues(sizeOf(small), c.seed + 1).map((v) => v + Math.sign(v || 1) * 0.5) };
+        const inputs = c.smallFirst ? { a: smallInput, b: bigInput } : { a: bigInput, b: smallInput };
+        const expected = await runKernelOn('cpu', c.kernel, inputs, {});
+        const actual = await runKernelOn('wasm', c.kernel, inputs, {});
+        assert.deepEqual(actual.shape, expected.shape);
+        assertClose(actual.values, expected.values, `${c.kernel} [${inputs.a.shape}] [${inputs.b.shape}]`);
+        assert.equal(actual.leaked, 0, 'tensors leaked');
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  test('Identity and same-dtype Cast share memory, and the memory lives until the last holder is disposed', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numBytes;
+    const original = tf.tensor([1.5, -2, 3], [3]);
+    const clone = tf.clone(original);
+    const cast = tf.cast(original, 'float32');
+    const asInt = tf.cast(original, 'int32');
+    const backend = tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number }; has(id: object): boolean } };
+    const shared = original.dataId;
+    const offset = (t: tf.Tensor) => backend.dataIdMap.get(t.dataId).memoryOffset;
+    assert.equal(offset(clone), offset(original), 'Identity copied the tensor');
+    assert.equal(offset(cast), offset(original), 'Cast to float32 copied a float32 tensor');
+    assert.notEqual(offset(asInt), offset(original), 'Cast to int32 must convert into new memory');
+    assert.deepEqual([...(asInt.dataSync() as Int32Array)], [1, -2, 3]);
+    original.dispose();
+    assert.deepEqual([...(clone.dataSync() as Float32Array)], [1.5, -2, 3], 'the clone lost its values with the original');
+    clone.dispose();
+    assert.deepEqual([...(cast.dataSync() as Float32Array)], [1.5, -2, 3]);
+    tf.dispose([cast, asInt]);
+    assert.equal(tf.memory().numBytes, before, 'memory not released');
+    assert.equal(backend.dataIdMap.has(shared), false, 'the wasm heap still holds the shared tensor');
   });
 
   test('Reverse over any axes of any rank', async () => {

@@ -8,6 +8,7 @@ import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from './select.js';
+import { createOptimizer } from '../train/optimizers.js';
 
 const INPUT: [number, number, number] = [12, 12, 3];
 const CLASSES = 3;
@@ -59,6 +60,8 @@ interface Snapshot {
 const OPTIMIZERS: Record<string, () => tf.Optimizer> = {
   sgd: () => tf.train.sgd(0.1),
   adam: () => tf.train.adam(0.01),
+  // The studio's Adam: each variable's update one fused kernel on wasm (train/fusedAdam.ts), tfjs's own on cpu.
+  'adam (fused)': () => createOptimizer({ type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }),
   rmsprop: () => tf.train.rmsprop(0.01),
   adagrad: () => tf.train.adagrad(0.1),
 };

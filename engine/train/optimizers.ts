@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerSettings } from '../project/schema.js';
+import { FusedAdamOptimizer } from './fusedAdam.js';
 
 export function createOptimizer(settings: OptimizerSettings): tf.Optimizer {
   switch (settings.type) {
@@ -13,7 +14,8 @@ export function createOptimizer(settings: OptimizerSettings): tf.Optimizer {
         ? tf.train.momentum(settings.learningRate, settings.momentum, settings.nesterov)
         : tf.train.sgd(settings.learningRate);
     case 'adam':
-      return tf.train.adam(settings.learningRate, settings.beta1, settings.beta2, settings.epsilon);
+      // tfjs's Adam with each variable's update fused into one kernel where the backend has it (fusedAdam.ts).
+      return new FusedAdamOptimizer(settings.learningRate, settings.beta1, settings.beta2, settings.epsilon);
     case 'rmsprop':
       return tf.train.rmsprop(settings.learningRate, settings.rho, settings.momentum, settings.epsilon);
     case 'adagrad':

@@ -6,11 +6,15 @@
  * batch, the batch becomes the summed channel axis) and dy as an
  * [outH, outW, N, O] filter, XNNPACK's Conv2D with stride d and dilation s
  * yields [C, ≥kH, ≥kW, O]; cropping and one transpose give [kH, kW, C, O].
+ * That is the general path; float32 tensors take the direct SIMD kernel, which
+ * measured faster on every shape (conv2d-backprop-filter-direct.ts says why).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { asTensor, filterGradientPadding, runForwardConv, shape4D } from './conv-geometry.js';
+import { directFilterGradient, wantsDirectFilterGradient } from './conv2d-backprop-filter-direct.js';
+import type { KernelArgs } from './package-kernels.js';
 
-function conv2DBackpropFilter({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.Tensor {
+function conv2DBackpropFilter({ inputs, attrs, backend }: KernelArgs): tf.Tensor {
   const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   return tf.tidy(() => {
@@ -31,9 +35,19 @@ function conv2DBackpropFilter({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap
       'channelsLast',
     );
     if (info.outHeight * info.outWidth * info.batchSize === 0) return tf.zeros(filterShape);
+    if (wantsDirectFilterGradient(input, grad)) {
+      return asTensor(directFilterGradient(backend, info, input, grad));
+    }
 
-    const channelsAsBatch = tf.transpose(input as tf.Tensor4D, [3, 1, 2, 0]);
-    const gradAsFilter = tf.transpose(grad as tf.Tensor4D, [1, 2, 0, 3]);
+    return filterGradientThroughXnnpack(input as tf.Tensor4D, grad as tf.Tensor4D, info);
+  });
+}
+
+/** The general path: the filter gradient as one XNNPACK convolution (NHWC tensors). */
+export function filterGradientThroughXnnpack(input: tf.Tensor4D, grad: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+  return tf.tidy(() => {
+    const channelsAsBatch = tf.transpose(input, [3, 1, 2, 0]);
+    const gradAsFilter = tf.transpose(grad, [1, 2, 0, 3]);
     const correlated = runForwardConv(
       'Conv2D',
       channelsAsBatch,

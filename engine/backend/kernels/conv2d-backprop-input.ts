@@ -9,6 +9,9 @@
  * is a forward convolution: dy spread out by the stride σ (zeros between
  * rows and columns), padded by k − 1 − pad, correlated with the filter
  * flipped in space and with its in and out channels swapped, at stride 1.
+ * With a stride above 1 most of that work multiplies the spread-in zeros, so
+ * float32 strided gradients go phase by phase instead
+ * (conv2d-backprop-input-phases.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -19,8 +22,10 @@ import {
   runForwardConv,
   shape4D,
 } from './conv-geometry.js';
+import { inputGradientByPhases } from './conv2d-backprop-input-phases.js';
+import type { KernelArgs } from './package-kernels.js';
 
-function conv2DBackpropInput({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.Tensor {
+function conv2DBackpropInput({ inputs, attrs, backend }: KernelArgs): tf.Tensor {
   const { dy, filter } = inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
   return tf.tidy(() => {
@@ -44,13 +49,25 @@ function conv2DBackpropInput({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap;
     );
     const inNhwc = (() => {
       if (info.outHeight * info.outWidth * info.batchSize === 0) return tf.zeros(nhwcShape);
-      const spread = interleaveZeros(grad as tf.Tensor4D, info.strideHeight, info.strideWidth);
-      const placed = applyMargins(spread, inputGradientMargins(info, spread.shape[1], spread.shape[2]));
-      if (placed === null) return tf.zeros(nhwcShape);
-      const flipped = tf.transpose(tf.reverse(asTensor(filter), [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-      return runForwardConv('Conv2D', placed.cropped, flipped, [1, 1], [1, 1], placed.padding);
+      const strided = info.strideHeight > 1 || info.strideWidth > 1;
+      if (strided && grad.dtype === 'float32' && filter.dtype === 'float32') {
+        return inputGradientByPhases(backend, grad as tf.Tensor4D, asTensor(filter) as tf.Tensor4D, info);
+      }
+      return inputGradientBySpreading(grad as tf.Tensor4D, asTensor(filter) as tf.Tensor4D, info);
     })();
     return channelsFirst ? tf.transpose(inNhwc, [0, 3, 1, 2]) : inNhwc;
+  });
+}
+
+/** The general path: dy spread by the stride, one XNNPACK convolution (NHWC / HWIO tensors). */
+export function inputGradientBySpreading(grad: tf.Tensor4D, filter: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+  return tf.tidy(() => {
+    const shape: [number, number, number, number] = [info.batchSize, info.inHeight, info.inWidth, info.inChannels];
+    const spread = interleaveZeros(grad, info.strideHeight, info.strideWidth);
+    const placed = applyMargins(spread, inputGradientMargins(info, spread.shape[1], spread.shape[2]));
+    if (placed === null) return tf.zeros(shape);
+    const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    return runForwardConv('Conv2D', placed.cropped, flipped, [1, 1], [1, 1], placed.padding);
   });
 }
 

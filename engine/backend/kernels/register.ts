@@ -18,6 +18,9 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { resizeNearestNeighborGradConfigs } from './resize-nearest-neighbor-grad.js';
+import { adamUpdateConfig } from './adam-update.js';
+import { broadcastBinaryConfigs } from './broadcast-binary.js';
+import { castConfig, identityConfig } from './shared-identity.js';
 
 /** Gradient kernels tfjs-backend-wasm 4.22 does not have. */
 export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
@@ -25,6 +28,9 @@ export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
 ];
+
+/** Kernels of the project's own that no tfjs package has (train/fusedAdam.ts runs this one). */
+export const projectKernels: readonly tf.KernelConfig[] = [adamUpdateConfig];
 
 /** Kernels tfjs-backend-wasm and tfjs-backend-cpu 4.22 have but compute wrongly. */
 export const kernelCorrections: readonly tf.KernelConfig[] = [maxPoolGradConfig, ...resizeNearestNeighborGradConfigs, ...batchNormConfigs];
@@ -43,6 +49,9 @@ export const wasmSpeedups: readonly tf.KernelConfig[] = [
   meanConfig,
   reverseConfig,
   tileConfig,
+  ...broadcastBinaryConfigs,
+  identityConfig,
+  castConfig,
 ];
 
 /**
@@ -56,7 +65,7 @@ export function registerTrainingKernels(): void {
   for (const config of wasmTrainingKernels) {
     if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
   }
-  for (const config of [...kernelCorrections, ...wasmSpeedups]) {
+  for (const config of [...projectKernels, ...kernelCorrections, ...wasmSpeedups]) {
     const current = tf.getKernel(config.kernelName, config.backendName);
     if (current?.kernelFunc === config.kernelFunc) continue;
     if (current) tf.unregisterKernel(config.kernelName, config.backendName);

@@ -1,17 +1,22 @@
 #!/bin/sh
-# Builds kernels.wasm from kernels.c. Needs clang and wasm-ld (Debian: apt-get
-# install clang-14 lld-14 wabt); the built module is committed, so neither
-# users nor tests need them. Rebuild after editing kernels.c.
+# Builds kernels.wasm from every .c file here (one kernel or family per file).
+# Needs clang and wasm-ld (Debian: apt-get install clang-14 lld-14 wabt); the
+# built module is committed, so neither users nor tests need them. Rebuild
+# after editing a .c file; the build is deterministic (same bytes each time).
 set -eu
 cd "$(dirname "$0")"
 CLANG=${CLANG:-clang-14}
 WASM_LD=${WASM_LD:-wasm-ld-14}
-"$CLANG" --target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin -ffreestanding -c kernels.c -o /tmp/convnet-simd-kernels.o
+OBJECTS=$(mktemp -d)
+trap 'rm -rf "$OBJECTS"' EXIT
+# kernels.c first, then the others in name order, so the link order is fixed.
+for source in kernels.c $(ls *.c | grep -v '^kernels\.c$' | LC_ALL=C sort); do
+  "$CLANG" --target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin -ffreestanding -c "$source" -o "$OBJECTS/${source%.c}.o"
+done
 # The heap belongs to tfjs-backend-wasm: import its memory and keep nothing of
 # our own in it, no data and no stack (a stack would sit at an address that
 # tfjs uses), which the checks below confirm.
-"$WASM_LD" --no-entry --import-memory -z stack-size=0 /tmp/convnet-simd-kernels.o -o kernels.wasm
-rm -f /tmp/convnet-simd-kernels.o
+"$WASM_LD" --no-entry --import-memory -z stack-size=0 "$OBJECTS/kernels.o" $(ls "$OBJECTS"/*.o | grep -v '/kernels\.o$' | LC_ALL=C sort) -o kernels.wasm
 WASM_OBJDUMP=${WASM_OBJDUMP:-wasm-objdump}
 if "$WASM_OBJDUMP" -h kernels.wasm | grep -q ' Data '; then
   echo "kernels.wasm has a data section: it would overwrite tfjs's heap when loaded" >&2

@@ -1,5 +1,5 @@
 /**
- * Loads kernels.wasm (built from kernels.c by build.sh) into the memory of
+ * Loads kernels.wasm (built from the .c files here by build.sh) into the memory of
  * the running tfjs-backend-wasm module, so that its functions read and write
  * tensors where the backend keeps them. One instance per backend instance.
  */
@@ -25,6 +25,59 @@ export interface SimdKernels {
     padLeft: number,
   ): void;
   sum_leading(x: number, out: number, outer: number, inner: number, scale: number): void;
+  adam_update(
+    w: number,
+    m: number,
+    v: number,
+    g: number,
+    wOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    biasCorrection1: number,
+    biasCorrection2: number,
+    epsilon: number,
+    negativeLearningRate: number,
+  ): void;
+  binary_suffix(big: number, small: number, out: number, size: number, inner: number, op: number, smallFirst: number): void;
+  scatter_phase(
+    src: number,
+    dst: number,
+    batch: number,
+    rows: number,
+    cols: number,
+    channels: number,
+    outHeight: number,
+    outWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    row0: number,
+    col0: number,
+  ): void;
+  conv2d_filter_grad_direct(
+    x: number,
+    dy: number,
+    dw: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    inChannels: number,
+    outHeight: number,
+    outWidth: number,
+    outChannels: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    dilationHeight: number,
+    dilationWidth: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
 }
 
 // The project compiles without the DOM library, where WebAssembly's types live.

@@ -1,0 +1,40 @@
+/**
+ * What each of issue 12's wasm speed-ups replaced, as kernel registrations,
+ * for bench/kernel-ab.ts to put back for its "before" rounds.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { filterGradientThroughXnnpack } from '../engine/backend/kernels/conv2d-backprop-filter.js';
+import { asTensor } from '../engine/backend/kernels/conv-geometry.js';
+import { inputGradientBySpreading } from '../engine/backend/kernels/conv2d-backprop-input.js';
+import { packageKernel } from '../engine/backend/kernels/package-kernels.js';
+
+/** Conv2DBackpropFilter as before: always the XNNPACK rewrite (NHWC, as the templates are). */
+const filterGradientThroughXnnpackConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, attrs }) => {
+    const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const { strides, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
+    return filterGradientThroughXnnpack(asTensor(x) as tf.Tensor4D, asTensor(dy) as tf.Tensor4D, info);
+  },
+};
+
+/** Conv2DBackpropInput as before: dy spread by the stride, whatever the stride (NHWC). */
+const inputGradientBySpreadingConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropInput,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, attrs }) => {
+    const { dy, filter } = inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const { strides, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode);
+    return inputGradientBySpreading(asTensor(dy) as tf.Tensor4D, asTensor(filter) as tf.Tensor4D, info);
+  },
+};
+
+export const BEFORE_KERNELS: Record<string, tf.KernelConfig[]> = {
+  'filter-grad': [filterGradientThroughXnnpackConfig],
+  'input-grad-phases': [inputGradientBySpreadingConfig],
+  'bn-broadcast': [tf.Add, tf.Sub, tf.Multiply, tf.RealDiv].map(packageKernel),
+  'shared-identity': [tf.Identity, tf.Cast].map(packageKernel),
+};
