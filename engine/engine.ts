@@ -29,6 +29,7 @@ import { currentBackend, describeBackends } from './backend/select.js';
 import { checkRunRequest, defaultRunDir, newRunId, prepareRun } from './train/prepareRun.js';
 import { memoryLimit } from './train/memoryLimit.js';
 import type { TrainingRun } from './train/trainingRun.js';
+import { machineCores } from './train/parallel/threads.js';
 import { runModelCommand } from './export/modelCommands.js';
 import { readRun } from './train/readRun.js';
 import { runInsightCommand } from './insight/commands.js';
@@ -230,6 +231,7 @@ export class Engine {
       backends,
       devices: current?.devices ?? [],
       host: hostname(),
+      cpuCores: machineCores(),
       ...(current?.adapter ? { adapter: current.adapter } : {}),
     };
   }
