@@ -182,9 +182,6 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
       metrics: ['accuracy'],
     });
   compile(optimizer);
-  // threads > 1 on wasm/cpu: worker replicas of the model, each with a share of every batch.
-  const { threads, replicas } = await startReplicas({ options, backend: backend.name, graph, settings, model, sampleShape: inputShape }).catch(disposeOnError);
-  emit({ type: 'progress', runId, stage: 'building-model', done: 1, total: 1 });
   const transfer = settings.transfer;
   const fineTune =
     transfer && transfer.fineTuneBlocks > 0 && transfer.fineTuneEpochs > 0
@@ -203,6 +200,9 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
     project: project.name,
     runId,
   };
+  // threads > 1 on wasm/cpu: worker replicas of the model, each with a share of every batch (last: nothing after may leave them running).
+  const { threads, replicas } = await startReplicas({ options, backend: backend.name, graph, settings, model, sampleShape: inputShape }).catch(disposeOnError);
+  emit({ type: 'progress', runId, stage: 'building-model', done: 1, total: 1 });
   const closeReplicasOnError = async (e: unknown): Promise<never> => {
     await replicas?.close();
     throw e;
