@@ -13,8 +13,10 @@ export interface ReplicaInit {
   seed: number;
   loss: LossName;
   backend: 'wasm' | 'cpu';
-  /** Every weight of the model (model.weights order), float32, back to back. */
+  /** Every weight of the model, float32, back to back, in model.weights order as built (before fine-tuning reorders it). */
   weights: SharedArrayBuffer;
+  /** The weights' originalName in that buffer's order: the replica lays its own out by these names. */
+  layout: string[];
   /** This worker's gradients, trainable weights in model.trainableWeights order, back to back. */
   grads: SharedArrayBuffer;
   /** This worker's share of the batch: inputs and targets, float32. */
@@ -38,6 +40,8 @@ export interface ReplicaStep {
    * step, and after fine-tuning unfreezes layers).
    */
   sync: { kind: 'trainable' } | { kind: 'all'; trainableLayers: string[] };
+  /** How many trainable weights the engine's model has: the replica checks that it agrees before it computes. */
+  trainableCount: number;
 }
 
 export type ToReplica = ReplicaInit | ReplicaStep;

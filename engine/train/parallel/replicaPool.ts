@@ -115,7 +115,12 @@ class ReplicaWorker {
 
 export class ReplicaPool {
   private readonly weights: Float32Array;
-  /** Offsets of model.weights in the shared weights buffer. */
+  /**
+   * The model's weights in the shared buffer's order, fixed at start: model.weights lists the
+   * trainable ones first, so its order changes when fine-tuning unfreezes layers.
+   */
+  private readonly layout: tfl.LayerVariable[];
+  /** Where each weight of `layout` starts in the shared weights buffer. */
   private readonly offsets: number[];
   private nextId = 1;
   private closed = false;
@@ -126,9 +131,10 @@ export class ReplicaPool {
     private readonly workers: ReplicaWorker[],
   ) {
     this.weights = new Float32Array(weights);
+    this.layout = [...o.model.weights];
     this.offsets = [];
     let offset = 0;
-    for (const w of o.model.weights) {
+    for (const w of this.layout) {
       this.offsets.push(offset);
       offset += sizeOf(w.shape);
     }
@@ -162,6 +168,7 @@ export class ReplicaPool {
         loss: o.loss,
         backend: o.backend,
         weights,
+        layout: o.model.weights.map((w) => w.originalName),
         ...buffers,
         sampleShape: o.sampleShape,
         targetShape,
@@ -221,7 +228,7 @@ export class ReplicaPool {
     const used = this.workers.slice(0, shares.length - 1);
     // Every weight goes out while a worker has not yet had them all (its first step, or after fine-tuning unfroze layers).
     const all = used.some((w) => w.needsAllWeights);
-    model.weights.forEach((w, i) => {
+    this.layout.forEach((w, i) => {
       if (all || trainableSet.has(w)) this.weights.set(w.read().dataSync() as Float32Array, this.offsets[i]);
     });
     const trainableLayers = model.layers.filter((l) => l.trainable).map((l) => l.name);
@@ -237,7 +244,7 @@ export class ReplicaPool {
       worker.targets.set(targetData.subarray(share.start * targetSize, (share.start + share.count) * targetSize));
       const sync: ReplicaStep['sync'] = worker.needsAllWeights ? { kind: 'all', trainableLayers } : { kind: 'trainable' };
       worker.needsAllWeights = false;
-      return worker.step({ type: 'step', id, count: share.count, fraction: share.count / n, sync });
+      return worker.step({ type: 'step', id, count: share.count, fraction: share.count / n, sync, trainableCount: trainable.length });
     });
     // A worker that fails while this thread computes must not become an unhandled rejection.
     for (const reply of replies) reply.catch(() => undefined);

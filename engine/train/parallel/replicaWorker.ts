@@ -44,10 +44,21 @@ function describe(error: unknown): string {
 }
 
 class Replica {
+  /** The weights in the shared buffer's order, the engine's (model.weights lists trainable weights first, so fine-tuning reorders it). */
+  private readonly layout: tfl.LayerVariable[];
+
   private constructor(
     private readonly init: ReplicaInit,
     private readonly model: tfl.LayersModel,
-  ) {}
+  ) {
+    const byName = new Map(model.weights.map((w) => [w.originalName, w]));
+    this.layout = init.layout.map((name) => {
+      const w = byName.get(name);
+      if (!w) throw new Error(`the replica's model has no weight ${name}`);
+      return w;
+    });
+    if (this.layout.length !== model.weights.length) throw new Error(`the replica's model has ${model.weights.length} weights, the engine's ${this.layout.length}`);
+  }
 
   static async start(init: ReplicaInit): Promise<Replica> {
     await selectBackend(init.backend);
@@ -66,6 +77,9 @@ class Replica {
     if (step.sync.kind === 'all') {
       const trainable = new Set(step.sync.trainableLayers);
       for (const layer of model.layers) layer.trainable = trainable.has(layer.name);
+    }
+    if (model.trainableWeights.length !== step.trainableCount) {
+      throw new Error(`the replica trains ${model.trainableWeights.length} weights, the engine's model ${step.trainableCount}`);
     }
     this.readWeights(step.sync.kind === 'all');
 
@@ -93,7 +107,7 @@ class Replica {
     const shared = new Float32Array(this.init.weights);
     const trainable = new Set(this.model.trainableWeights);
     let offset = 0;
-    for (const w of this.model.weights) {
+    for (const w of this.layout) {
       const size = w.shape.reduce((a, b) => a! * b!, 1)!;
       if (all || trainable.has(w)) {
         const value = tf.tensor(shared.slice(offset, offset + size), w.shape as number[]);
