@@ -152,6 +152,55 @@ test('a replica that dies fails the next step with an error naming it, and the p
   }
 });
 
+test('a layer unfrozen mid-run (fine-tuning phase 2) trains on two threads as on one', async () => {
+  // The conv layer starts frozen; after one step it is unfrozen, as phase 2 of transfer learning does.
+  const graph = project().graph;
+  graph.nodes.find((n) => n.id === 'conv')!.frozen = true;
+  const compiled = () => {
+    const model = buildModel(graph, { seed: 5 });
+    const optimizer = tf.train.sgd(0.1);
+    model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    return { model, optimizer };
+  };
+  const one = compiled();
+  const two = compiled();
+  const pool = await ReplicaPool.start({ threads: 2, graph, seed: 5, loss: 'sparse-categorical-crossentropy', backend: 'wasm', model: two.model, batchSize: 8, sampleShape: [12, 12, 1] });
+  const x = tf.randomUniform([8, 12, 12, 1], 0, 1, 'float32', 9);
+  const y = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1]);
+  try {
+    for (const phase of [1, 2]) {
+      if (phase === 2) {
+        for (const m of [one, two]) {
+          m.model.getLayer('conv').trainable = true;
+          m.model.compile({ optimizer: m.optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+        }
+        pool.resync();
+      }
+      const [lossOne] = (await one.model.trainOnBatch(x, y)) as number[];
+      const [lossTwo] = await pool.step(two.optimizer, x, y);
+      assert.ok(Math.abs(lossOne! - lossTwo) <= 1e-5 * Math.abs(lossOne!), `phase ${phase}: loss ${lossOne} on one thread, ${lossTwo} on two`);
+    }
+    const fresh = compiled();
+    const [differences, moved] = tf.tidy(() => {
+      const b = two.model.getWeights();
+      const differences = one.model.getWeights().map((w, i) => tf.max(tf.abs(tf.sub(w, b[i]!))).dataSync()[0]!);
+      const moved = tf.max(tf.abs(tf.sub(one.model.getLayer('conv').getWeights()[0]!, fresh.model.getLayer('conv').getWeights()[0]!))).dataSync()[0]!;
+      return [differences, moved];
+    });
+    fresh.model.dispose();
+    fresh.optimizer.dispose();
+    assert.ok(differences.every((d) => d < 1e-5), `largest difference per weight: ${differences}`);
+    assert.ok(moved > 0, 'the conv kernel moved in phase 2');
+  } finally {
+    await pool.close();
+    tf.dispose([x, y]);
+    for (const m of [one, two]) {
+      m.model.dispose();
+      m.optimizer.dispose();
+    }
+  }
+});
+
 test('threads: the option wins, then CONVNET_STUDIO_THREADS, then 1; GPU backends use 1; shares split a batch evenly', () => {
   assert.equal(requestedThreads(3, {}), 3);
   assert.equal(requestedThreads(undefined, { [THREADS_ENV]: '2' }), 2);
