@@ -7,7 +7,10 @@
  * `npm test`: speed is measured here, never asserted in tests.
  *
  * The machine's load average is recorded with every row: other work on the
- * same cores lowers every figure, so compare rows of one run.
+ * same cores lowers every figure, so compare rows of one run. Studio rows also
+ * give the busiest thread's CPU time per step (Linux): on idle cores a step
+ * takes about that long, so "CPU-time ×1thr" is the thread scaling with the
+ * other work on the machine left out.
  *
  * Options: --templates seed-cnn,lenet5 (default all), --backends wasm,cpu
  * (default tensorflow,webgpu,wasm,cpu), --batches N (timed batches per row,
@@ -28,7 +31,7 @@ import { selectBackend } from '../engine/backend/select.js';
 import { adapterLabel } from '../engine/backend/webgpu.js';
 import { readFashionMnist } from '../engine/data/fashionMnist.js';
 import type { BackendName } from '../engine/protocol.js';
-import { flagValue, hasFlag, loadAverage } from './args.js';
+import { busiestThreadMs, flagValue, hasFlag, loadAverage, threadCpuMs } from './args.js';
 import { ReplicaPool } from '../engine/train/parallel/replicaPool.js';
 import { checkThreads, trainsOnReplicas } from '../engine/train/parallel/threads.js';
 
@@ -39,6 +42,8 @@ interface Row {
   trainSamplesPerSecond: number;
   inferSamplesPerSecond: number;
   batches: number;
+  /** CPU ms per training step of the busiest thread (studio rows on Linux): about a step's time on idle cores. */
+  busiestThreadMsPerStep?: number;
   /** Load averages (1, 5, 15 min) when the row started and ended. */
   load: [string, string];
 }
@@ -97,9 +102,11 @@ async function measureStudio(template: string, backend: BackendName, runtime: st
     tf.dispose([x, y, p]);
   };
   for (let i = 0; i < warmup; i++) await step(i);
+  const cpu0 = threadCpuMs();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await step(warmup + i);
   const trainSeconds = (performance.now() - t0) / 1000;
+  const busiest = busiestThreadMs(cpu0, threadCpuMs(), n);
   await infer(0);
   const t1 = performance.now();
   for (let i = 0; i < n; i++) await infer(i);
@@ -115,6 +122,7 @@ async function measureStudio(template: string, backend: BackendName, runtime: st
     // Inference runs on the engine's thread alone: a row per thread count would repeat it.
     inferSamplesPerSecond: threads > 1 ? NaN : (n * BATCH) / inferSeconds,
     batches: n,
+    busiestThreadMsPerStep: busiest,
     load: [startLoad, loadAverage()],
   };
 }
@@ -179,7 +187,9 @@ const ratio = (r: Row, key: 'trainSamplesPerSecond' | 'inferSamplesPerSecond') =
 const sameRuntime = (r: Row, threads: number) => rows.find((o) => o.template === r.template && o.runtime === r.runtime && o.threads === threads);
 const torchAt = (r: Row) => rows.find((o) => o.template === r.template && o.runtime.startsWith('pytorch') && o.threads === r.threads);
 const over = (r: Row, o: Row | undefined) => (o ? (r.trainSamplesPerSecond / o.trainSamplesPerSecond).toFixed(2) : '-');
-const header = ['template', 'runtime', 'thr', 'train/s', 'train ×PT1', 'train ×1thr', 'train ×PT same thr', 'infer/s', 'infer ×PT1', 'batches', 'load at start → end'];
+/** On idle cores a step takes about its busiest thread's CPU time: the speed-up that leaves out the other work on the machine. */
+const cpuOver = (r: Row, o: Row | undefined) => (o?.busiestThreadMsPerStep && r.busiestThreadMsPerStep ? (o.busiestThreadMsPerStep / r.busiestThreadMsPerStep).toFixed(2) : '-');
+const header = ['template', 'runtime', 'thr', 'train/s', 'train ×PT1', 'train ×1thr', 'train ×PT same thr', 'busiest thread CPU ms/step', 'CPU-time ×1thr', 'infer/s', 'infer ×PT1', 'batches', 'load at start → end'];
 const body = templates.flatMap((template) =>
   rows
     .filter((r) => r.template === template)
@@ -191,6 +201,8 @@ const body = templates.flatMap((template) =>
       ratio(r, 'trainSamplesPerSecond'),
       over(r, sameRuntime(r, 1)),
       over(r, torchAt(r)),
+      r.busiestThreadMsPerStep && Number.isFinite(r.busiestThreadMsPerStep) ? r.busiestThreadMsPerStep.toFixed(1) : '-',
+      cpuOver(r, sameRuntime(r, 1)),
       Number.isFinite(r.inferSamplesPerSecond) ? r.inferSamplesPerSecond.toFixed(1) : '-',
       ratio(r, 'inferSamplesPerSecond'),
       String(r.batches),
