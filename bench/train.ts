@@ -7,12 +7,16 @@
  * `npm test`: speed is measured here, never asserted in tests.
  *
  * The machine's load average is recorded with every row: other work on the
- * same cores lowers every figure, so compare rows of one run.
+ * same cores lowers every figure, so compare rows of one run. Studio rows also
+ * give the busiest thread's CPU time per step (Linux): on idle cores a step
+ * takes about that long, so "CPU-time ×1thr" is the thread scaling with the
+ * other work on the machine left out.
  *
  * Options: --templates seed-cnn,lenet5 (default all), --backends wasm,cpu
  * (default tensorflow,webgpu,wasm,cpu), --batches N (timed batches per row,
  * default 40; the pure-JS cpu backend and a software WebGPU adapter get 1
- * and 3), --no-torch. webgpu rows name their adapter; where there is no GPU,
+ * and 3), --threads 1,2 (default 1: the studio's thread counts to measure on
+ * wasm and cpu, data-parallel replicas past 1, engine/train/parallel/), --no-torch. webgpu rows name their adapter; where there is no GPU,
  * VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json gives software
  * rows (correct, slow). bench/gpu-check.sh is the check for a GPU machine.
  */
@@ -27,7 +31,9 @@ import { selectBackend } from '../engine/backend/select.js';
 import { adapterLabel } from '../engine/backend/webgpu.js';
 import { readFashionMnist } from '../engine/data/fashionMnist.js';
 import type { BackendName } from '../engine/protocol.js';
-import { flagValue, hasFlag, loadAverage } from './args.js';
+import { busiestThreadMs, flagValue, hasFlag, loadAverage, threadCpuMs } from './args.js';
+import { ReplicaPool } from '../engine/train/parallel/replicaPool.js';
+import { checkThreads, trainsOnReplicas } from '../engine/train/parallel/threads.js';
 
 interface Row {
   template: string;
@@ -36,6 +42,8 @@ interface Row {
   trainSamplesPerSecond: number;
   inferSamplesPerSecond: number;
   batches: number;
+  /** CPU ms per training step of the busiest thread (studio rows on Linux): about a step's time on idle cores. */
+  busiestThreadMsPerStep?: number;
   /** Load averages (1, 5, 15 min) when the row started and ended. */
   load: [string, string];
 }
@@ -44,6 +52,7 @@ const BATCH = 64;
 const templates = (flagValue('templates') ?? listTemplates().map((t) => t.name).join(',')).split(',');
 const backends = (flagValue('backends') ?? 'tensorflow,webgpu,wasm,cpu').split(',') as BackendName[];
 const timedBatches = Number(flagValue('batches') ?? 40);
+const threadCounts = (flagValue('threads') ?? '1').split(',').map((t) => checkThreads(t, '--threads'));
 
 const rows: Row[] = [];
 const notes: string[] = [];
@@ -58,7 +67,7 @@ function batch(i: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
   }));
 }
 
-async function measureStudio(template: string, backend: BackendName, runtime: string, software: boolean): Promise<Row> {
+async function measureStudio(template: string, backend: BackendName, runtime: string, software: boolean, threads: number): Promise<Row> {
   // The pure-JS backend is two to three orders of magnitude slower: one batch tells its speed; a software GPU, three.
   const n = backend === 'cpu' ? 1 : software ? 3 : timedBatches;
   const warmup = backend === 'cpu' || software ? 1 : 5;
@@ -66,9 +75,24 @@ async function measureStudio(template: string, backend: BackendName, runtime: st
   const model = buildModel(createProject(template).graph, { seed: 1 });
   const optimizer = tf.train.adam(0.001, 0.9, 0.999, 1e-7);
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  // Past one thread, the run's own data-parallel path: worker replicas share each batch.
+  const replicas =
+    threads > 1
+      ? await ReplicaPool.start({
+          threads,
+          graph: createProject(template).graph,
+          seed: 1,
+          loss: 'sparse-categorical-crossentropy',
+          backend: backend as 'wasm' | 'cpu',
+          model,
+          batchSize: BATCH,
+          sampleShape: [28, 28, 1],
+        })
+      : null;
   const step = async (i: number) => {
     const { x, y } = batch(i);
-    await model.trainOnBatch(x, y);
+    if (replicas) await replicas.step(optimizer, x, y);
+    else await model.trainOnBatch(x, y);
     tf.dispose([x, y]);
   };
   const infer = async (i: number) => {
@@ -78,22 +102,27 @@ async function measureStudio(template: string, backend: BackendName, runtime: st
     tf.dispose([x, y, p]);
   };
   for (let i = 0; i < warmup; i++) await step(i);
+  const cpu0 = threadCpuMs();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await step(warmup + i);
   const trainSeconds = (performance.now() - t0) / 1000;
+  const busiest = busiestThreadMs(cpu0, threadCpuMs(), n);
   await infer(0);
   const t1 = performance.now();
   for (let i = 0; i < n; i++) await infer(i);
   const inferSeconds = (performance.now() - t1) / 1000;
+  await replicas?.close();
   model.dispose();
   optimizer.dispose();
   return {
     template,
     runtime,
-    threads: 1,
+    threads,
     trainSamplesPerSecond: (n * BATCH) / trainSeconds,
-    inferSamplesPerSecond: (n * BATCH) / inferSeconds,
+    // Inference runs on the engine's thread alone: a row per thread count would repeat it.
+    inferSamplesPerSecond: threads > 1 ? NaN : (n * BATCH) / inferSeconds,
     batches: n,
+    busiestThreadMsPerStep: busiest,
     load: [startLoad, loadAverage()],
   };
 }
@@ -134,8 +163,10 @@ for (const backend of backends) {
     continue;
   }
   for (const template of templates) {
-    process.stderr.write(`measuring ${template} on ${backend}…\n`);
-    rows.push(await measureStudio(template, backend, runtime, software));
+    for (const threads of trainsOnReplicas(backend) ? threadCounts : [1]) {
+      process.stderr.write(`measuring ${template} on ${backend}, ${threads} thread(s)…\n`);
+      rows.push(await measureStudio(template, backend, runtime, software, threads));
+    }
   }
 }
 if (!hasFlag('no-torch')) {
@@ -150,9 +181,15 @@ if (!hasFlag('no-torch')) {
 const anchor = (template: string) => rows.find((r) => r.template === template && r.runtime.startsWith('pytorch') && r.threads === 1);
 const ratio = (r: Row, key: 'trainSamplesPerSecond' | 'inferSamplesPerSecond') => {
   const a = anchor(r.template);
-  return a ? (r[key] / a[key]).toFixed(3) : '-';
+  return a && Number.isFinite(r[key]) ? (r[key] / a[key]).toFixed(3) : '-';
 };
-const header = ['template', 'runtime', 'thr', 'train/s', 'train ×PT1', 'infer/s', 'infer ×PT1', 'batches', 'load at start → end'];
+/** Training speed against the same runtime on one thread, and against PyTorch on as many threads. */
+const sameRuntime = (r: Row, threads: number) => rows.find((o) => o.template === r.template && o.runtime === r.runtime && o.threads === threads);
+const torchAt = (r: Row) => rows.find((o) => o.template === r.template && o.runtime.startsWith('pytorch') && o.threads === r.threads);
+const over = (r: Row, o: Row | undefined) => (o ? (r.trainSamplesPerSecond / o.trainSamplesPerSecond).toFixed(2) : '-');
+/** On idle cores a step takes about its busiest thread's CPU time: the speed-up that leaves out the other work on the machine. */
+const cpuOver = (r: Row, o: Row | undefined) => (o?.busiestThreadMsPerStep && r.busiestThreadMsPerStep ? (o.busiestThreadMsPerStep / r.busiestThreadMsPerStep).toFixed(2) : '-');
+const header = ['template', 'runtime', 'thr', 'train/s', 'train ×PT1', 'train ×1thr', 'train ×PT same thr', 'busiest thread CPU ms/step', 'CPU-time ×1thr', 'infer/s', 'infer ×PT1', 'batches', 'load at start → end'];
 const body = templates.flatMap((template) =>
   rows
     .filter((r) => r.template === template)
@@ -162,7 +199,11 @@ const body = templates.flatMap((template) =>
       String(r.threads),
       r.trainSamplesPerSecond.toFixed(1),
       ratio(r, 'trainSamplesPerSecond'),
-      r.inferSamplesPerSecond.toFixed(1),
+      over(r, sameRuntime(r, 1)),
+      over(r, torchAt(r)),
+      r.busiestThreadMsPerStep && Number.isFinite(r.busiestThreadMsPerStep) ? r.busiestThreadMsPerStep.toFixed(1) : '-',
+      cpuOver(r, sameRuntime(r, 1)),
+      Number.isFinite(r.inferSamplesPerSecond) ? r.inferSamplesPerSecond.toFixed(1) : '-',
       ratio(r, 'inferSamplesPerSecond'),
       String(r.batches),
       `${r.load[0]} → ${r.load[1]}`,

@@ -29,6 +29,7 @@ import { currentBackend, describeBackends, selectBackend } from './backend/selec
 import { checkRunRequest, defaultRunDir, newRunId, prepareRun } from './train/prepareRun.js';
 import { memoryLimit } from './train/memoryLimit.js';
 import type { TrainingRun } from './train/trainingRun.js';
+import { machineCores } from './train/parallel/threads.js';
 import { readRun } from './train/readRun.js';
 import { explainFeatureMaps, explainFilters, explainImages } from './insight/explain.js';
 import { evaluateModel, thumbnailsOf } from './evaluate/evaluate.js';
@@ -250,6 +251,7 @@ export class Engine {
       backends,
       devices: current?.devices ?? [],
       host: hostname(),
+      cpuCores: machineCores(),
       ...(current?.adapter ? { adapter: current.adapter } : {}),
       memoryLimit: this.memoryLimit(),
     };

@@ -3,7 +3,8 @@
  *   dist/renderer/   the Svelte app (Vite), served by the web host and by Electron
  *   dist/engine/     the engine and CLI as plain JavaScript (esbuild): cli.mjs,
  *                    engineProcess.mjs (the web host's engine), utilityProcess.mjs
- *                    (Electron's engine), decodeWorker.mjs (the decode pool's workers)
+ *                    (Electron's engine), decodeWorker.mjs (the decode pool's workers),
+ *                    replicaWorker.mjs (the training replicas of --threads N)
  *   dist/electron/   main.cjs and preload.cjs (esbuild), for the desktop window
  * Usage: node --import tsx scripts/build.ts [renderer|engine|electron|all] [--force]
  */
@@ -55,6 +56,8 @@ const ENGINE_ENTRIES: Record<string, string> = {
   cli: 'engine/cli/run.ts',
   engineProcess: 'engine/host/engineProcess.ts',
   decodeWorker: 'engine/data/decodeWorker.ts',
+  // The training replicas of --threads N (engine/train/parallel/replicaPool.ts starts them from beside its own bundle).
+  replicaWorker: 'engine/train/parallel/replicaWorker.ts',
   utilityProcess: 'electron/engineEntry.ts',
   // The Electron engine window's preload (WebGPU): an ES module preload, so the window sets sandbox: false.
   engineWindow: 'electron/engineWindowEntry.ts',

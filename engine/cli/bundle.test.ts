@@ -83,12 +83,15 @@ test('the bundled CLI answers info --json and validates a new project without ts
   assert.equal(broken.code, 1, broken.stdout + broken.stderr);
 });
 
-test('the bundled CLI trains a tiny CNN on wasm, whose kernels it loads from beside the bundle', async () => {
+test('the bundled CLI trains a tiny CNN on wasm on two threads, whose kernels and replica worker it loads from beside the bundle', async () => {
   const project = join(root, 'tiny.cnnstudio.json');
   await writeFile(project, JSON.stringify(tinyCnnProject({ size: SIZE, pool: true })));
   const runDir = join(root, 'run');
-  const run = await runCli(['train', project, '--data', images, '--epochs', '1', '--batch-size', '4', '--backend', 'wasm', '--out', runDir, '--json']);
+  const run = await runCli(['train', project, '--data', images, '--epochs', '1', '--batch-size', '4', '--backend', 'wasm', '--threads', '2', '--out', runDir, '--json']);
   assert.equal(run.code, 0, run.stdout + run.stderr);
+  // Two threads: the training replica's worker (replicaWorker.mjs) starts from beside the bundle, without tsx.
+  const started = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; threads?: number }).find((e) => e.type === 'run-started');
+  assert.equal(started?.threads, 2);
   const finished = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { type: string; status: string; epochs: number };
   assert.deepEqual([finished.type, finished.status, finished.epochs], ['finished', 'completed', 1]);
   assert.ok(readFileSync(join(runDir, 'model', 'model.json'), 'utf8').includes('modelTopology'));

@@ -63,7 +63,7 @@ test('new → validate → train --json on real image files ends with `finished`
   const project = JSON.parse(await readFile(join(work, 'p.cnnstudio.json'), 'utf8'));
   project.graph.nodes.filter((n: { type: string }) => n.type === 'Dense').at(-1).params.units = 3;
   await writeFile(join(work, 'p3.cnnstudio.json'), JSON.stringify(project));
-  const run = await cli('train', 'p3.cnnstudio.json', '--data', data, '--epochs', '1', '--batch-size', '8', '--json', '--out', join(work, 'run1'));
+  const run = await cli('train', 'p3.cnnstudio.json', '--data', data, '--epochs', '1', '--batch-size', '8', '--threads', '2', '--json', '--out', join(work, 'run1'));
   assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
   const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(events.every((e) => typeof e.type === 'string'), 'every line is an event with a type');
@@ -74,6 +74,11 @@ test('new → validate → train --json on real image files ends with `finished`
   assert.equal(last.runDir, join(work, 'run1'));
   assert.ok(existsSync(join(work, 'run1', 'model', 'model.json')));
   assert.equal(typeof last.metrics.valAccuracy, 'number');
+  // --threads 2 on a CPU backend: the engine's thread and one worker replica, recorded (a GPU backend would say 1).
+  const started = events.find((e) => e.type === 'run-started');
+  const used = started.backend === 'wasm' || started.backend === 'cpu' ? 2 : 1;
+  assert.equal(started.threads, used);
+  assert.deepEqual(JSON.parse(await readFile(join(work, 'run1', 'run.json'), 'utf8')).threads, { requested: 2, used });
 });
 
 test('validate lists every problem with its node and exits 1', async () => {
@@ -106,6 +111,8 @@ test('bad input gets one clear line and a non-zero exit, never a stack trace', a
   if (!existsSync(join(work, 'p.cnnstudio.json'))) await cli('new', 'p.cnnstudio.json');
   assertCleanError(await cli('train', 'p.cnnstudio.json', '--epochs', 'ten', '--data', data), 2, /--epochs must be a whole number of at least 1 \(got "ten"\)/);
   assertCleanError(await cli('train', 'p.cnnstudio.json', '--epochs', '0', '--data', data), 2, /--epochs must be a whole number/);
+  assertCleanError(await cli('train', 'p.cnnstudio.json', '--threads', '0', '--data', data), 2, /--threads must be a whole number of at least 1 \(got "0"\)/);
+  assertCleanError(await cli('train', 'p.cnnstudio.json', '--threads', 'abc', '--data', data), 2, /--threads must be a whole number of at least 1 \(got "abc"\)/);
   assertCleanError(await cli('train', 'p.cnnstudio.json', '--data', join(work, 'no-such-folder'), '--epochs', '1'), 1, /no-such-folder/);
   const oneClass = join(data, 'checks');
   assertCleanError(await cli('train', 'p.cnnstudio.json', '--data', oneClass, '--epochs', '1'), 1, new RegExp(oneClass.replace(/[/.]/g, '\\$&')));

@@ -19,6 +19,7 @@ import { recordRunInProject } from './recordRun.js';
 import { JOB_COMMANDS_USAGE, jobCommand, runsCommand } from './jobCommands.js';
 import { basesCommand, BASES_USAGE, downloadLine, fineTuningLine, TRANSFER_EPOCHS_NOTE } from './basesCommand.js';
 import { adapterLabel } from '../backend/webgpu.js';
+import { cliThreads } from './threadsFlag.js';
 
 const USAGE = `convnet-studio — design, train and export convolutional networks
 
@@ -27,7 +28,7 @@ Usage:
   convnet-studio validate <project-file> [--classes N] [--json]
   convnet-studio train <project-file> [--data DIR] [--epochs N] [--batch-size N]
                        [--backend auto|tensorflow|webgpu|wasm|cpu] [--out RUN_DIR] [--weights MODEL_DIR or .h5]
-                       [--bases-url URL] [--json]
+                       [--bases-url URL] [--threads N (default: every core)] [--json]
 ${TRANSFER_EPOCHS_NOTE}
 ${MODEL_COMMANDS_USAGE}
   ${EXPLAIN_USAGE}
@@ -181,10 +182,10 @@ async function infoCommand(argv: string[], out: Out): Promise<number> {
 }
 
 async function trainCommand(argv: string[], out: Out): Promise<number> {
-  const usage = 'convnet-studio train <project-file> [--data DIR] [--epochs N] [--batch-size N] [--backend NAME] [--out RUN_DIR] [--weights MODEL_DIR] [--bases-url URL] [--json]';
+  const usage = 'convnet-studio train <project-file> [--data DIR] [--epochs N] [--batch-size N] [--backend NAME] [--out RUN_DIR] [--weights MODEL_DIR] [--bases-url URL] [--threads N] [--json]';
   const { positional, flags } = parseArgs(
     argv,
-    { data: { value: true }, epochs: { value: true }, 'batch-size': { value: true }, backend: { value: true }, out: { value: true }, weights: { value: true }, 'bases-url': { value: true }, json: { value: false } },
+    { data: { value: true }, epochs: { value: true }, 'batch-size': { value: true }, backend: { value: true }, out: { value: true }, weights: { value: true }, 'bases-url': { value: true }, threads: { value: true }, json: { value: false } },
     usage,
   );
   const path = requireFile(positional, usage);
@@ -197,6 +198,7 @@ async function trainCommand(argv: string[], out: Out): Promise<number> {
     runDir: stringFlag(flags, 'out'),
     initialWeights: stringFlag(flags, 'weights'),
     basesUrl: stringFlag(flags, 'bases-url'),
+    threads: cliThreads(flags),
   };
   const engine = new Engine({ backend });
   const project = await engine.execute({ type: 'project.open', path });
@@ -271,6 +273,7 @@ class TrainingView {
           `Training on ${e.backend} (${e.device}${e.adapter ? `, ${adapterLabel(e.adapter)}` : ''}): ${e.params.toLocaleString('en-US')} parameters, ` +
             `${e.dataset.train} training / ${e.dataset.validation} validation images in ${e.dataset.classes.length} classes, ` +
             `batch ${e.batchSize}, ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}` +
+            (e.threads !== undefined ? `, ${e.threads} thread${e.threads === 1 ? '' : 's'}` : '') +
             (e.dataLoading
               ? e.dataLoading.mode === 'memory'
                 ? ', images in memory'

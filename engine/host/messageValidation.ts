@@ -138,6 +138,7 @@ const TRAIN_OPTION_FIELDS: FieldSpec = {
   runDir: { kind: 'path', optional: true },
   initialWeights: { kind: 'path', optional: true },
   basesUrl: { kind: 'string', optional: true },
+  threads: { kind: 'positive-int', optional: true },
 };
 
 /** A graph as graph commands read it; node parameters are checked by validation, which names the node. */

@@ -27,6 +27,12 @@ export interface TrainOptions {
    * paths); else CONVNET_STUDIO_BASES_URL, else Google's storage.
    */
   basesUrl?: string;
+  /**
+   * Cores the run trains on (wasm and cpu backends: data-parallel replicas in
+   * worker threads; 1 is the single-thread path). Absent: CONVNET_STUDIO_THREADS,
+   * else 1. The CLI passes the machine's cores, the window cores − 1.
+   */
+  threads?: number;
 }
 
 export type Command =
@@ -152,6 +158,8 @@ export interface EngineInfo {
   adapter?: GpuAdapterInfo;
   /** What training may use (the backend's memory), so the window's own validation warns as the engine's does. */
   memoryLimit?: MemoryLimit;
+  /** Logical cores of the engine's machine (the window's threads default is one fewer). */
+  cpuCores?: number;
 }
 
 /** What each command answers. */

@@ -51,6 +51,11 @@ export interface RunStartedEvent {
   dataLoading?: DataLoadingInfo;
   /** Fine-tuning: which nodes started from the given model's weights, and which started fresh (no layer of that name and shape). */
   initialWeights?: { source: string; loaded: string[]; fresh: string[] };
+  /**
+   * Threads the run trains on: 1, or the data-parallel replicas (the engine's
+   * thread plus workers) on wasm/cpu; GPU backends always say 1. Absent from engines older than it.
+   */
+  threads?: number;
 }
 
 export interface BatchEvent {
@@ -83,6 +88,8 @@ export interface EpochEvent {
   learningRate: number;
   seconds: number;
   tensors: number;
+  /** Live tensors in each worker replica (threads > 1), in worker order: flat from epoch to epoch too. */
+  replicaTensors?: number[];
 }
 
 /**

@@ -24,6 +24,8 @@ import { userRunsFolder } from './userRunsFolder.js';
 import { TrainingRun } from './trainingRun.js';
 import { applyInitialWeights } from '../model/initialWeights.js';
 import { baseGroups, fineTuneLayerNames, fitHeadToClasses, loadPretrainedBases } from '../pretrained/transferRun.js';
+import { startReplicas } from './parallel/startReplicas.js';
+import { requestedThreads } from './parallel/threads.js';
 
 export interface PrepareRunRequest {
   runId: string;
@@ -92,6 +94,7 @@ export async function checkRunRequest(
   backendPreference: BackendPreference,
 ): Promise<CheckedRunRequest> {
   const settings = effectiveSettings(project, options);
+  requestedThreads(options.threads);
 
   // The Input's shape decides how images are decoded, so check the graph's
   // structure first (class count is not known yet).
@@ -179,7 +182,6 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
       metrics: ['accuracy'],
     });
   compile(optimizer);
-  emit({ type: 'progress', runId, stage: 'building-model', done: 1, total: 1 });
   const transfer = settings.transfer;
   const fineTune =
     transfer && transfer.fineTuneBlocks > 0 && transfer.fineTuneEpochs > 0
@@ -198,6 +200,13 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
     project: project.name,
     runId,
   };
+  // threads > 1 on wasm/cpu: worker replicas of the model, each with a share of every batch (last: nothing after may leave them running).
+  const { threads, replicas } = await startReplicas({ options, backend: backend.name, graph, settings, model, sampleShape: inputShape }).catch(disposeOnError);
+  emit({ type: 'progress', runId, stage: 'building-model', done: 1, total: 1 });
+  const closeReplicasOnError = async (e: unknown): Promise<never> => {
+    await replicas?.close();
+    throw e;
+  };
   await writeFileAtomic(
     join(runDir, 'run.json'),
     JSON.stringify(
@@ -208,6 +217,7 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
         projectPath: req.projectPath ? resolve(req.projectPath) : null,
         dataPath,
         backend,
+        threads,
         settings,
         classNames: dataset.classNames,
         sizes: { train: dataset.train.count, validation: dataset.validation.count, test: dataset.test.count },
@@ -221,9 +231,9 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
       null,
       2,
     ),
-  );
+  ).catch(closeReplicasOnError);
 
-  await writeSplitRecord(runDir, dataset, project.data);
+  await writeSplitRecord(runDir, dataset, project.data).catch(closeReplicasOnError);
 
   return new TrainingRun({
     runId,
@@ -237,6 +247,7 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
     initialWeights,
     emit,
     fineTune,
+    replicas,
   });
 }
 

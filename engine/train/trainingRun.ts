@@ -23,6 +23,7 @@ import { RunLog } from './runLog.js';
 import { DEFAULT_GRADIENT_HEALTH_EVERY, GradientHealth } from './gradientHealth.js';
 import { gpuFaultError } from './gpuFault.js';
 import { phaseTwoSchedule, type FineTunePlan } from './transferPhases.js';
+import type { ReplicaPool } from './parallel/replicaPool.js';
 
 /** Batch events are throttled to about this many a second. */
 const BATCH_EVENTS_PER_SECOND = 20;
@@ -49,6 +50,8 @@ export interface TrainingRunOptions {
    * BatchNormalization in inference mode (build.ts), as Keras' recipe wants.
    */
   fineTune?: FineTunePlan;
+  /** threads > 1 on wasm/cpu: the worker replicas that share every batch (parallel/replicaPool.ts); the run closes them. */
+  replicas?: ReplicaPool | null;
 }
 
 interface EpochResult {
@@ -96,6 +99,7 @@ export class TrainingRun {
 
   /** Frees the model's and the optimizer's tensors; the run is over. */
   dispose(): void {
+    void this.o.replicas?.close();
     this.o.model.dispose();
     this.optimizer.dispose();
   }
@@ -134,6 +138,8 @@ export class TrainingRun {
       return null;
     } finally {
       health.detach();
+      // No worker thread outlives its run: finished, stopped or failed.
+      await this.o.replicas?.close();
     }
   }
 
@@ -175,6 +181,7 @@ export class TrainingRun {
       ...(fineTune ? { fineTuneFromEpoch: phaseOneEpochs + 1 } : {}),
       batchSize,
       batchesPerEpoch,
+      threads: this.o.replicas?.threads ?? 1,
       ...(dataset.loading ? { dataLoading: dataset.loading } : {}),
       ...(this.o.initialWeights ? { initialWeights: this.o.initialWeights } : {}),
     };
@@ -211,7 +218,7 @@ export class TrainingRun {
           const target = labelsForLoss(y, settings.loss);
           let values: number | number[];
           try {
-            values = await model.trainOnBatch(x, target);
+            values = this.o.replicas ? await this.o.replicas.step(this.optimizer, x, target) : await model.trainOnBatch(x, target);
             await health.afterStep(x, epoch, b + 1);
           } catch (e) {
             // A GPU that ran out of memory makes the step fail in some other way; the device's report says why.
@@ -270,6 +277,7 @@ export class TrainingRun {
           learningRate,
           seconds: (performance.now() - epochStart) / 1000,
           tensors: tf.memory().numTensors,
+          ...(this.o.replicas ? { replicaTensors: this.o.replicas.replicaTensors } : {}),
         };
         await this.log.append(epochEvent);
         this.emit(epochEvent);
@@ -366,6 +374,7 @@ export class TrainingRun {
     const next = createOptimizer({ ...this.o.settings.optimizer, learningRate });
     fineTune.compile(next);
     health.follow(next);
+    this.o.replicas?.resync();
     this.optimizer.dispose();
     this.optimizer = next;
   }

@@ -1,0 +1,70 @@
+/**
+ * How many threads a run trains on: the caller's `threads` option (the CLI's
+ * --threads, the window's field), else CONVNET_STUDIO_THREADS (so a whole test
+ * suite can run on replicas), else 1 — today's single-thread path. Only the
+ * CPU backends (wasm, cpu) train on replicas; a GPU backend does its own
+ * parallelism and the run says 1.
+ */
+import { availableParallelism } from 'node:os';
+import { StudioError } from '../../errors.js';
+import type { BackendName } from '../../protocol.js';
+
+export const THREADS_ENV = 'CONVNET_STUDIO_THREADS';
+
+/** More replicas than this only multiply memory: each holds the model and its share's activations. */
+export const MAX_THREADS = 64;
+
+/** The machine's logical cores (the CLI's default; the window takes one fewer). */
+export function machineCores(): number {
+  return availableParallelism();
+}
+
+/** Backends whose runs are split over worker replicas. */
+export function trainsOnReplicas(backend: BackendName): boolean {
+  return backend === 'wasm' || backend === 'cpu';
+}
+
+/** A thread count from a caller or the environment, checked; the error names where it came from. */
+export function checkThreads(value: unknown, source: string): number {
+  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new StudioError(
+      `${source} must be a whole number from 1 to ${MAX_THREADS} (got ${JSON.stringify(value)}).`,
+      `Use 1 for one thread, or up to the machine's ${machineCores()} cores.`,
+      'bad-threads',
+    );
+  }
+  return n;
+}
+
+/** The threads asked for: the option, else the environment variable, else 1. */
+export function requestedThreads(option: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  if (option !== undefined) return checkThreads(option, 'threads');
+  const fromEnv = env[THREADS_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') return checkThreads(fromEnv, THREADS_ENV);
+  return 1;
+}
+
+/** The threads a run really uses on `backend`. */
+export function threadsUsed(requested: number, backend: BackendName): number {
+  return trainsOnReplicas(backend) ? requested : 1;
+}
+
+/**
+ * A batch of `count` samples split into at most `threads` contiguous shares,
+ * the larger ones first; empty shares are left out (a last batch smaller than
+ * the thread count uses fewer replicas).
+ */
+export function splitShares(count: number, threads: number): { start: number; count: number }[] {
+  const shares: { start: number; count: number }[] = [];
+  const base = Math.floor(count / threads);
+  const extra = count % threads;
+  let start = 0;
+  for (let k = 0; k < threads; k++) {
+    const size = base + (k < extra ? 1 : 0);
+    if (size === 0) break;
+    shares.push({ start, count: size });
+    start += size;
+  }
+  return shares;
+}
