@@ -7,6 +7,8 @@
 //   npm run mutate                      # every module (hours on 2 cores)
 //   npm run mutate -- message-validation split
 //   npm run mutate -- --list
+//   npm run mutate -- training-control --files engine/train/schedule.ts,engine/train/monitor.ts
+//                                       (a narrower set of the module's files, when time is short)
 //
 // Reports: reports/mutation/<module>/index.html and mutation.json.
 // Not part of `npm test`: far too slow for every run.
@@ -23,7 +25,7 @@ export const MODULES = {
   },
   'training-control': {
     mutate: ['engine/train/schedule.ts', 'engine/train/monitor.ts', 'engine/train/trainingRun.ts'],
-    tests: ['engine/train/schedule.test.ts', 'engine/train/training.test.ts', 'engine/train/runControl.test.ts'],
+    tests: ['engine/train/schedule.test.ts', 'engine/train/schedule-edges.test.ts', 'engine/train/training.test.ts', 'engine/train/runControl.test.ts'],
   },
   split: {
     mutate: ['engine/data/split.ts'],
@@ -52,6 +54,8 @@ export const MODULES = {
 };
 
 const args = process.argv.slice(2);
+const filesAt = args.indexOf('--files');
+const onlyFiles = filesAt >= 0 ? (args.splice(filesAt, 2)[1] ?? '').split(',').filter(Boolean) : null;
 if (args.includes('--list')) {
   for (const [name, { mutate, tests }] of Object.entries(MODULES)) console.log(`${name}\n  mutates ${mutate.join(', ')}\n  tests   ${tests.join(', ')}`);
   process.exit(0);
@@ -64,7 +68,8 @@ if (unknown.length) {
 
 const scores = [];
 for (const name of args.length ? args : Object.keys(MODULES)) {
-  const { mutate, tests } = MODULES[name];
+  const { tests } = MODULES[name];
+  const mutate = onlyFiles ?? MODULES[name].mutate;
   const dir = `reports/mutation/${name}`;
   const stryker = new Stryker({
     mutate,
