@@ -157,7 +157,8 @@ for (const file of files) {
   const passing = leaves.filter((r) => r.passed);
   hollow += passing.length;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`${passing.length ? '!' : '✓'} ${file} (${subjects.join(', ')}): ${leaves.length - passing.length} of ${leaves.length} tests fail without it, exit ${code}, ${seconds} s`);
+  const outcome = leaves.length === 0 ? (code === 0 ? 'no test ran' : 'the file fails as a whole (no test could start)') : `${leaves.length - passing.length} of ${leaves.length} tests fail without it`;
+  console.log(`${passing.length || (leaves.length === 0 && code === 0) ? '!' : '✓'} ${file} (${subjects.join(', ')}): ${outcome}, exit ${code}, ${seconds} s`);
   for (const r of passing) console.log(`    still passes: ${r.name}`);
   report.push({ file, subjects, checked: true, tests: leaves.length, stillPassing: passing.map((r) => r.name), exitCode: code, seconds: Number(seconds) });
 }
