@@ -8,7 +8,8 @@
 //   npm run mutate -- message-validation split
 //   npm run mutate -- --list
 //   npm run mutate -- training-control --files engine/train/schedule.ts,engine/train/monitor.ts
-//                                       (a narrower set of the module's files, when time is short)
+//                                       (a narrower set of the module's files, when time is short;
+//                                        --tests a,b likewise runs only some of its tests)
 //   npm run mutate -- decoding --concurrency 3   (mutants at once; default 1)
 //
 // Reports: reports/mutation/<module>/index.html and mutation.json.
@@ -57,6 +58,8 @@ export const MODULES = {
 const args = process.argv.slice(2);
 const concurrencyAt = args.indexOf('--concurrency');
 const concurrency = concurrencyAt >= 0 ? Number(args.splice(concurrencyAt, 2)[1]) : 1;
+const testsAt = args.indexOf('--tests');
+const onlyTests = testsAt >= 0 ? (args.splice(testsAt, 2)[1] ?? '').split(',').filter(Boolean) : null;
 const filesAt = args.indexOf('--files');
 const onlyFiles = filesAt >= 0 ? (args.splice(filesAt, 2)[1] ?? '').split(',').filter(Boolean) : null;
 if (args.includes('--list')) {
@@ -71,7 +74,7 @@ if (unknown.length) {
 
 const scores = [];
 for (const name of args.length ? args : Object.keys(MODULES)) {
-  const { tests } = MODULES[name];
+  const tests = onlyTests ?? MODULES[name].tests;
   const mutate = onlyFiles ?? MODULES[name].mutate;
   const dir = `reports/mutation/${name}`;
   const stryker = new Stryker({
