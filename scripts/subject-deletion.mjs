@@ -4,6 +4,8 @@
 //
 //   node scripts/subject-deletion.mjs [test-file-or-folder…]   (default: engine)
 //   node scripts/subject-deletion.mjs --list engine/graph      (only print the subjects)
+//   node scripts/subject-deletion.mjs --subject engine/evaluate/metrics.ts engine/data/split.test.ts
+//                                     (delete that module instead: a control run, every test should still pass)
 //
 // For each test file, its subject modules are replaced by stand-ins whose
 // exports all throw when called, constructed or read (scripts/subject-deletion/
@@ -40,6 +42,9 @@ const HELPER = /(\/backend\/select\.ts$|\/backend\/index\.ts$|\/graph\/templates
 
 const args = process.argv.slice(2);
 const listOnly = args.includes('--list');
+// `--subject a.ts,b.ts`: delete these for every file given instead (e.g. a control run with a module the tests do not use).
+const subjectAt = args.indexOf('--subject');
+const forcedSubjects = subjectAt >= 0 ? args.splice(subjectAt, 2)[1].split(',').filter(Boolean) : null;
 const roots = args.filter((a) => a !== '--list');
 const files = (roots.length ? roots : ['engine']).flatMap((root) => collect(root, [])).sort();
 
@@ -64,6 +69,7 @@ function resolveImport(from, specifier) {
 }
 
 function subjectsOf(testFile) {
+  if (forcedSubjects) return forcedSubjects;
   if (SUBJECTS[testFile]) return SUBJECTS[testFile];
   const beside = testFile.replace(/\.test\.ts$/, '.ts');
   const found = existsSync(join(ROOT, beside)) ? [beside] : [];
