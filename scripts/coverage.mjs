@@ -4,10 +4,14 @@
 // child processes of the web-host, CLI and e2e tests are counted too (an engine
 // ended with SIGTERM writes its coverage first: engine/host/engineProcess.ts).
 // Report: text summary here, HTML in reports/coverage/.  Default: engine electron e2e.
+//   npm run coverage -- --add engine/graph/new.test.ts   (adds to the last run's figures)
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
-const roots = process.argv.slice(2);
+// `--add`: keep the raw coverage of the last run and add these tests' to it (a whole-suite
+// figure after a few new test files, without running the whole suite again).
+const add = process.argv.includes('--add');
+const roots = process.argv.slice(2).filter((arg) => arg !== '--add');
 const c8 = createRequire(import.meta.url).resolve('c8/bin/c8.js');
 const result = spawnSync(
   process.execPath,
@@ -18,6 +22,7 @@ const result = spawnSync(
     '--reporter=json-summary',
     '--report-dir=reports/coverage',
     '--temp-directory=reports/coverage/.v8',
+    `--clean=${!add}`,
     '--all',
     '--src=engine',
     '--include=engine/**/*.ts',
