@@ -28,7 +28,6 @@ const result = spawnSync(
     '--include=engine/**/*.ts',
     '--exclude=**/*.test.ts',
     '--exclude=engine/testing/**',
-    '--exclude=engine/**/testing.ts',
     process.execPath,
     'scripts/run-tests.mjs',
     ...(roots.length ? roots : ['engine', 'electron', 'e2e']),

@@ -18,6 +18,7 @@ import { EngineRequestError, type Studio, type StudioClient } from '../api';
 import { ProjectState } from './projectState.svelte';
 import { readRecent, rememberRecent, type RecentProject } from './recent';
 import { clearAutosave, readAutosave, writeAutosave, type AutosavedProject } from './autosave';
+import { validateProject } from '../../../../engine/graph/validateProject.js';
 import { Validator } from '../editor/validator.svelte';
 import { markEdit } from '../editor/perf';
 import type { RecordedRun } from '../panels/runRecorder';
@@ -310,10 +311,10 @@ export class ProjectSession {
     if (p) writeAutosave(p, this.doc.path);
   }
 
-  /** A project file pasted as text: checked by the engine first; refused with its message, the current graph kept. True when pasted. */
+  /** A project file pasted as text: checked first (the graph core's validateProject, as the engine would); refused with its message, the current graph kept. True when pasted. */
   async pasteProject(raw: unknown): Promise<boolean> {
     try {
-      await this.client.request({ type: 'project.validate', project: raw as ProjectFile });
+      validateProject(raw);
     } catch (e) {
       this.hooks.report(e);
       return false;
