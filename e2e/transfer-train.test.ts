@@ -94,11 +94,11 @@ test('transfer settings in the Train panel; the base downloads with progress fro
     await page.goto(studio.host.url);
     await byTestId(page, 'engine-ready').waitFor();
     // Where the base is chosen (the template), it is named with its licence and source.
-    await page.waitForFunction(() => /Apache License 2\.0/.test(document.querySelector('[data-testid="template-base"]')?.textContent ?? ''));
-    const offered = await byTestId(page, 'template-base').innerText();
+    await page.waitForFunction(() => /Apache License 2\.0/.test(document.querySelector('[data-testid="base-of-template"]')?.textContent ?? ''));
+    const offered = await byTestId(page, 'base-of-template').innerText();
     assert.match(offered, /Base: MobileNetV2 α 0\.35, 224 px \(TensorFlow\.js, Teachable Machine\) · Apache License 2\.0/);
     assert.match(offered, /storage\.googleapis\.com\/teachable-machine-models\//);
-    await byTestId(page, 'template-base').scrollIntoViewIfNeeded();
+    await byTestId(page, 'base-of-template').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(RESULTS_DIR, 'transfer-welcome-1280x720-light.png') });
     await byTestId(page, 'open-menu').click();
     await byTestId(page, 'open-path').fill(projectPath);
