@@ -87,7 +87,7 @@ const VALID: Record<Kind, unknown> = {
   boolean: true,
   number: 0.5,
   'string-or-number': 2,
-  'train-options': { dataPath: '/d', epochs: 2, batchSize: 8, runDir: '/r', initialWeights: '/w', basesUrl: 'http://127.0.0.1:1/' },
+  'train-options': { dataPath: '/d', epochs: 2, batchSize: 8, runDir: '/r', initialWeights: '/w', basesUrl: 'http://127.0.0.1:1/', threads: 2 },
   'sent-image': { name: 'a.png', base64: 'iVBORw0KGgo=' },
   'sent-images': [{ name: 'a.png', base64: 'iVBORw0KGgo=' }],
   graph: { nodes: [], edges: [] },
@@ -162,6 +162,8 @@ for (const [type, fields] of Object.entries(PROTOCOL)) {
 test('train options and sent images are checked field by field too', () => {
   const project = { nodes: [] };
   refused({ type: 'train.start', project, options: { epochs: 0 } }, /^command "train\.start"\.options\.epochs must be a whole number of at least 1 \(got number 0\)\.$/, 'epochs 0');
+  refused({ type: 'train.start', project, options: { threads: 0 } }, /^command "train\.start"\.options\.threads must be a whole number of at least 1 \(got number 0\)\.$/, 'threads 0');
+  refused({ type: 'train.start', project, options: { threads: 'all' } }, /^command "train\.start"\.options\.threads must be a whole number of at least 1/, 'threads "all"');
   refused({ type: 'train.start', project, options: { batchSize: 2.5 } }, /options\.batchSize must be a whole number/, 'batch 2.5');
   refused({ type: 'train.start', project, options: { dataPath: 1 } }, /options\.dataPath must be a path/, 'dataPath 1');
   refused({ type: 'train.start', project, options: { runDir: [] } }, /options\.runDir must be a path/, 'runDir []');

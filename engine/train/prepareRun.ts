@@ -201,7 +201,7 @@ export async function prepareRun(req: PrepareRunRequest): Promise<TrainingRun> {
     runId,
   };
   // threads > 1 on wasm/cpu: worker replicas of the model, each with a share of every batch (last: nothing after may leave them running).
-  const { threads, replicas } = await startReplicas({ options, backend: backend.name, graph, settings, model, sampleShape: inputShape }).catch(disposeOnError);
+  const { threads, replicas } = await startReplicas({ options, backend: backend.name, graph, settings, model, sampleShape: inputShape, runId, emit }).catch(disposeOnError);
   emit({ type: 'progress', runId, stage: 'building-model', done: 1, total: 1 });
   const closeReplicasOnError = async (e: unknown): Promise<never> => {
     await replicas?.close();

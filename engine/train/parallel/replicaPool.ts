@@ -157,7 +157,18 @@ export class ReplicaPool {
         inputs: new SharedArrayBuffer(maxShare * sizeOf(o.sampleShape) * 4),
         targets: new SharedArrayBuffer(maxShare * Math.max(1, sizeOf(targetShape)) * 4),
       };
-      const worker = new Worker(workerBootstrap(), { eval: true });
+      let worker: Worker;
+      try {
+        worker = new Worker(workerBootstrap(), { eval: true });
+      } catch (error) {
+        // A runtime without worker threads (some embedders refuse them): the run can still train on one.
+        await Promise.all(workers.map((w) => w.terminate()));
+        throw new StudioError(
+          `Worker threads cannot start here (${error instanceof Error ? error.message : String(error)}).`,
+          'Train with --threads 1 (the Threads field in the window) to leave worker threads out.',
+          'threads-unavailable',
+        );
+      }
       const replica = new ReplicaWorker(k, count, worker, buffers);
       workers.push(replica);
       const init: ReplicaInit = {

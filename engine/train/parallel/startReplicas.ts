@@ -4,7 +4,8 @@
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Graph, TrainingSettings } from '../../project/schema.js';
-import type { BackendName, TrainOptions } from '../../protocol.js';
+import { StudioError } from '../../errors.js';
+import type { BackendName, EngineEvent, TrainOptions } from '../../protocol.js';
 import { ReplicaPool } from './replicaPool.js';
 import { requestedThreads, threadsUsed } from './threads.js';
 
@@ -17,6 +18,8 @@ export interface ReplicaRequest {
   /** The run's model, compiled, with its starting weights loaded. */
   model: tfl.LayersModel;
   sampleShape: number[];
+  runId: string;
+  emit: (event: EngineEvent) => void;
 }
 
 /** Threads requested and used (run.json records both), and the pool when more than one is used. */
@@ -25,7 +28,7 @@ export async function startReplicas(r: ReplicaRequest): Promise<{ threads: { req
   // More threads than samples in a batch would leave replicas idle.
   const used = Math.min(threadsUsed(requested, r.backend), r.settings.batchSize);
   if (used < 2) return { threads: { requested, used: 1 }, replicas: null };
-  const replicas = await ReplicaPool.start({
+  const start = ReplicaPool.start({
     threads: used,
     graph: r.graph,
     seed: r.settings.seed,
@@ -35,5 +38,12 @@ export async function startReplicas(r: ReplicaRequest): Promise<{ threads: { req
     batchSize: r.settings.batchSize,
     sampleShape: r.sampleShape,
   });
-  return { threads: { requested, used }, replicas };
+  try {
+    return { threads: { requested, used }, replicas: await start };
+  } catch (error) {
+    // Where threads cannot exist at all, one thread is still a run; a replica that fails to load is an error.
+    if (!(error instanceof StudioError && error.code === 'threads-unavailable')) throw error;
+    r.emit({ type: 'warning', runId: r.runId, message: `${error.message} Training on 1 thread instead of ${used}.`, hint: error.hint, code: 'threads-unavailable' });
+    return { threads: { requested, used: 1 }, replicas: null };
+  }
 }
