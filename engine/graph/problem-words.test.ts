@@ -82,7 +82,7 @@ test('sizes given as pairs, paddings and shapes: the form they must have', () =>
     },
   ]);
   assert.deepEqual(one('Conv2D', { filters: 4, kernel_size: [] }, image).map((p) => p.code), ['invalid-param']);
-  assert.deepEqual(one('Conv2D', { filters: 4, kernel_size: ['3', 3] }, image).map((p) => p.code), ['invalid-param']);
+  assert.deepEqual(one('Conv2D', { filters: 4, kernel_size: ['3', 3] as unknown as ParamValue }, image).map((p) => p.code), ['invalid-param']);
   assert.deepEqual(one('Conv2D', { filters: 4, kernel_size: [3, 0] }, image), [
     { nodeId: 'x', param: 'kernel_size', code: 'non-positive-size', message: 'Conv2D "x": kernel_size is [3,0], but sizes must be at least 1.', hint: 'Set kernel_size to 1 or more, e.g. 3 or [3, 3].' },
   ]);
