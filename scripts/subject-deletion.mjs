@@ -33,7 +33,7 @@ const SUBJECTS = {
   'engine/train/runControl.test.ts': ['engine/engine.ts'],
   'engine/train/startRefusal.test.ts': ['engine/engine.ts'],
   'engine/backend/kernels.test.ts': ['engine/backend/select.ts'],
-  'engine/graph/layers.test.ts': ['engine/graph/layers/index.ts', 'engine/graph/build.ts'],
+  'engine/graph/layers.test.ts': ['engine/graph/layers/index.ts', 'engine/graph/tfjs/build.ts'],
 };
 
 /** Imports that are test helpers, set-up (a backend, a template project) or shared vocabulary, never the subject

@@ -46,6 +46,10 @@ test('a spatial layer on a flat or otherwise non-image input: what it got, from 
       hint: 'Add a Reshape to [height, width, channels] before "p".',
     },
   ]);
+  // Nothing is inferred from a guess: the refused layer and what follows it have no shape.
+  const report = validateGraph(chain([8, 8, 1], [{ id: 'f', type: 'Flatten' }, conv({ kernel_size: 3 }), { id: 'after', type: 'Flatten' }]));
+  assert.equal(report.nodes['c']!.shape, null);
+  assert.equal(report.nodes['after']!.shape, null);
 });
 
 test('a window that does not fit: its size, the dilated span, and the input it is larger than', () => {
@@ -58,6 +62,12 @@ test('a window that does not fit: its size, the dilated span, and the input it i
   ]);
   assert.deepEqual(problems(chain([6, 6, 1], [conv({ kernel_size: 3, dilation_rate: 3 })])).map((p) => p.message), [
     'Conv2D "c" has a 3×3 kernel (7×7 with dilation) larger than its 6×6 input from "input".',
+  ]);
+  assert.deepEqual(problems(chain([6, 6, 1], [conv({ kernel_size: 3, dilation_rate: [3, 1] })])).map((p) => p.message), [
+    'Conv2D "c" has a 3×3 kernel (7×3 with dilation) larger than its 6×6 input from "input".',
+  ]);
+  assert.deepEqual(problems(chain([6, 6, 1], [conv({ kernel_size: 3, dilation_rate: [1, 3] })])).map((p) => p.message), [
+    'Conv2D "c" has a 3×3 kernel (3×7 with dilation) larger than its 6×6 input from "input".',
   ]);
   // Width alone too small, and exactly fitting: only the first is refused.
   assert.deepEqual(problems(chain([9, 2, 1], [conv({ kernel_size: 3 })])).map((p) => p.code), ['kernel-too-large']);
@@ -81,6 +91,8 @@ test('dilation together with strides is refused on dilation_rate; either alone i
       hint: 'Set dilation_rate to 1, or set strides to 1.',
     },
   ]);
+  // The other way round: dilation in height, strides in width.
+  assert.deepEqual(problems(chain([16, 16, 1], [conv({ kernel_size: 3, dilation_rate: [2, 1], strides: [1, 2] })])).map((p) => [p.param, p.code]), [['dilation_rate', 'invalid-param']]);
   const shapes = (params: Record<string, ParamValue>) => validateGraph(chain([16, 16, 1], [conv({ kernel_size: 3, ...params })])).nodes['c']!.shape;
   assert.deepEqual(shapes({ dilation_rate: 2 }), [12, 12, 2]);
   assert.deepEqual(shapes({ strides: [2, 1] }), [7, 14, 2]);

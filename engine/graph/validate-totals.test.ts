@@ -58,3 +58,38 @@ test('the memory check: a problem makes the graph invalid, a warning does not, a
   assert.equal('warnings' in plenty, false);
   assert.equal('warnings' in validateGraph(graph), false);
 });
+
+test('the head check looks through SpatialDropout2D, copes with a node without params, and tells a layer without an activation from one with', () => {
+  // Conv2D → SpatialDropout2D → Output: the shape is still an image; the message names the conv that set it.
+  const image = chain([4, 4, 2], [{ id: 'c', type: 'Conv2D', params: { filters: 3, kernel_size: 1, activation: 'softmax' } }, { id: 'sd', type: 'SpatialDropout2D', params: { rate: 0.1 } }]);
+  assert.deepEqual(validateGraph(image, { classCount: 3 }).problems.map((p) => p.message), [
+    'The Output "output" receives [4, 4, 3] from "c", but a classifier outputs one score per class, a flat vector.',
+  ]);
+  // An Activation node written without params at all is relu, like one with empty params.
+  const bare = chain([6], [{ id: 'd', type: 'Dense', params: { units: 3 } }, { id: 'act', type: 'Activation' }]);
+  delete (bare.nodes.find((n) => n.id === 'act') as { params?: unknown }).params;
+  assert.deepEqual(validateGraph(bare, { classCount: 3, loss: 'sparse-categorical-crossentropy' }).problems.map((p) => [p.nodeId, p.param, p.code]), [['act', 'activation', 'output-activation']]);
+  // BatchNormalization has parameters but no activation: "no activation", and the fix is an Activation node.
+  const normalised = chain([6], [{ id: 'd', type: 'Dense', params: { units: 3, activation: 'softmax' } }, { id: 'bn', type: 'BatchNormalization' }]);
+  assert.deepEqual(validateGraph(normalised, { classCount: 3, loss: 'sparse-categorical-crossentropy' }).problems, [
+    {
+      nodeId: 'bn', code: 'output-activation',
+      message: 'The last layer "bn" ends in no activation, but sparse-categorical-crossentropy expects class probabilities from softmax.',
+      hint: 'Add an Activation node with softmax before the Output.',
+    },
+  ]);
+});
+
+test('no head check without a single Output with a shape: two Outputs, or a broken layer before it, are reported, not a crash', () => {
+  const options = { classCount: 3, loss: 'sparse-categorical-crossentropy' as const };
+  const two = chain([6], [{ id: 'd', type: 'Dense', params: { units: 3, activation: 'softmax' } }]);
+  two.nodes.push(node('output2', 'Output'));
+  two.edges.push(edge('d', 'output2'));
+  assert.deepEqual(validateGraph(two, options).problems.map((p) => p.code), ['several-outputs']);
+  const none = chain([6], [{ id: 'd', type: 'Dense', params: { units: 3, activation: 'softmax' } }]);
+  none.nodes = none.nodes.filter((n) => n.id !== 'output');
+  none.edges = none.edges.filter((e) => e.target !== 'output');
+  assert.deepEqual(validateGraph(none, options).problems.map((p) => p.code), ['no-output']);
+  const broken = chain([6], [{ id: 'd', type: 'Dense', params: { units: 0, activation: 'softmax' } }]);
+  assert.deepEqual(validateGraph(broken, options).problems.map((p) => p.code), ['non-positive-size']);
+});
