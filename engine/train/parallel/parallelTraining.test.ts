@@ -19,7 +19,7 @@ import { selectBackend } from '../../backend/select.js';
 import { writePatternFolder } from '../../testing/imageFolderFixture.js';
 import { tinyCnnProject } from '../../testing/tinyCnnProject.js';
 import { ReplicaPool } from './replicaPool.js';
-import { requestedThreads, splitShares, threadsUsed, THREADS_ENV } from './threads.js';
+import { ENGINE_SHARE_WEIGHT, requestedThreads, splitShares, threadsUsed, THREADS_ENV } from './threads.js';
 
 let dataDir: string;
 let runsDir: string;
@@ -201,7 +201,7 @@ test('a layer unfrozen mid-run (fine-tuning phase 2) trains on two threads as on
   }
 });
 
-test('threads: the option wins, then CONVNET_STUDIO_THREADS, then 1; GPU backends use 1; shares split a batch evenly', () => {
+test('threads: the option wins, then CONVNET_STUDIO_THREADS, then 1; GPU backends use 1; shares split a batch, the engine thread weighted', () => {
   assert.equal(requestedThreads(3, {}), 3);
   assert.equal(requestedThreads(undefined, { [THREADS_ENV]: '2' }), 2);
   assert.equal(requestedThreads(undefined, {}), 1);
@@ -213,4 +213,9 @@ test('threads: the option wins, then CONVNET_STUDIO_THREADS, then 1; GPU backend
   assert.equal(threadsUsed(4, 'tensorflow'), 1);
   assert.deepEqual(splitShares(10, 3), [{ start: 0, count: 4 }, { start: 4, count: 3 }, { start: 7, count: 3 }]);
   assert.deepEqual(splitShares(1, 2), [{ start: 0, count: 1 }]);
+  // The engine's thread's share weighted against a worker's (the runs' split: ENGINE_SHARE_WEIGHT).
+  assert.deepEqual(splitShares(64, 2, 1.1), [{ start: 0, count: 34 }, { start: 34, count: 30 }]);
+  assert.deepEqual(splitShares(10, 3, 0.5), [{ start: 0, count: 2 }, { start: 2, count: 4 }, { start: 6, count: 4 }]);
+  assert.deepEqual(splitShares(1, 2, ENGINE_SHARE_WEIGHT), [{ start: 0, count: 1 }]);
+  assert.deepEqual(splitShares(3, 4, ENGINE_SHARE_WEIGHT), [{ start: 0, count: 1 }, { start: 1, count: 1 }, { start: 2, count: 1 }]);
 });

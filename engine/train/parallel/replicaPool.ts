@@ -23,7 +23,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { StudioError } from '../../errors.js';
 import type { Graph, LossName } from '../../project/schema.js';
 import { shareGradients } from './shareGradients.js';
-import { splitShares } from './threads.js';
+import { ENGINE_SHARE_WEIGHT, splitShares } from './threads.js';
 import type { FromReplica, ReplicaInit, ReplicaStep } from './replicaMessages.js';
 
 export interface ReplicaPoolOptions {
@@ -145,7 +145,7 @@ export class ReplicaPool {
     if (o.threads < 2) throw new RangeError('a replica pool needs at least 2 threads');
     const weightCount = o.model.weights.reduce((n, w) => n + sizeOf(w.shape), 0);
     const weights = new SharedArrayBuffer(weightCount * 4);
-    const maxShare = Math.ceil(o.batchSize / o.threads);
+    const maxShare = largestWorkerShare(o.batchSize, o.threads);
     const targetShape = o.loss === 'binary-crossentropy' ? [1] : [];
     const count = o.threads - 1;
     const workers: ReplicaWorker[] = [];
@@ -233,7 +233,7 @@ export class ReplicaPool {
     if (this.closed) throw new Error('the replica pool is closed');
     const { model } = this.o;
     const n = x.shape[0]!;
-    const shares = splitShares(n, this.o.threads);
+    const shares = splitShares(n, this.o.threads, ENGINE_SHARE_WEIGHT);
     const trainable = model.trainableWeights;
     const trainableSet = new Set(trainable);
     const used = this.workers.slice(0, shares.length - 1);
@@ -293,6 +293,15 @@ export class ReplicaPool {
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/** The most samples a worker gets from any batch of up to `batchSize` (its input buffers are sized once, at start). */
+function largestWorkerShare(batchSize: number, threads: number): number {
+  let largest = 1;
+  for (let n = 1; n <= batchSize; n++) {
+    for (const share of splitShares(n, threads, ENGINE_SHARE_WEIGHT).slice(1)) largest = Math.max(largest, share.count);
+  }
+  return largest;
 }
 
 function sizeOf(shape: readonly (number | null)[]): number {

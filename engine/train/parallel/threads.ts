@@ -51,17 +51,41 @@ export function threadsUsed(requested: number, backend: BackendName): number {
 }
 
 /**
+ * The engine's thread's share of each batch, relative to a worker's. Measured
+ * on the seed CNN (issue 12, docs/performance.md): with equal shares the
+ * worker's share took 2–4 ms longer than the engine's own (its weight reads,
+ * input tensors and gradient write-out come on top), and the engine's thread
+ * waited for it; the engine's serial work (summing, the optimizer update)
+ * comes before and after the parallel part, so it does not argue for a
+ * smaller engine share. A fixed weight keeps every run reproducible at a
+ * given thread count (timing never decides the split).
+ */
+export const ENGINE_SHARE_WEIGHT = 1.1;
+
+/**
  * A batch of `count` samples split into at most `threads` contiguous shares,
  * the larger ones first; empty shares are left out (a last batch smaller than
- * the thread count uses fewer replicas).
+ * the thread count uses fewer replicas). With an `engineWeight` other than 1
+ * the first share (the engine's thread's) is that multiple of a worker's,
+ * rounded; the split depends only on its arguments.
  */
-export function splitShares(count: number, threads: number): { start: number; count: number }[] {
+export function splitShares(count: number, threads: number, engineWeight = 1): { start: number; count: number }[] {
+  const sizes: number[] = [];
+  if (engineWeight === 1 || threads < 2) {
+    const base = Math.floor(count / threads);
+    const extra = count % threads;
+    for (let k = 0; k < threads; k++) sizes.push(base + (k < extra ? 1 : 0));
+  } else {
+    const first = Math.max(1, Math.round((count * engineWeight) / (engineWeight + threads - 1)));
+    const rest = count - first;
+    const base = Math.floor(rest / (threads - 1));
+    const extra = rest % (threads - 1);
+    sizes.push(Math.min(first, count));
+    for (let k = 1; k < threads; k++) sizes.push(base + (k - 1 < extra ? 1 : 0));
+  }
   const shares: { start: number; count: number }[] = [];
-  const base = Math.floor(count / threads);
-  const extra = count % threads;
   let start = 0;
-  for (let k = 0; k < threads; k++) {
-    const size = base + (k < extra ? 1 : 0);
+  for (const size of sizes) {
     if (size === 0) break;
     shares.push({ start, count: size });
     start += size;
