@@ -18,11 +18,19 @@ export interface LayerNodeData extends Record<string, unknown> {
 }
 export type LayerFlowNode = Node<LayerNodeData, 'layer'>;
 
-export interface ShapeEdgeData extends Record<string, unknown> {
+/**
+ * What an edge's label shows. Kept out of the edge objects (in an EdgeLabels
+ * map the edges read by id) so an edit that only changes shapes leaves the
+ * flow's edge array alone: Svelte Flow then skips its O(edges) connection
+ * lookup and visible-edge passes.
+ */
+export interface EdgeLabel {
   shape: string;
   problem: Problem | undefined;
 }
-export type ShapeFlowEdge = Edge<ShapeEdgeData, 'shape'>;
+/** The context key under which the canvas hands its edge labels to ShapeEdge. */
+export const EDGE_LABELS = Symbol('edge labels');
+export type ShapeFlowEdge = Edge<Record<string, never>, 'shape'>;
 
 export const shapeText = (shape: number[] | null | undefined): string => (shape ? `[${shape.join(', ')}]` : '?');
 
@@ -69,18 +77,33 @@ export function toFlowNodes(
   return reused ? null : next;
 }
 
-export function toFlowEdges(graph: Graph, report: ValidationReport | null, previous: Map<string, ShapeFlowEdge>, selected: Set<string>): ShapeFlowEdge[] | null {
-  const edgeProblems = new Map<string, Problem>();
-  for (const p of report?.problems ?? []) if (p.edgeId) edgeProblems.set(p.edgeId, p);
+export function toFlowEdges(graph: Graph, previous: Map<string, ShapeFlowEdge>, selected: Set<string>): ShapeFlowEdge[] | null {
   let reused = previous.size === graph.edges.length;
   const next = graph.edges.map((edge): ShapeFlowEdge => {
-    const shape = shapeText(report?.nodes[edge.source]?.shape);
-    const problem = edgeProblems.get(edge.id);
     const old = previous.get(edge.id);
     const isSelected = selected.has(edge.id);
-    if (old && old.source === edge.source && old.target === edge.target && old.data?.shape === shape && old.data?.problem?.message === problem?.message && !!old.selected === isSelected) return old;
+    if (old && old.source === edge.source && old.target === edge.target && !!old.selected === isSelected) return old;
     reused = false;
-    return { id: edge.id, source: edge.source, target: edge.target, type: 'shape', selected: isSelected, data: { shape, problem } };
+    return { id: edge.id, source: edge.source, target: edge.target, type: 'shape', selected: isSelected };
   });
   return reused ? null : next;
+}
+
+/**
+ * Brings the labels up to date in place: only the entries whose text or
+ * problem changed are set (a SvelteMap notifies per key), so an edit redraws
+ * the few labels it changed.
+ */
+export function updateEdgeLabels(labels: Map<string, EdgeLabel>, graph: Graph, report: ValidationReport | null): void {
+  const edgeProblems = new Map<string, Problem>();
+  for (const p of report?.problems ?? []) if (p.edgeId) edgeProblems.set(p.edgeId, p);
+  const ids = new Set<string>();
+  for (const edge of graph.edges) {
+    ids.add(edge.id);
+    const shape = shapeText(report?.nodes[edge.source]?.shape);
+    const problem = edgeProblems.get(edge.id);
+    const old = labels.get(edge.id);
+    if (!old || old.shape !== shape || old.problem?.message !== problem?.message) labels.set(edge.id, { shape, problem });
+  }
+  for (const id of [...labels.keys()]) if (!ids.has(id)) labels.delete(id);
 }
