@@ -16,7 +16,15 @@ export interface LayerNodeData extends Record<string, unknown> {
   report: NodeReport | undefined;
   problems: Problem[];
 }
-export type LayerFlowNode = Node<LayerNodeData, 'layer'>;
+/**
+ * A layer on the canvas. Its card's contents (LayerNodeData) are kept out of
+ * the flow node, in a per-layer map LayerNode reads by id: an edit that only
+ * changes what cards show leaves the flow's node array alone, so Svelte Flow
+ * does not adopt every node again.
+ */
+export type LayerFlowNode = Node<Record<string, never>, 'layer'>;
+/** The context key under which the canvas hands the cards' contents to LayerNode. */
+export const LAYER_CONTENTS = Symbol('layer contents');
 
 /**
  * What an edge's label shows. Kept out of the edge objects (in an EdgeLabels
@@ -45,35 +53,40 @@ export function problemsByNode(report: ValidationReport | null): Map<string, Pro
   return map;
 }
 
+/**
+ * The flow nodes for a graph, with the cards' contents brought up to date in
+ * `contents` (set only where they changed: a SvelteMap notifies per key).
+ * Answers null when the flow nodes themselves (ids, positions, selection)
+ * are unchanged.
+ */
 export function toFlowNodes(
   graph: Graph,
   report: ValidationReport | null,
   types: Map<string, LayerTypeInfo>,
   previous: Map<string, LayerFlowNode>,
   selected: Set<string>,
+  contents: Map<string, LayerNodeData>,
 ): LayerFlowNode[] | null {
   const problems = problemsByNode(report);
+  const ids = new Set<string>();
   let reused = previous.size === graph.nodes.length;
-  const next = graph.nodes.map((node) => {
-    const old = previous.get(node.id);
+  const next = graph.nodes.map((node): LayerFlowNode => {
+    ids.add(node.id);
     const nodeReport = report?.nodes[node.id];
     const nodeProblems = problems.get(node.id) ?? [];
-    const isSelected = selected.has(node.id);
-    if (old && old.data.node === node && sameReport(old.data.report, nodeReport) && sameProblems(old.data.problems, nodeProblems) && old.data.info === types.get(node.type)) {
-      if (!!old.selected === isSelected && old.position.x === node.position.x && old.position.y === node.position.y) return old;
-      reused = false;
-      return { ...old, selected: isSelected, position: node.position };
+    const info = types.get(node.type);
+    const content = contents.get(node.id);
+    if (!(content && content.node === node && sameReport(content.report, nodeReport) && sameProblems(content.problems, nodeProblems) && content.info === info)) {
+      contents.set(node.id, { node, info, report: nodeReport, problems: nodeProblems });
     }
+    const old = previous.get(node.id);
+    const isSelected = selected.has(node.id);
+    if (old && !!old.selected === isSelected && old.position.x === node.position.x && old.position.y === node.position.y) return old;
     reused = false;
-    return {
-      ...(old ?? {}),
-      id: node.id,
-      type: 'layer',
-      position: node.position,
-      selected: isSelected,
-      data: { node, info: types.get(node.type), report: nodeReport, problems: nodeProblems },
-    } as LayerFlowNode;
+    return { ...(old ?? {}), id: node.id, type: 'layer', position: node.position, selected: isSelected, data: old?.data ?? {} };
   });
+  // A layer just removed keeps its contents until its card is gone (the next pass).
+  for (const id of [...contents.keys()]) if (!ids.has(id) && !previous.has(id)) contents.delete(id);
   return reused ? null : next;
 }
 
