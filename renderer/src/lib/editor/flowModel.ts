@@ -1,9 +1,11 @@
 /**
  * The project graph as Svelte Flow nodes and edges. Flow objects are reused
- * for nodes and edges whose content did not change, so after an edit only the
- * nodes it touched are redrawn, and when nothing changed at all the builders
- * answer null: the flow keeps its arrays and skips its own O(n) bookkeeping
- * (what keeps a 300-node graph within a frame).
+ * for nodes and edges whose ids, positions and selection did not change, and
+ * what the cards and labels show lives beside them in per-id maps (SvelteMap,
+ * set only where it changed), so after an edit only the cards and labels it
+ * touched are redrawn, and the builders answer null: the flow keeps its
+ * arrays and skips its own O(n) bookkeeping (what keeps a 300-node graph
+ * within a frame).
  */
 import type { Edge, Node } from '@xyflow/svelte';
 import type { Graph, GraphNode } from '../../../../engine/protocol.js';
