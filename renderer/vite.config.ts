@@ -19,6 +19,8 @@ export default defineConfig({
     // would otherwise be served in web mode and shipped in the installers.
     sourcemap: process.env.CONVNET_STUDIO_SOURCEMAP === '1',
     target: 'es2022',
+    // CONVNET_STUDIO_MINIFY=0: readable names in a CPU profile of the window.
+    minify: process.env.CONVNET_STUDIO_MINIFY !== '0',
   },
   clearScreen: false,
   logLevel: 'warn',

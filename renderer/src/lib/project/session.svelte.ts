@@ -65,8 +65,11 @@ export class ProjectSession {
     private readonly hooks: SessionHooks,
   ) {
     this.validator = new Validator((e) => hooks.report(e));
-    // Every change of the project is revalidated (at most one check in flight) and autosaved.
-    $effect(() => {
+    // Every change of the project is revalidated and autosaved. A pre-effect:
+    // it runs before the canvas's effect in the same flush, so the canvas
+    // sees the edit and its report together and rebuilds its flow once, not
+    // once for the edit and again for the report.
+    $effect.pre(() => {
       const p = this.doc.project;
       if (!p) return;
       untrack(() => this.#followEdit(p));
