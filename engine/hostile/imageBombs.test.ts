@@ -17,7 +17,7 @@ import { selectBackend } from '../backend/select.js';
 import { buildModel } from '../graph/tfjs/build.js';
 import { chain } from '../testing/graphs.js';
 import { saveModelFolder } from '../model/modelFiles.js';
-import { idxGzipBomb, pngBomb } from './hostileFiles.js';
+import { idxGzipBomb, pngBomb } from '../testing/hostileFiles.js';
 
 const INPUT = { height: 8, width: 8, channels: 1 as const };
 

@@ -10,6 +10,16 @@ import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import type { ImageSplit } from '../data/types.js';
 
+/** One PNG chunk: length, type, data and the CRC over type and data. */
+export function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
 export async function makeTempDir(prefix: string): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `convnet-studio-${prefix}-`));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
@@ -76,14 +86,6 @@ export function encodePng(options: {
       else raw[at + ((i * bitDepth) >> 3)]! |= value << (8 - bitDepth - ((i * bitDepth) & 7));
     }
   }
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
@@ -91,11 +93,11 @@ export function encodePng(options: {
   header[9] = colourType;
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    ...(options.palette ? [chunk('PLTE', Buffer.from(options.palette.flat()))] : []),
-    ...(options.transparency ? [chunk('tRNS', Buffer.from(options.transparency))] : []),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
+    pngChunk('IHDR', header),
+    ...(options.palette ? [pngChunk('PLTE', Buffer.from(options.palette.flat()))] : []),
+    ...(options.transparency ? [pngChunk('tRNS', Buffer.from(options.transparency))] : []),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }
 

@@ -3,16 +3,8 @@
  * person could be handed (a PNG or a gzipped IDX whose data unpacks to far
  * more than its header declares), built in memory in milliseconds.
  */
-import { crc32, deflateSync, gzipSync } from 'node:zlib';
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
+import { deflateSync, gzipSync } from 'node:zlib';
+import { pngChunk } from './imageFiles.js';
 
 /**
  * A well-formed RGBA PNG header of `width`×`height` whose image data is
