@@ -12,10 +12,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { byTestId, openTab } from './support/locators.js';
 import { launchChromium } from './support/browser.js';
-import { RESULTS_DIR, screenshot, withPage } from './support/artefacts.js';
+import { keepPanelPicture, screenshot, withPage } from './support/artefacts.js';
 import { startWebStudio, type WebStudio } from './support/webStudio.js';
 
 let studio: WebStudio;
@@ -30,19 +30,6 @@ after(async () => {
   await browser?.close();
   await studio?.host.close();
 });
-
-/** The whole panel as one picture (its tab scrolls): the window is made tall enough, then put back. */
-async function keepPanelPicture(page: Page, panel: Locator, name: string): Promise<void> {
-  const viewport = page.viewportSize()!;
-  const height = await panel.evaluate((el) => {
-    for (let p = el.parentElement; p; p = p.parentElement) p.scrollTop = 0;
-    return el.scrollHeight + el.getBoundingClientRect().top + 80;
-  });
-  await page.setViewportSize({ width: viewport.width, height: Math.max(viewport.height, Math.ceil(height)) });
-  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
-  await panel.screenshot({ path: join(RESULTS_DIR, `${name}.png`) });
-  await page.setViewportSize(viewport);
-}
 
 test('training shows gradient health; a mistake opens in Inspect with its Grad-CAM; a canvas node shows its feature maps; filters and histograms', async () => {
   await withPage(browser, 'inspect', async (page) => {

@@ -13,10 +13,10 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { byTestId, openTab } from './support/locators.js';
 import { launchChromium } from './support/browser.js';
-import { RESULTS_DIR, withPage } from './support/artefacts.js';
+import { keepPanelPicture, withPage } from './support/artefacts.js';
 import { sampleData } from './support/sampleData.js';
 import { startWebStudio, type WebStudio } from './support/webStudio.js';
 import { parseNumber } from '../renderer/src/lib/panels/numbers.js';
@@ -47,23 +47,6 @@ after(async () => {
   await browser?.close();
   await studio?.host.close();
 });
-
-/**
- * A panel's own picture, kept for a person to look at: the window is made
- * tall enough for the whole panel (its tab scrolls otherwise), then put back.
- */
-async function keepPicture(page: Page, panel: Locator, name: string): Promise<void> {
-  const viewport = page.viewportSize()!;
-  const height = await panel.evaluate((el) => {
-    // The tab scrolls: start at its top, so the panel's box is where it is drawn.
-    for (let p = el.parentElement; p; p = p.parentElement) p.scrollTop = 0;
-    return el.scrollHeight + el.getBoundingClientRect().top + 80;
-  });
-  await page.setViewportSize({ width: viewport.width, height: Math.max(viewport.height, Math.ceil(height)) });
-  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
-  await panel.screenshot({ path: join(RESULTS_DIR, `panels-${name}.png`) });
-  await page.setViewportSize(viewport);
-}
 
 describe('the panels\' pure parts', () => {
   test('a typed number is accepted only when it is a plain number within the field\'s rule', () => {
@@ -209,7 +192,7 @@ test('data, train, evaluate and export from the panels, with bad input at each',
     await byTestId(data, 'aug-rotation').check();
     await page.waitForFunction((before) => document.querySelector('[data-testid="augmented-sample"]')?.getAttribute('src') !== before, plain, { timeout: 30_000 });
     await byTestId(data, 'aug-horizontalFlip').check();
-    await keepPicture(page, data, 'data');
+    await keepPanelPicture(page, data, 'panels-data');
     // Both switches are undoable edits of the project.
     await byTestId(page, 'undo').click();
     await byTestId(page, 'undo').click();
@@ -242,7 +225,7 @@ test('data, train, evaluate and export from the panels, with bad input at each',
       assert.equal(await byTestId(train, 'backend-badge').innerText(), 'WASM · WebAssembly');
       assert.match(await byTestId(train, 'backend-hint').innerText(), /^The GPU is not used: tfjs-node-gpu is not installed/);
     }
-    await keepPicture(page, train, 'train');
+    await keepPanelPicture(page, train, 'panels-train');
 
     // ---------------------------------------------------------------- evaluate
     await openTab(page, 'evaluate');
@@ -273,7 +256,7 @@ test('data, train, evaluate and export from the panels, with bad input at each',
     await byTestId(evaluate, 'predict-file').setInputFiles(bagImage);
     await byTestId(evaluate, 'prediction').waitFor({ timeout: 60_000 });
     assert.equal(await byTestId(evaluate, 'prediction').locator('[role="meter"]').count(), 5);
-    await keepPicture(page, evaluate, 'evaluate');
+    await keepPanelPicture(page, evaluate, 'panels-evaluate');
     await byTestId(evaluate, 'predict-file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image at all') });
     const predictError = byTestId(evaluate, 'predict-error');
     await predictError.waitFor({ timeout: 30_000 });
@@ -297,7 +280,7 @@ test('data, train, evaluate and export from the panels, with bad input at each',
     const onnxBytes = (await stat(join(outDir, 'onnx', 'model.onnx'))).size;
     assert.match(onnxRow, new RegExp(`${(onnxBytes / 1024).toFixed(0)} KiB|${(onnxBytes / 1024).toFixed(1)} KiB`));
     assert.equal(JSON.parse(await readFile(join(outDir, 'labels.json'), 'utf8')).classNames.length, 10);
-    await keepPicture(page, exporter, 'export');
+    await keepPanelPicture(page, exporter, 'panels-export');
 
     // ---------------------------------------------------------------- a second run: pause, resume, stop; then compare
     await openTab(page, 'train');
@@ -319,14 +302,14 @@ test('data, train, evaluate and export from the panels, with bad input at each',
     const alone = Number(await byTestId(train, 'chart-loss').getAttribute('data-points'));
     await train.locator('[data-testid="run-row"]', { hasText: 'Run 1' }).getByLabel('Overlay on the charts').check();
     await page.waitForFunction((n) => Number(document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-points')) > n, alone);
-    await keepPicture(page, train, 'train-compare');
+    await keepPanelPicture(page, train, 'panels-train-compare');
 
     // The dark theme: the charts and the heat map take its colours (pictures to look at).
     await byTestId(page, 'theme').selectOption('dark');
     await openTab(page, 'train');
-    await keepPicture(page, train, 'train-dark');
+    await keepPanelPicture(page, train, 'panels-train-dark');
     await openTab(page, 'evaluate');
-    await keepPicture(page, evaluate, 'evaluate-dark');
+    await keepPanelPicture(page, evaluate, 'panels-evaluate-dark');
 
     // Nothing on the way threw in the page (Svelte's runtime errors land here, not in the panels).
     assert.deepEqual(pageErrors, []);

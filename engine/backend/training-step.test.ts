@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from './select.js';
 import { createOptimizer } from '../train/optimizers.js';
+import { seededValues } from '../testing/seededValues.js';
 
 const INPUT: [number, number, number] = [12, 12, 3];
 const CLASSES = 3;
@@ -65,16 +66,6 @@ const OPTIMIZERS: Record<string, () => tf.Optimizer> = {
   rmsprop: () => tf.train.rmsprop(0.01),
   adagrad: () => tf.train.adagrad(0.1),
 };
-
-function seededValues(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let state = seed;
-  for (let i = 0; i < size; i++) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    out[i] = (state / 2147483648) * 2 - 1;
-  }
-  return out;
-}
 
 let initialWeights: Snapshot[];
 

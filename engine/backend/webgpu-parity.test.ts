@@ -17,6 +17,7 @@ import { layerTypes } from '../graph/layers/index.js';
 import type { Graph } from '../graph/schema.js';
 import { createProject, listTemplates } from '../graph/templates.js';
 import { selectBackend } from './select.js';
+import { seededValues } from '../testing/seededValues.js';
 
 const skip = await webgpuSkipReason();
 
@@ -83,16 +84,6 @@ async function withRandomSeed<T>(seed: number, body: () => T | Promise<T>): Prom
   } finally {
     Math.random = original;
   }
-}
-
-function seededValues(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let state = seed;
-  for (let i = 0; i < size; i++) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    out[i] = (state / 2147483648) * 2 - 1;
-  }
-  return out;
 }
 
 interface Pass {
