@@ -432,6 +432,10 @@ test('a class-count mismatch is reported when the data loads, with the one-click
     const mismatch = byTestId(page, 'data-class-mismatch');
     await mismatch.waitFor();
     assert.match(await mismatch.innerText(), /outputs 10 values but the data has 3 classes/);
+    // The editor's own validation knows the data's classes: the head is marked before Start, as the engine would refuse it.
+    await openTab(page, 'summary');
+    assert.match(await byTestId(page, 'graph-summary').innerText(), /· 1 problem/);
+    await openTab(page, 'data');
     await byTestId(page, 'fix-class-count').click();
     await mismatch.waitFor({ state: 'detached' });
     await openTab(page, 'summary');

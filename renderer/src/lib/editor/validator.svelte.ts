@@ -4,8 +4,11 @@
  * as the engine reads it, then the graph validated against its training
  * settings), so badges, shapes, the summary and connection checks follow the
  * edit in the same frame, with no round trip. The engine stays the authority:
- * it runs the same checks again at save, train and export. The one thing only
- * the engine knows, how much memory its backend has, comes from its `info`.
+ * it runs the same checks again at save, train and export. What only the
+ * engine knows comes from it: how much memory its backend has (its `info`),
+ * and how many classes the data holds (the Data panel's `data.summary`), so
+ * a head that does not fit the data is marked on the canvas as it would be
+ * refused at Start.
  */
 import type { MemoryLimit, ProjectFile, ValidationReport } from '../../../../engine/protocol.js';
 import { validateProject } from '../../../../engine/graph/validateProject.js';
@@ -15,6 +18,7 @@ export class Validator {
   report = $state.raw<ValidationReport | null>(null);
   #last: ProjectFile | null = null;
   #memoryLimit: MemoryLimit | undefined;
+  #classCount: number | undefined;
 
   constructor(private readonly onError: (error: unknown) => void) {}
 
@@ -24,10 +28,17 @@ export class Validator {
     if (this.#last) this.request(this.#last);
   }
 
+  /** The data's class count (undefined while no data is known); the last project is checked again with it. */
+  setClassCount(count: number | undefined): void {
+    if (count === this.#classCount) return;
+    this.#classCount = count;
+    if (this.#last) this.request(this.#last);
+  }
+
   /** The report of a project, or null when it is not a well-formed project (what `request` reports as an error). */
   check(project: ProjectFile): ValidationReport | null {
     try {
-      return validateProject(project, { memoryLimit: this.#memoryLimit });
+      return validateProject(project, this.#options());
     } catch {
       return null;
     }
@@ -38,7 +49,7 @@ export class Validator {
     const start = performance.now();
     let report: ValidationReport;
     try {
-      report = validateProject(project, { memoryLimit: this.#memoryLimit });
+      report = validateProject(project, this.#options());
     } catch (e) {
       this.onError(e);
       return;
@@ -53,5 +64,9 @@ export class Validator {
   clear(): void {
     this.report = null;
     this.#last = null;
+  }
+
+  #options() {
+    return { memoryLimit: this.#memoryLimit, classCount: this.#classCount };
   }
 }
