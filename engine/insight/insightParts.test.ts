@@ -9,13 +9,16 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import sharp from 'sharp';
 import { selectBackend } from '../backend/select.js';
 import { StudioError } from '../errors.js';
 import { MAX_SENT_IMAGES } from '../evaluate/predictImageData.js';
-import { resolveClass } from './explain.js';
+import { saveModelFolder } from '../model/modelFiles.js';
+import { makeTempDir } from '../testing/imageFiles.js';
+import { explainImages, resolveClass } from './explain.js';
 import { firstConvolutionFilters, weightHistograms } from './filters.js';
 import { overlayPixels } from './images.js';
 import { lastSpatialNode, modelNodes, runLayers } from './modelNodes.js';
@@ -146,4 +149,15 @@ test('images sent as bytes: too many are refused, errors that are not the studio
     (e: unknown) => e === bug,
   );
   assert.equal(existsSync(seen[0]!), false, 'the temporary file is gone');
+});
+
+test('explaining no images at all is refused before anything is decoded', async (t) => {
+  const { dir, remove } = await makeTempDir('insight-none');
+  t.after(remove);
+  const input = tfl.input({ shape: [4, 4, 1] });
+  const conv = tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', name: 'conv' }).apply(input) as tfl.SymbolicTensor;
+  const model = tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 2, activation: 'softmax', name: 'head' }).apply(tfl.layers.flatten().apply(conv)) as tfl.SymbolicTensor });
+  await saveModelFolder(model, join(dir, 'model'), { classNames: ['a', 'b'] });
+  model.dispose();
+  await assert.rejects(explainImages({ model: join(dir, 'model'), images: [] }), (e: unknown) => e instanceof StudioError && e.code === 'no-images' && e.message === 'No images to explain.' && e.hint === 'Pass one or more image files.');
 });
