@@ -62,6 +62,16 @@ test('rows in a column order of their own: short rows, no path, absolute paths, 
   assert.deepEqual(plan.given, { val: true, test: false });
 });
 
+test('a row that stops before its split column is skipped; rows of one class come out sorted by path', async (t) => {
+  const { dir, remove } = await makeTempDir('csv-order');
+  t.after(remove);
+  await writeTree(dir, { 'z.png': await greyPng(2, 2, 1), 'm.png': await greyPng(2, 2, 2), 'a.png': await greyPng(2, 2, 3), 'd.png': await greyPng(2, 2, 4) });
+  await writeFile(join(dir, 'list.csv'), 'path,label,split\nz.png,cat,train\nm.png,cat,train\na.png,cat,train\nd.png,dog\nd.png,dog,train\n');
+  const plan = await planCsv(join(dir, 'list.csv'));
+  assert.deepEqual(plan.images.train.map((item) => item.relativePath), ['a.png', 'm.png', 'z.png', 'd.png']);
+  assert.deepEqual(plan.skipped.map(({ reason }) => reason), ['line 5 of list.csv has split ""; use train, val or test']);
+});
+
 test('an empty CSV, one with only its header, and a folder given as the CSV are refused with what to write', async (t) => {
   const { dir, remove } = await makeTempDir('csv-empty');
   t.after(remove);

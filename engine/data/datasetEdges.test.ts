@@ -126,6 +126,11 @@ test('mean-std over images whose channel never changes keeps std 1; without imag
   await writeTree(dir, { 'cat/a.png': await greyPng(2, 2, 51), 'cat/b.png': await greyPng(2, 2, 51), 'dog/c.png': await greyPng(2, 2, 51) });
   const flat = await loadDataset(source({ path: dir, preprocessing: { resize: 'stretch', normalization: 'mean-std' } }), dir, grey2);
   assert.deepEqual(flat.preprocessing.normalization, { mode: 'mean-std', mean: [0.2], std: [1] });
+  assert.deepEqual(normalizationFor('minus-one-one', 3), { mode: 'minus-one-one', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+  // Augmentation settings travel with the training split only.
+  const flipped = await loadDataset(source({ path: dir, augmentation: { ...defaultDataSource().augmentation, horizontalFlip: true } }), dir, grey2);
+  assert.deepEqual(flipped.train.augmentation, { settings: { ...defaultDataSource().augmentation, horizontalFlip: true }, seed: 42 });
+  assert.equal(flipped.validation.augmentation, undefined);
   const none = refusedNow(() => normalizationFor('mean-std', 3));
   assert.equal(none.code, 'data-no-statistics');
   // Three channels each with its own mean and std: (v/255 − mean)/std.

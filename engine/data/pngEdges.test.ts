@@ -144,6 +144,8 @@ test('headers and chunk lists that cannot be a PNG are refused with the reason',
   // 2×2 grey needs (2+1)×2 = 6 bytes; this data unpacks to 3.
   refused(png(ihdr(2, 2, 8, 0), idat([[0, 1, 2]]), IEND), /^its image data holds 3 bytes, 6 are needed$/);
   refused(png(ihdr(2, 1, 8, 0), idat([[5, 1, 2]]), IEND), /^row 0 has an unknown filter type 5$/);
+  // 1 000 bytes of data behind a header that declares 2×2 (6 bytes): unpacking stops at the declared size.
+  refused(png(ihdr(2, 2, 8, 0), pngChunk('IDAT', deflateSync(Buffer.alloc(1000))), IEND), /^its image data unpacks to more than the 6 bytes its 2×2 header declares \(a corrupt or hostile file\)$/);
 });
 
 test('a broken PNG read from disk is skipped with the decoder\'s reason, and a good one beside it decodes', async (t) => {

@@ -15,6 +15,7 @@ import { defaultDataSource, type DataSource } from '../project/schema.js';
 import { FASHION_MNIST_DEFAULT_DIR } from './fashionMnist.js';
 import { readIdxFile } from './idx.js';
 import { datasetWarnings, summarizeDataset } from './summary.js';
+import { rawThumbnail } from './thumbnails.js';
 import { greyPng, makeTempDir, pngChunk, writeTree } from '../testing/imageFiles.js';
 
 const haveFashionMnist = existsSync(join(FASHION_MNIST_DEFAULT_DIR, 't10k-images-idx3-ubyte.gz'));
@@ -134,4 +135,18 @@ test('warning words for many hidden entries, a skipped folder, one copy across s
     '1 folder was skipped; 3 hidden entries are left out too, as expected; the list says why for each.',
   ]);
   assert.deepEqual(datasetWarnings(['a', 'b'], perClass, [], { files: 2, folders: 2, hidden: 0 }), ['2 files and 2 folders were skipped; the list says why for each.']);
+});
+
+test('a CSV source is summarised under the CSV\'s own path; pixels larger than a thumbnail are shrunk to fit 48×48', async (t) => {
+  const { dir, remove } = await makeTempDir('summary-csv');
+  t.after(remove);
+  await writeTree(dir, { 'a.png': await greyPng(2, 2, 10), 'b.png': await greyPng(2, 2, 20) });
+  await writeFile(join(dir, 'list.csv'), 'a.png,ant\nb.png,bee\n');
+  const source: DataSource = { ...defaultDataSource(), kind: 'csv', path: 'list.csv', validationSplit: 0 };
+  const summary = await summarizeDataset(source, join(dir, 'list.csv'), { thumbnailsPerClass: 0 });
+  assert.deepEqual(summary.source, { kind: 'csv', path: join(dir, 'list.csv'), layout: 'CSV of path,label rows' });
+
+  const wide = await rawThumbnail({ width: 96, height: 60, channels: 3, data: new Uint8Array(96 * 60 * 3).fill(77) });
+  const metadata = await sharp(Buffer.from(wide.slice('data:image/png;base64,'.length), 'base64')).metadata();
+  assert.deepEqual([metadata.width, metadata.height], [48, 30]);
 });
