@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { StudioError } from '../errors.js';
-import { defaultDataSource, type DataSource } from '../project/schema.js';
+import { defaultAugmentation, defaultDataSource, type DataSource } from '../project/schema.js';
 import { normalizeBytes, shuffledOrder } from './batches.js';
 import { dataSettings, defaultMemoryBudget, loadDataset } from './dataset.js';
 import { normalizationFor } from './normalization.js';
@@ -128,8 +128,8 @@ test('mean-std over images whose channel never changes keeps std 1; without imag
   assert.deepEqual(flat.preprocessing.normalization, { mode: 'mean-std', mean: [0.2], std: [1] });
   assert.deepEqual(normalizationFor('minus-one-one', 3), { mode: 'minus-one-one', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
   // Augmentation settings travel with the training split only.
-  const flipped = await loadDataset(source({ path: dir, augmentation: { ...defaultDataSource().augmentation, horizontalFlip: true } }), dir, grey2);
-  assert.deepEqual(flipped.train.augmentation, { settings: { ...defaultDataSource().augmentation, horizontalFlip: true }, seed: 42 });
+  const flipped = await loadDataset(source({ path: dir, augmentation: { ...defaultAugmentation(), horizontalFlip: true } }), dir, grey2);
+  assert.deepEqual(flipped.train.augmentation, { settings: { ...defaultAugmentation(), horizontalFlip: true }, seed: 42 });
   assert.equal(flipped.validation.augmentation, undefined);
   const none = refusedNow(() => normalizationFor('mean-std', 3));
   assert.equal(none.code, 'data-no-statistics');

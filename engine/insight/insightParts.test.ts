@@ -75,7 +75,9 @@ test('a model without a spatial layer has nothing for Grad-CAM; a layer reading 
   const [, state] = tfl.layers.lstm({ units: 4, returnState: true, recurrentInitializer: 'glorotUniform', name: 'lstm' }).apply(sequence) as tfl.SymbolicTensor[];
   const model = tfl.model({ inputs: sequence, outputs: tfl.layers.dense({ units: 2, name: 'head' }).apply(state!) as tfl.SymbolicTensor });
   const x = tf.ones([1, 3, 2]);
-  const refused = studioError(() => tf.tidy(() => runLayers(model, x)));
+  const refused = studioError(() => tf.tidy(() => {
+    runLayers(model, x);
+  }));
   assert.equal(refused.message, 'Layer "head" reads output 1 of "lstm"; only single-output layers can be explained.');
   assert.equal(refused.code, 'unsupported-model');
   tf.dispose(x);
