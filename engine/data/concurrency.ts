@@ -26,5 +26,6 @@ export async function forEachWithConcurrency<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  // The cast: TypeScript does not see the workers' assignment and keeps `failure` at null here.
   if (failure !== null) throw (failure as { error: unknown }).error;
 }
