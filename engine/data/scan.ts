@@ -145,10 +145,12 @@ export async function scanImageFolder(dir: string): Promise<FolderScan> {
   const classNames = withImages.sort(compareCodePoints);
 
   if (classNames.length === 0) {
+    // Never an empty list here: there is at least one class folder (else the
+    // scan stopped above), and each one without images was just reported.
     throw new StudioError(
       `Image folder "${root}" has class folders but no images in them.`,
       `Images are recognised by extension: ${describeImageExtensions()}. ` +
-        (walker.skipped.length > 0 ? `${walker.skipped.length} entries were passed over (e.g. "${walker.skipped[0]!.path}": ${walker.skipped[0]!.reason}).` : 'The class folders are empty.'),
+        `${walker.skipped.length} entries were passed over (e.g. "${walker.skipped[0]!.path}": ${walker.skipped[0]!.reason}).`,
       'data-no-images',
     );
   }
