@@ -41,13 +41,16 @@ export const MODULES = {
     mutate: ['engine/evaluate/metrics.ts'],
     tests: ['engine/evaluate/metrics.test.ts', 'engine/evaluate/evaluate.test.ts'],
   },
+  // The writers' own fast tests (seconds: small real models per layer option, run in onnxruntime and in
+  // python3-torch); parity.test.ts and exportModel.test.ts check the same on whole networks in a minute.
+  // consumerCheck.ts is left out: it only runs the Python consumers for onnxConsumers.test.ts.
   onnx: {
-    mutate: ['engine/export/onnx/*.ts'],
-    tests: ['engine/export/onnxLayouts.test.ts', 'engine/export/parity.test.ts', 'engine/export/exportModel.test.ts'],
+    mutate: ['engine/export/onnx/*.ts', '!engine/export/onnx/consumerCheck.ts'],
+    tests: ['engine/export/onnxWriter.test.ts', 'engine/export/onnxLayouts.test.ts'],
   },
   pytorch: {
-    mutate: ['engine/export/python/toPytorch.ts'],
-    tests: ['engine/export/parity.test.ts', 'engine/export/exportModel.test.ts'],
+    mutate: ['engine/export/python/toPytorch.ts', 'engine/export/python/pythonNames.ts'],
+    tests: ['engine/export/python/pythonNames.test.ts', 'engine/export/pytorchWriter.test.ts'],
   },
   'message-validation': {
     mutate: ['engine/host/messageValidation.ts'],
