@@ -25,9 +25,11 @@ export const MODULES = {
     mutate: ['engine/graph/layers/*.ts'],
     tests: ['engine/graph/shape-words.test.ts', 'engine/graph/layers.test.ts', 'engine/graph/broken-graphs.test.ts', 'engine/graph/tfjs/property.test.ts'],
   },
+  // trainingRun.test.ts trains a tiny model on an in-memory dataset in seconds; training.test.ts and
+  // runControl.test.ts check the same through the Engine on image folders, a minute each.
   'training-control': {
     mutate: ['engine/train/schedule.ts', 'engine/train/monitor.ts', 'engine/train/trainingRun.ts'],
-    tests: ['engine/train/schedule.test.ts', 'engine/train/schedule-edges.test.ts', 'engine/train/training.test.ts', 'engine/train/runControl.test.ts'],
+    tests: ['engine/train/schedule.test.ts', 'engine/train/schedule-edges.test.ts', 'engine/train/trainingRun.test.ts'],
   },
   split: {
     mutate: ['engine/data/split.ts'],

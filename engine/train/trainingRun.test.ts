@@ -511,6 +511,18 @@ describe('failures become error events', () => {
     run.dispose();
   });
 
+  test('a batch the model cannot take fails the step: the run ends with tfjs\' reason, not a hang', async () => {
+    const data = dataset();
+    // 3×3 images for a model built for 2×2.
+    data.train = { ...split(8, 1), height: 3, width: 3, images: new Uint8Array(8 * 9).fill(100) };
+    const { run, events, result } = start(settings({ epochs: 1 }), { data });
+    assert.equal(await result, null);
+    const error = events.at(-1) as RunErrorEvent;
+    assert.equal(error.code, 'internal');
+    assert.match(error.message, /each example has shape \[2,2,1\].*tensor shape \[3,3,3,1\]/);
+    run.dispose();
+  });
+
   test('any other failure is reported as it is, with no checkpoint when none was written', async () => {
     const { run, events, result } = start(settings({ epochs: 2 }), { data: failingReader(2, new Error('disk on fire')) });
     assert.equal(await result, null);
