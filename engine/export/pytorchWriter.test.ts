@@ -206,6 +206,12 @@ describe('the module around the layers', () => {
     assert.equal(ln[3], 0.01);
   });
 
+  test('a value needed in NHWC twice is permuted once', () => {
+    const source = sources.get('a feature map read in NHWC twice, merged with a reshaped input')!;
+    const permutes = source.match(/^ {8}\w+ = \w+\.permute\(.*$/gm) ?? [];
+    assert.deepEqual(permutes.map((line) => line.trim()), ['x_nhwc = x.permute(0, 2, 3, 1)', 'conv_nhwc = conv.permute(0, 2, 3, 1)']);
+  });
+
   test('layer names that are Python keywords, or that collide with the writer\'s own variables, become distinct identifiers', () => {
     const source = sources.get('Add, Multiply and Concatenate of vectors; layers named a, a_relu and class')!;
     assert.match(source, /self\.class_ = nn\.Linear\(6, 4, bias=True\)/);

@@ -131,7 +131,41 @@ export function writerCases(): WriterCase[] {
     steps('Dense per row of [rows, features]', [3, 4], [{ type: 'Dense', params: { units: 2, activation: 'relu' } }]),
     mergesOfThree(),
     mergesOfVectors(),
+    twiceInNhwc(),
   ];
+}
+
+/**
+ * A convolution's output read in NHWC twice (by an Add whose first input is
+ * NHWC, and by a Flatten): the writers transpose it once and reuse it.
+ * The Reshape to the input's own shape holds an NHWC value in both writers
+ * (the PyTorch module's input is NCHW).
+ */
+function twiceInNhwc(): WriterCase {
+  const graph: Graph = {
+    nodes: [
+      node('input', 'Input', { shape: IMAGE }, 0),
+      node('conv', 'Conv2D', { filters: 2, kernel_size: 1 }, 1),
+      node('same_shape', 'Reshape', { target_shape: IMAGE }, 1),
+      node('sum', 'Add', {}, 2),
+      node('flat_sum', 'Flatten', {}, 3),
+      node('flat_conv', 'Flatten', {}, 3),
+      node('both', 'Concatenate', { axis: -1 }, 4),
+      node('output', 'Output', {}, 5),
+    ],
+    edges: [
+      edge('input', 'conv'),
+      edge('input', 'same_shape'),
+      edge('same_shape', 'sum', 0),
+      edge('conv', 'sum', 1),
+      edge('sum', 'flat_sum'),
+      edge('conv', 'flat_conv'),
+      edge('flat_sum', 'both', 0),
+      edge('flat_conv', 'both', 1),
+      edge('both', 'output'),
+    ],
+  };
+  return { name: 'a feature map read in NHWC twice, merged with a reshaped input', graph, exportsTo: BOTH };
 }
 
 /**
