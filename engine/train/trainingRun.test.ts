@@ -23,7 +23,7 @@ import { chain } from '../testing/graphs.js';
 import { buildModel } from '../graph/tfjs/build.js';
 import { defaultTrainingSettings, type TrainingSettings } from '../project/schema.js';
 import type { EngineEvent, FinishedEvent, RunErrorEvent } from '../protocol.js';
-import type { ImageDataset, ImageSplit } from '../data/types.js';
+import type { ImageDataset, ImageSplit, MemorySplit } from '../data/types.js';
 import { loadModelFolder } from '../model/modelFiles.js';
 import { createOptimizer } from './optimizers.js';
 import { evaluateSplit } from './evaluateSplit.js';
@@ -43,7 +43,7 @@ after(async () => {
 });
 
 /** `count` 2×2 grey images: class 0 bright on top, class 1 bright below, with a little seeded noise. */
-function split(count: number, seed: number): ImageSplit {
+function split(count: number, seed: number): MemorySplit {
   const images = new Uint8Array(count * 4);
   const labels = new Int32Array(count);
   let state = seed;
@@ -486,7 +486,7 @@ describe('failures become error events', () => {
   /** A dataset whose training images are read from a reader that fails on its `failAt`-th read. */
   function failingReader(failAt: number, error: Error): ImageDataset {
     const data = dataset();
-    const memory = data.train as ImageSplit & { images: Uint8Array };
+    const memory = data.train as MemorySplit;
     let reads = 0;
     data.train = {
       ...memory,
