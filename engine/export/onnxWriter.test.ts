@@ -157,6 +157,28 @@ describe('the file around the graph', () => {
     );
   });
 
+  test('every value is named after its layer: an Activation layer\'s by the layer, a fused activation\'s as <layer>_<activation>', () => {
+    // What Netron shows, and what a consumer asks for to read an intermediate value.
+    const nodes = (name: string) => decoded(toOnnx(built.get(name)!.description)).graph.node.map((n) => `${n.opType}:${n.output[0]}`).join(' ');
+    const initializers = (name: string) => decoded(toOnnx(built.get(name)!.description)).graph.initializer.map((t) => t.name).join(' ');
+    assert.equal(nodes('Conv2D valid, relu'), 'Transpose:input_nchw Conv:l1 Relu:l1_relu Transpose:l1_relu_nhwc Identity:output');
+    assert.equal(nodes('Activation linear after a convolution'), 'Transpose:input_nchw Conv:l1 Transpose:l1_nhwc Identity:output');
+    assert.equal(nodes('Activation relu after a convolution'), 'Transpose:input_nchw Conv:l1 Relu:l2 Transpose:l2_nhwc Identity:output');
+    assert.equal(nodes('Activation relu6 after a convolution'), 'Transpose:input_nchw Conv:l1 Relu:l2_relu Mul:l2_zeros Add:l2_sixes Min:l2 Transpose:l2_nhwc Identity:output');
+    assert.equal(initializers('Activation relu6 after a convolution'), 'l1_kernel l1_bias l2_zero l2_six');
+    assert.equal(nodes('Activation elu after a convolution'), 'Transpose:input_nchw Conv:l1 Elu:l2 Transpose:l2_nhwc Identity:output');
+    assert.equal(nodes('Activation selu after a convolution'), 'Transpose:input_nchw Conv:l1 Selu:l2 Transpose:l2_nhwc Identity:output');
+    assert.equal(nodes('Activation softmax after a convolution'), 'Transpose:input_nchw Conv:l1 Transpose:l1_nhwc Softmax:l2 Identity:output');
+    assert.equal(nodes('Activation swish after a convolution'), 'Transpose:input_nchw Conv:l1 Sigmoid:l2_gate Mul:l2 Transpose:l2_nhwc Identity:output');
+    assert.equal(nodes('Activation gelu after a convolution'), 'Transpose:input_nchw Conv:l1 Div:l2_scaled Erf:l2_erf Add:l2_one_plus Mul:l2_cdf Mul:l2 Transpose:l2_nhwc Identity:output');
+    assert.equal(initializers('Activation gelu after a convolution'), 'l1_kernel l1_bias l2_sqrt2 l2_one l2_half');
+    assert.equal(nodes('Dense with relu'), 'MatMul:l1_matmul Add:l1 Relu:l1_relu Identity:output');
+    assert.equal(nodes('Dense with softmax'), 'MatMul:l1_matmul Add:l1 Softmax:l1_softmax Identity:output');
+    assert.equal(nodes('Dense with gelu'), 'MatMul:l1_matmul Add:l1 Div:l1_gelu_scaled Erf:l1_gelu_erf Add:l1_gelu_one_plus Mul:l1_gelu_cdf Mul:l1_gelu Identity:output');
+    assert.equal(initializers('Dense with gelu'), 'l1_kernel l1_bias l1_gelu_sqrt2 l1_gelu_one l1_gelu_half');
+    assert.equal(nodes('Dense without bias'), 'MatMul:l1 Identity:output');
+  });
+
   test('an NCHW value needed in NHWC twice is transposed once', () => {
     const b = built.get('Add, Multiply and Concatenate of three inputs in mixed layouts')!;
     const transposes = decoded(toOnnx(b.description)).graph.node.filter((n) => n.opType === 'Transpose');
@@ -171,6 +193,16 @@ describe('what the writer refuses, it refuses naming the layer', () => {
     assert.throws(
       () => toOnnx(changed(b, 'l1', (l) => (l.className = 'Lambda'))),
       refusal('Layer "l1" (Lambda) cannot be exported to ONNX: the exporter has no ONNX translation for this layer type.'),
+    );
+  });
+
+  test('an activation no exporter writes', () => {
+    const b = built.get('Dense with relu')!;
+    assert.throws(
+      () => toOnnx(changed(b, 'l1', (l) => (l.config['activation'] = 'hard_sigmoid'))),
+      refusal(
+        'Layer "l1" (Dense) cannot be exported to ONNX: its activation "hard_sigmoid" has no counterpart there (supported: linear, relu, relu6, elu, selu, sigmoid, tanh, softmax, swish, gelu).',
+      ),
     );
   });
 

@@ -206,6 +206,24 @@ describe('the module around the layers', () => {
     assert.equal(ln[3], 0.01);
   });
 
+  test('forward() names each value after its layer: an Activation layer\'s by the layer, a fused activation\'s as <layer>_<activation>', () => {
+    const forward = (name: string) => {
+      const source = sources.get(name)!;
+      const body = source.slice(source.indexOf('def forward(self, x):\n') + 'def forward(self, x):\n'.length, source.indexOf('\n\n    @torch.no_grad()'));
+      return body.split('\n').map((line) => line.trim());
+    };
+    assert.deepEqual(forward('Conv2D valid, relu'), ['l1 = self.l1(x)', 'l1_relu = F.relu(l1)', 'l1_relu_nhwc = l1_relu.permute(0, 2, 3, 1)', 'return l1_relu_nhwc']);
+    // TensorFlow's 'same' puts the odd pixel after: F.pad's (left, right, top, bottom).
+    assert.deepEqual(forward('Conv2D same, stride 2 (one more pixel right than left)').slice(0, 2), ['l1 = self.l1(F.pad(x, (0, 1, 1, 1)))', 'l1_elu = F.elu(l1)']);
+    assert.deepEqual(forward('MaxPooling2D 3, stride 2, same')[0], 'l1 = F.max_pool2d(F.pad(x, (0, 1, 1, 1), value=-float("inf")), (3, 3), (2, 2))');
+    assert.deepEqual(forward('AveragePooling2D 3, stride 2, same (counts real pixels only)')[0], 'l1 = _avg_pool_same(x, (3, 3), (2, 2), (0, 1, 1, 1))');
+    assert.deepEqual(forward('Activation linear after a convolution'), ['l1 = self.l1(x)', 'l1_nhwc = l1.permute(0, 2, 3, 1)', 'return l1_nhwc']);
+    assert.deepEqual(forward('Activation relu6 after a convolution'), ['l1 = self.l1(x)', 'l2 = F.relu6(l1)', 'l2_nhwc = l2.permute(0, 2, 3, 1)', 'return l2_nhwc']);
+    assert.deepEqual(forward('Activation softmax after a convolution'), ['l1 = self.l1(x)', 'l1_nhwc = l1.permute(0, 2, 3, 1)', 'l2 = F.softmax(l1_nhwc, dim=-1)', 'return l2']);
+    assert.deepEqual(forward('Dense with softmax'), ['l1 = self.l1(x)', 'l1_softmax = F.softmax(l1, dim=-1)', 'return l1_softmax']);
+    assert.deepEqual(forward('Dense with gelu'), ['l1 = self.l1(x)', 'l1_gelu = F.gelu(l1)', 'return l1_gelu']);
+  });
+
   test('a value needed in NHWC twice is permuted once', () => {
     const source = sources.get('a feature map read in NHWC twice, merged with a reshaped input')!;
     const permutes = source.match(/^ {8}\w+ = \w+\.permute\(.*$/gm) ?? [];
@@ -262,6 +280,16 @@ describe('what the writer refuses, it refuses naming the layer', () => {
     assert.throws(() => toPytorch(changed(byRows, 'l1', (l) => (l.config['axis'] = [1, 3]))), /normalises axes \(1, 3\)\.$/);
     // The last two axes together are what nn.LayerNorm([h, w]) normalises, in either order.
     assert.doesNotThrow(() => toPytorch(changed(byRows, 'l1', (l) => (l.config['axis'] = [3, 2]))));
+  });
+
+  test('an activation no exporter writes', () => {
+    const dense = entries.find((e) => e.name === 'Dense with relu')!.description;
+    assert.throws(
+      () => toPytorch(changed(dense, 'l1', (l) => (l.config['activation'] = 'hard_sigmoid'))),
+      refusal(
+        'Layer "l1" (Dense) cannot be exported to PyTorch: its activation "hard_sigmoid" has no counterpart there (supported: linear, relu, relu6, elu, selu, sigmoid, tanh, softmax, swish, gelu).',
+      ),
+    );
   });
 
   test('a layer type without a PyTorch translation', () => {
