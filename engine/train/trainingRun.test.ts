@@ -310,7 +310,8 @@ describe('early stopping', () => {
     run.dispose();
   });
 
-  test('validation accuracy, with a delta it can beat: the run goes on while it improves', async () => {
+  test('validation accuracy, with a delta it can beat: the run goes on while it improves, and each new best replaces the kept weights', async () => {
+    const tensorsBefore = tf.memory().numTensors;
     // Accuracy starts at most 1.0 and cannot rise by −0.5 less than itself: with minDelta −0.5 every epoch "improves".
     const { run, events, result } = start(settings({ epochs: 3, earlyStopping: { enabled: true, monitor: 'valAccuracy', patience: 1, minDelta: -0.5, restoreBestWeights: true } }));
     const end = (await result)!;
@@ -318,6 +319,28 @@ describe('early stopping', () => {
     assert.equal(end.bestEpoch, 3);
     assert.deepEqual(ofType(events, 'checkpoint').map((c) => c.best), [true, true, true]);
     run.dispose();
+    assert.equal(tf.memory().numTensors, tensorsBefore, 'the weights of each earlier best are freed');
+  });
+
+  test('the best epoch follows the monitored metric: accuracy upwards (not the loss), loss downwards', async () => {
+    const flags = async (monitor: 'valAccuracy' | 'valLoss') => {
+      const { run, events, result } = start(settings({ epochs: 6, earlyStopping: { enabled: false, monitor, patience: 1, minDelta: 0, restoreBestWeights: true } }));
+      await result;
+      run.dispose();
+      const epochs = ofType(events, 'epoch');
+      const best = { valAccuracy: -Infinity, valLoss: Infinity };
+      const expected = epochs.map((e) => {
+        const better = monitor === 'valAccuracy' ? e.valAccuracy! > best.valAccuracy : e.valLoss! < best.valLoss;
+        if (better) best[monitor] = e[monitor]!;
+        return better;
+      });
+      return { expected, got: ofType(events, 'checkpoint').map((c) => c.best) };
+    };
+    const accuracy = await flags('valAccuracy');
+    const loss = await flags('valLoss');
+    assert.deepEqual(accuracy.got, accuracy.expected);
+    assert.deepEqual(loss.got, loss.expected);
+    assert.notDeepEqual(accuracy.got, loss.got, 'this data makes the two metrics disagree about some epoch');
   });
 
   test('without a validation split the training loss is watched, whatever the setting names', async () => {
@@ -562,6 +585,7 @@ describe('fine-tuning: the second phase of transfer learning', () => {
   });
 
   test('early stopping ends phase 1 (from its best weights), and then ends the run in phase 2', async () => {
+    const tensorsBefore = tf.memory().numTensors;
     let bestWeights: Float32Array[] = [];
     let restoredWeights: Float32Array[] = [];
     // By layer: getWeights() lists trainable weights first, and phase 2 changes which those are.
@@ -589,5 +613,6 @@ describe('fine-tuning: the second phase of transfer learning', () => {
     const third = ofType(events, 'epoch')[2]!;
     assert.equal(end.metrics.valLoss, third.valLoss, 'phase 2\'s best is restored at the end');
     run.dispose();
+    assert.equal(tf.memory().numTensors, tensorsBefore, 'phase 1\'s kept weights are freed when phase 2 starts');
   });
 });
