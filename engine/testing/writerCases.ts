@@ -103,6 +103,9 @@ export function writerCases(): WriterCase[] {
       ]),
     ),
     ...activations.map((activation) => steps(`Dense with ${activation}`, [6], [{ type: 'Dense', params: { units: 4, activation } }])),
+    // Inputs × 10 reach past 6, where relu and relu6 part.
+    steps('Activation relu beyond 6', IMAGE, [{ type: 'Rescaling', params: { scale: 10, offset: 0 } }, { type: 'Activation', params: { activation: 'relu' } }]),
+    steps('Activation relu6 beyond 6', IMAGE, [{ type: 'Rescaling', params: { scale: 10, offset: 0 } }, { type: 'Activation', params: { activation: 'relu6' } }]),
     steps('Conv2D with leaky_relu (Keras slope 0.2)', IMAGE, [{ type: 'Conv2D', params: { filters: 3, kernel_size: 1, activation: 'leaky_relu' } }]),
     // Flatten, Reshape, padding, cropping, upsampling.
     steps('Flatten the input', IMAGE, [{ type: 'Flatten' }, { type: 'Dense', params: { units: 3 } }]),
