@@ -215,6 +215,10 @@ describe('the module around the layers', () => {
     assert.deepEqual(forward('Conv2D valid, relu'), ['l1 = self.l1(x)', 'l1_relu = F.relu(l1)', 'l1_relu_nhwc = l1_relu.permute(0, 2, 3, 1)', 'return l1_relu_nhwc']);
     // TensorFlow's 'same' puts the odd pixel after: F.pad's (left, right, top, bottom).
     assert.deepEqual(forward('Conv2D same, stride 2 (one more pixel right than left)').slice(0, 2), ['l1 = self.l1(F.pad(x, (0, 1, 1, 1)))', 'l1_elu = F.elu(l1)']);
+    assert.deepEqual(forward('Conv2D same, stride 2 (one more pixel below than above)')[0], 'l1 = self.l1(F.pad(x, (1, 1, 0, 1)))');
+    // Symmetric padding goes into the module itself.
+    assert.deepEqual(forward('Conv2D same, kernel [2, 3], dilation 2 (symmetric padding 1 and 2), no bias')[0], 'l1 = self.l1(x)');
+    assert.match(sources.get('Conv2D same, kernel [2, 3], dilation 2 (symmetric padding 1 and 2), no bias')!, /self\.l1 = nn\.Conv2d\(2, 3, kernel_size=\(2, 3\), stride=\(1, 1\), padding=\(1, 2\), dilation=\(2, 2\), bias=False\)/);
     assert.deepEqual(forward('MaxPooling2D 3, stride 2, same')[0], 'l1 = F.max_pool2d(F.pad(x, (0, 1, 1, 1), value=-float("inf")), (3, 3), (2, 2))');
     assert.deepEqual(forward('AveragePooling2D 3, stride 2, same (counts real pixels only)')[0], 'l1 = _avg_pool_same(x, (3, 3), (2, 2), (0, 1, 1, 1))');
     assert.deepEqual(forward('Activation linear after a convolution'), ['l1 = self.l1(x)', 'l1_nhwc = l1.permute(0, 2, 3, 1)', 'return l1_nhwc']);

@@ -38,6 +38,7 @@ export function writerCases(): WriterCase[] {
     // Convolutions: valid, 'same' with the odd pixel after, symmetric 'same', strides and dilations per axis.
     steps('Conv2D valid, relu', IMAGE, [{ type: 'Conv2D', params: { filters: 3, kernel_size: 3, activation: 'relu' } }]),
     steps('Conv2D same, stride 2 (one more pixel right than left)', IMAGE, [{ type: 'Conv2D', params: { filters: 3, kernel_size: 3, strides: 2, padding: 'same', activation: 'elu' } }]),
+    steps('Conv2D same, stride 2 (one more pixel below than above)', [4, 5, 2], [{ type: 'Conv2D', params: { filters: 2, kernel_size: 3, strides: 2, padding: 'same' } }]),
     steps('Conv2D same, kernel [2, 3], dilation 2 (symmetric padding 1 and 2), no bias', IMAGE, [
       { type: 'Conv2D', params: { filters: 3, kernel_size: [2, 3], dilation_rate: 2, padding: 'same', use_bias: false, activation: 'selu' } },
     ]),
