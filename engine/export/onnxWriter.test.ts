@@ -187,6 +187,26 @@ describe('the file around the graph', () => {
   });
 });
 
+describe('names the graph itself uses', () => {
+  test('layers named "input" and "output" do not take the names of the graph\'s input and output', async () => {
+    const graph = chain([6], [{ id: 'a', type: 'Dense', params: { units: 4, activation: 'relu' } }, { id: 'b', type: 'Dense', params: { units: 3 } }]);
+    graph.nodes.find((n) => n.id === 'input')!.name = 'pixels';
+    graph.nodes.find((n) => n.id === 'a')!.name = 'input';
+    graph.nodes.find((n) => n.id === 'b')!.name = 'output';
+    const b = await buildCase({ name: 'reserved names', graph, exportsTo: ['onnx'] }, 77);
+    try {
+      assert.deepEqual(b.description.layers.map((l) => l.name), ['pixels', 'input', 'output']);
+      const out = await runOnnx(toOnnx(b.description), b.x);
+      assert.ok(largestDifference(b.expected, out.data) <= TOLERANCE);
+      const outputs = decoded(toOnnx(b.description)).graph.node.map((n) => n.output[0]);
+      assert.deepEqual(outputs, ['input_matmul', 'input_1', 'input_relu', 'output_matmul', 'output_1', 'output']);
+    } finally {
+      b.x.dispose();
+      b.model.dispose();
+    }
+  });
+});
+
 describe('what the writer refuses, it refuses naming the layer', () => {
   test('a layer type without an ONNX translation', () => {
     const b = built.get('Dense without bias')!;
