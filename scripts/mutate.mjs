@@ -25,9 +25,11 @@ export const MODULES = {
     mutate: ['engine/graph/layers/*.ts'],
     tests: ['engine/graph/shape-words.test.ts', 'engine/graph/layers.test.ts', 'engine/graph/broken-graphs.test.ts', 'engine/graph/tfjs/property.test.ts'],
   },
+  // trainingRun.test.ts trains a tiny model on an in-memory dataset in seconds; training.test.ts and
+  // runControl.test.ts check the same through the Engine on image folders, a minute each.
   'training-control': {
     mutate: ['engine/train/schedule.ts', 'engine/train/monitor.ts', 'engine/train/trainingRun.ts'],
-    tests: ['engine/train/schedule.test.ts', 'engine/train/schedule-edges.test.ts', 'engine/train/training.test.ts', 'engine/train/runControl.test.ts'],
+    tests: ['engine/train/schedule.test.ts', 'engine/train/schedule-edges.test.ts', 'engine/train/trainingRun.test.ts'],
   },
   split: {
     mutate: ['engine/data/split.ts'],
@@ -41,13 +43,16 @@ export const MODULES = {
     mutate: ['engine/evaluate/metrics.ts'],
     tests: ['engine/evaluate/metrics.test.ts', 'engine/evaluate/evaluate.test.ts'],
   },
+  // The writers' own fast tests (seconds: small real models per layer option, run in onnxruntime and in
+  // python3-torch); parity.test.ts and exportModel.test.ts check the same on whole networks in a minute.
+  // consumerCheck.ts is left out: it only runs the Python consumers for onnxConsumers.test.ts.
   onnx: {
-    mutate: ['engine/export/onnx/*.ts'],
-    tests: ['engine/export/onnxLayouts.test.ts', 'engine/export/parity.test.ts', 'engine/export/exportModel.test.ts'],
+    mutate: ['engine/export/onnx/*.ts', '!engine/export/onnx/consumerCheck.ts'],
+    tests: ['engine/export/onnxWriter.test.ts', 'engine/export/onnxLayouts.test.ts'],
   },
   pytorch: {
-    mutate: ['engine/export/python/toPytorch.ts'],
-    tests: ['engine/export/parity.test.ts', 'engine/export/exportModel.test.ts'],
+    mutate: ['engine/export/python/toPytorch.ts', 'engine/export/python/pythonNames.ts'],
+    tests: ['engine/export/python/pythonNames.test.ts', 'engine/export/pytorchWriter.test.ts'],
   },
   'message-validation': {
     mutate: ['engine/host/messageValidation.ts'],

@@ -32,11 +32,13 @@ export function cannotExport(layer: DescribedLayer, format: ExportFormat, why: s
 
 /** Activation names (as tfjs serialises them) that every exporter writes. */
 export const EXPORTABLE_ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'tanh', 'softmax', 'swish', 'gelu'] as const;
+export type ExportableActivation = (typeof EXPORTABLE_ACTIVATIONS)[number];
 
-export function activationOf(layer: DescribedLayer, format: ExportFormat): string {
+/** The layer's activation; one no exporter writes is refused here, so each writer's switch over the list is complete. */
+export function activationOf(layer: DescribedLayer, format: ExportFormat): ExportableActivation {
   const name = String(layer.config['activation'] ?? 'linear');
   if (!(EXPORTABLE_ACTIVATIONS as readonly string[]).includes(name)) {
     throw cannotExport(layer, format, `its activation "${name}" has no counterpart there (supported: ${EXPORTABLE_ACTIVATIONS.join(', ')}).`);
   }
-  return name;
+  return name as ExportableActivation;
 }

@@ -46,14 +46,15 @@ export interface OnnxExportOptions {
 
 export function toOnnx(model: ModelDescription, options: OnnxExportOptions = {}): Uint8Array {
   const g = new OnnxGraph();
+  // Both before any layer: a layer named "input" or "output" (Keras models often have one) gets another name.
   g.reserve(ONNX_INPUT_NAME);
+  g.reserve(ONNX_OUTPUT_NAME);
   const values = new Map<string, Value>();
   for (const layer of model.layers) {
     const inputs = layer.inputs.map((name) => values.get(name)!);
     values.set(layer.name, convertLayer(g, layer, inputs));
   }
   const last = g.canonical(values.get(model.outputName)!);
-  g.reserve(ONNX_OUTPUT_NAME);
   g.nodes.push(onnx.NodeProto.create({ opType: 'Identity', input: [last.name], output: [ONNX_OUTPUT_NAME], name: 'output_Identity' }));
 
   const graph = onnx.GraphProto.create({
@@ -340,8 +341,6 @@ function activation(g: OnnxGraph, layer: DescribedLayer, x: Value): Value {
       const cdf = g.op('Mul', [onePlus, g.scalar(`${n}_half`, 0.5)], `${n}_cdf`);
       return { ...x, name: g.op('Mul', [x.name, cdf], n) };
     }
-    default:
-      throw cannotExport(layer, 'onnx', `its activation "${name}" has no ONNX translation.`);
   }
 }
 

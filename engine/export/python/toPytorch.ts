@@ -453,7 +453,5 @@ function activation(m: ModuleWriter, layer: DescribedLayer, x: PyValue): PyValue
       return apply(`F.silu(${x.v})`);
     case 'gelu':
       return apply(`F.gelu(${x.v})`);
-    default:
-      throw cannotExport(layer, 'pytorch', `its activation "${name}" has no PyTorch translation.`);
   }
 }
