@@ -50,7 +50,7 @@ const NUMBER = '\\d+\\.\\d{4}';
 
 test('train prints what it trains on, one line per epoch, and how it finished; the run is recorded in the project', async () => {
   const path = join(temp.dir, 'text.cnnstudio.json');
-  await writeFile(path, JSON.stringify(tinyCnnProject({ size: 12, training: { epochs: 2, validationSplit: 0.25 } })));
+  await writeFile(path, JSON.stringify(tinyCnnProject({ size: 12, data: { validationSplit: 0.25 }, training: { epochs: 2 } })));
   const runDir = join(temp.dir, 'text-run');
   const { code, lines, stderr } = await run(['train', path, '--data', data, '--backend', 'cpu', '--out', runDir, '--threads', '1']);
   assert.equal(code, 0, stderr);
