@@ -38,7 +38,6 @@ const SUBJECTS = {
   'engine/cli/modelCommands.test.ts': ['engine/cli/main.ts'],
   'engine/cli/predictPartial.test.ts': ['engine/cli/main.ts'],
   'engine/cli/transferCli.test.ts': ['engine/cli/main.ts'],
-  'engine/train/training.test.ts': ['engine/train/trainingRun.ts'],
   'engine/train/runControl.test.ts': ['engine/engine.ts'],
   'engine/train/startRefusal.test.ts': ['engine/engine.ts'],
   'engine/backend/kernels.test.ts': ['engine/backend/select.ts'],
