@@ -46,7 +46,7 @@ const SUBJECTS = {
 
 /** Imports that are test helpers, set-up (a backend, a template project) or shared vocabulary, never the subject
  *  unless the test is named after them. */
-const HELPER = /(\/backend\/select\.ts$|\/backend\/index\.ts$|\/graph\/templates\.ts$|\/testing\/|\/testing\.ts$|fixture|graph-fixtures|tfjs-compare|\/errors\.ts$|\/protocol(\.ts|\/)|\/schema\.ts$|\/types\.ts$|\/random\.ts$)/;
+const HELPER = /(\/backend\/select\.ts$|\/backend\/index\.ts$|\/graph\/templates\.ts$|\/testing\/|\/testing\.ts$|fixture|graph-fixtures|tfjs-compare|\/errors\.ts$|\/protocol(\.ts|\/)|\/schema\.ts$|\/types\.ts$|\/random\.ts$|\/e2e\/support\/)/;
 
 const args = process.argv.slice(2);
 const listOnly = args.includes('--list');
