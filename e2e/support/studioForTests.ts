@@ -44,8 +44,13 @@ export function studioForTests(options: StudioForTests): void {
   before(async () => {
     workDir = await mkdtemp(join(tmpdir(), `cnnstudio-e2e-${options.name}-`));
     await options.beforeStart?.(workDir);
-    [studio, browser] = await Promise.all([startWebStudio(), launchChromium(), options.alongside?.(workDir)]);
-    options.started({ studio, browser, workDir });
+    // Settled, not Promise.all: when one part fails, the others that did start are still closed after
+    // (a Chromium left running would keep the test process alive).
+    const [started, launched, fixtures] = await Promise.allSettled([startWebStudio(), launchChromium(), options.alongside?.(workDir)]);
+    if (started.status === 'fulfilled') studio = started.value;
+    if (launched.status === 'fulfilled') browser = launched.value;
+    for (const part of [started, launched, fixtures]) if (part.status === 'rejected') throw part.reason;
+    options.started({ studio: studio!, browser: browser!, workDir });
   });
   after(async () => {
     await browser?.close();
