@@ -16,17 +16,18 @@
  * Screenshots of the Train panel at 1280×720 and 1920×1080, light and dark,
  * are kept in test-results/.
  */
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { byTestId, openTab } from './support/locators.js';
+import { launchChromium } from './support/browser.js';
 import { RESULTS_DIR, withPage } from './support/artefacts.js';
-import { studioForTests } from './support/studioForTests.js';
-import type { WebStudio } from './support/webStudio.js';
+import { startWebStudio, type WebStudio } from './support/webStudio.js';
 import { createProject } from '../engine/graph/templates.js';
 import type { ProjectFile } from '../engine/protocol.js';
 import { writeFashionFolder } from '../engine/testing/exportFixtures.js';
@@ -41,38 +42,39 @@ let workDir: string;
 let projectPath: string;
 const previousDataFolder = process.env[DATA_FOLDER_ENV];
 
-studioForTests({
-  name: 'transfer',
-  beforeStart: async (dir) => {
-    workDir = dir;
-    // Set before the web host forks its engine, which inherits it.
-    process.env[DATA_FOLDER_ENV] = join(workDir, 'user-data');
-    // The mirror's base is made here, with tfjs in this process (the engine runs in its own).
-    await tf.setBackend('cpu');
-    const source = await randomBaseModel(0.35, 224, 3);
-    await writeTfjsBaseFixture(source, join(workDir, 'mirror'));
-    source.dispose();
-    const folder = posix.dirname(findBase('mobilenetv2-0.35-224').file);
-    const shards = (await readdir(join(workDir, 'mirror', ...folder.split('/')))).filter((f) => f !== 'model.json');
-    server = await serveFolder(join(workDir, 'mirror'), { hold: shards.map((f) => `${folder}/${f}`) });
+before(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'cnnstudio-e2e-transfer-'));
+  // Set before the web host forks its engine, which inherits it.
+  process.env[DATA_FOLDER_ENV] = join(workDir, 'user-data');
+  // The mirror's base is made here, with tfjs in this process (the engine runs in its own).
+  await tf.setBackend('cpu');
+  const source = await randomBaseModel(0.35, 224, 3);
+  await writeTfjsBaseFixture(source, join(workDir, 'mirror'));
+  source.dispose();
+  const folder = posix.dirname(findBase('mobilenetv2-0.35-224').file);
+  const shards = (await readdir(join(workDir, 'mirror', ...folder.split('/')))).filter((f) => f !== 'model.json');
+  server = await serveFolder(join(workDir, 'mirror'), { hold: shards.map((f) => `${folder}/${f}`) });
 
-    const data = await writeFashionFolder(join(workDir, 'fashion'), { classes: [0, 1, 7], perClass: 4, split: 'train' });
-    const created = createProject('mobilenetv2-imagenet', 'Transfer in the window');
-    const project: ProjectFile = {
-      ...created,
-      graph: { ...created.graph, nodes: created.graph.nodes.map((n) => (n.type === 'Input' ? { ...n, params: { shape: [32, 32, 3] } } : n)) },
-      data: { ...created.data, path: data, validationSplit: 0.34 },
-      training: { ...created.training, epochs: 1, batchSize: 8, transfer: { head: 'predictions', fineTuneBlocks: 1, fineTuneEpochs: 1, fineTuneLearningRateFactor: 0.1 } },
-    };
-    projectPath = join(workDir, 'transfer.cnnstudio.json');
-    await writeFile(projectPath, JSON.stringify(project, null, 2));
-  },
-  started: (parts) => ({ studio, browser } = parts),
-  afterClose: async () => {
-    await server?.close();
-    if (previousDataFolder === undefined) delete process.env[DATA_FOLDER_ENV];
-    else process.env[DATA_FOLDER_ENV] = previousDataFolder;
-  },
+  const data = await writeFashionFolder(join(workDir, 'fashion'), { classes: [0, 1, 7], perClass: 4, split: 'train' });
+  const created = createProject('mobilenetv2-imagenet', 'Transfer in the window');
+  const project: ProjectFile = {
+    ...created,
+    graph: { ...created.graph, nodes: created.graph.nodes.map((n) => (n.type === 'Input' ? { ...n, params: { shape: [32, 32, 3] } } : n)) },
+    data: { ...created.data, path: data, validationSplit: 0.34 },
+    training: { ...created.training, epochs: 1, batchSize: 8, transfer: { head: 'predictions', fineTuneBlocks: 1, fineTuneEpochs: 1, fineTuneLearningRateFactor: 0.1 } },
+  };
+  projectPath = join(workDir, 'transfer.cnnstudio.json');
+  await writeFile(projectPath, JSON.stringify(project, null, 2));
+  [studio, browser] = await Promise.all([startWebStudio(), launchChromium()]);
+});
+
+after(async () => {
+  await browser?.close();
+  await studio?.host.close();
+  await server?.close();
+  if (previousDataFolder === undefined) delete process.env[DATA_FOLDER_ENV];
+  else process.env[DATA_FOLDER_ENV] = previousDataFolder;
+  await rm(workDir, { recursive: true, force: true });
 });
 
 /** The Train panel with its transfer settings in view, as a person sees it at this size and theme. */

@@ -163,12 +163,24 @@ function runWithSubjectsDeleted(testFile, subjects) {
   });
 }
 
+/** The first line of a failed test's error in its TAP block: so a person can see it failed for the deleted subject, not a time-out. */
+function failureLine(lines, from) {
+  for (let i = from; i < lines.length && !/^\s*(not ok|ok) \d+ - /.test(lines[i]); i++) {
+    const m = /^\s*error: (.*)$/.exec(lines[i]);
+    if (!m) continue;
+    const inline = m[1].replace(/^'|'$/g, '');
+    return (inline === '|-' || inline === '>-' ? (lines[i + 1] ?? '').trim() : inline).slice(0, 200);
+  }
+  return undefined;
+}
+
 function parseTap(text) {
   const results = [];
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
     const m = /^(\s*)(not ok|ok) \d+ - (.*?)(\s+#\s*(SKIP|TODO).*)?$/.exec(line);
-    if (m) results.push({ indent: m[1].length, passed: m[2] === 'ok', skipped: Boolean(m[5]), name: m[3] });
-  }
+    if (m) results.push({ indent: m[1].length, passed: m[2] === 'ok', skipped: Boolean(m[5]), name: m[3], why: m[2] === 'not ok' ? failureLine(lines, i + 1) : undefined });
+  });
   // Node prints a test's subtests before the test itself: a result is a parent when the one before it is deeper.
   return results.map((r, i) => ({ ...r, leaf: !(i > 0 && results[i - 1].indent > r.indent) }));
 }
@@ -202,7 +214,17 @@ for (const file of files) {
   const end = killed ? `killed after ${FILE_TIME_LIMIT_MS / 1000} s` : `exit ${code}`;
   console.log(`${passing.length || (leaves.length === 0 && code === 0) ? '!' : '✓'} ${file} (${subjects.join(', ')}): ${outcome}, ${end}, ${seconds} s`);
   for (const r of passing) console.log(`    still passes: ${r.name}`);
-  report.push({ file, subjects, checked: true, tests: leaves.length, stillPassing: passing.map((r) => r.name), exitCode: code, killed, seconds: Number(seconds) });
+  report.push({
+    file,
+    subjects,
+    checked: true,
+    tests: leaves.length,
+    stillPassing: passing.map((r) => r.name),
+    failedBecause: leaves.filter((r) => !r.passed).map((r) => ({ test: r.name, error: r.why })),
+    exitCode: code,
+    killed,
+    seconds: Number(seconds),
+  });
 }
 if (!listOnly) {
   mkdirSync(join(ROOT, 'reports'), { recursive: true });
