@@ -7,31 +7,25 @@
  * newer version are refused where they happen, and nothing drawn is lost; the
  * autosave brings the graph back after a reload. Screenshots of the editor in
  * light and dark are kept in test-results/.
+ *
+ * @subject none: the editor's rules run in the page, from the graph core bundled into the window (vite), which the Node module hooks cannot reach; the graph core's own tests are checked instead
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { byTestId } from './support/locators.js';
-import { launchChromium } from './support/browser.js';
 import { screenshot, withPage } from './support/artefacts.js';
-import { startWebStudio, type WebStudio } from './support/webStudio.js';
+import { studioForTests } from './support/studioForTests.js';
+import type { WebStudio } from './support/webStudio.js';
 import { createProject } from '../engine/graph/templates.js';
 
 let studio: WebStudio;
 let browser: Browser;
 let workDir: string;
 
-before(async () => {
-  [studio, browser, workDir] = await Promise.all([startWebStudio(), launchChromium(), mkdtemp(join(tmpdir(), 'cnnstudio-e2e-editor-'))]);
-});
-
-after(async () => {
-  await browser?.close();
-  await studio?.host.close();
-});
+studioForTests({ name: 'editor', started: (parts) => ({ studio, browser, workDir } = parts) });
 
 const node = (page: Page, id: string) => page.locator(`.svelte-flow__node[data-id="${id}"]`);
 const shapeOf = (page: Page, id: string) => node(page, id).locator('[data-testid="node-shape"]');

@@ -5,25 +5,20 @@
  * Restart engine button, and the button brings a fresh engine that answers.
  * Screenshots of the notice (1280×720 and 1920×1080, light and dark) go to
  * test-results/.
+ *
+ * @subject engine/host/engineSupervisor.ts
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from './support/browser.js';
 import { screenshot, withPage } from './support/artefacts.js';
-import { startWebStudio, type WebStudio } from './support/webStudio.js';
+import { studioForTests } from './support/studioForTests.js';
+import type { WebStudio } from './support/webStudio.js';
 
 let studio: WebStudio;
 let browser: Browser;
 
-before(async () => {
-  [studio, browser] = await Promise.all([startWebStudio(), launchChromium()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await studio?.host.close();
-});
+studioForTests({ name: 'engine-restart', started: (parts) => ({ studio, browser } = parts) });
 
 async function untilNewPid(old: number): Promise<number> {
   for (let i = 0; i < 400; i++) {

@@ -5,32 +5,26 @@
  * Save As on a file that is not a project, wiring layers with the keyboard,
  * and fine-tuning an imported model.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { byTestId, openTab } from './support/locators.js';
-import { launchChromium } from './support/browser.js';
 import { withPage } from './support/artefacts.js';
-import { startWebStudio, type WebStudio } from './support/webStudio.js';
+import { studioForTests } from './support/studioForTests.js';
+import type { WebStudio } from './support/webStudio.js';
 import { sampleData } from './support/sampleData.js';
 
 let studio: WebStudio;
 let browser: Browser;
 let workDir: string;
 
-before(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'cnnstudio-e2e-first-hour-'));
+studioForTests({
+  name: 'first-hour',
   // Runs of unsaved projects go to the person's runs folder; here, this test's folder (the engine inherits it).
-  process.env.CONVNET_STUDIO_RUNS = join(workDir, 'user-runs');
-  [studio, browser] = await Promise.all([startWebStudio(), launchChromium()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await studio?.host.close();
+  beforeStart: (dir) => void (process.env.CONVNET_STUDIO_RUNS = join(dir, 'user-runs')),
+  started: (parts) => ({ studio, browser, workDir } = parts),
 });
 
 async function newProject(page: Page, template: string, name: string): Promise<void> {

@@ -6,30 +6,23 @@
  * window served by the real web host; its engine trains and explains for
  * real. Screenshots (light and dark, 1280×720 and 1920×1080) go to
  * test-results/ for a person to look at.
+ *
+ * @subject engine/insight/explain.ts
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { byTestId, openTab } from './support/locators.js';
-import { launchChromium } from './support/browser.js';
 import { keepPanelPicture, screenshot, withPage } from './support/artefacts.js';
-import { startWebStudio, type WebStudio } from './support/webStudio.js';
+import { studioForTests } from './support/studioForTests.js';
+import type { WebStudio } from './support/webStudio.js';
 
 let studio: WebStudio;
 let browser: Browser;
 let workDir: string;
 
-before(async () => {
-  [studio, browser, workDir] = await Promise.all([startWebStudio(), launchChromium(), mkdtemp(join(tmpdir(), 'cnnstudio-e2e-inspect-'))]);
-});
-
-after(async () => {
-  await browser?.close();
-  await studio?.host.close();
-});
+studioForTests({ name: 'inspect', started: (parts) => ({ studio, browser, workDir } = parts) });
 
 test('training shows gradient health; a mistake opens in Inspect with its Grad-CAM; a canvas node shows its feature maps; filters and histograms', async () => {
   await withPage(browser, 'inspect', async (page) => {

@@ -8,19 +8,20 @@
  * tiny network, so no torch is needed) and lists and overlays it like any
  * recorded run. Screenshots at 1280×720 and 1920×1080, light and dark, go to
  * test-results/ (job-window-*.png).
+ *
+ * @subject engine/job/writeJob.ts engine/job/addRun.ts
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { byTestId, openTab } from './support/locators.js';
-import { launchChromium } from './support/browser.js';
 import { screenshot, withPage } from './support/artefacts.js';
 import { sampleData } from './support/sampleData.js';
-import { startWebStudio, type WebStudio } from './support/webStudio.js';
+import { studioForTests } from './support/studioForTests.js';
+import type { WebStudio } from './support/webStudio.js';
 import { Engine } from '../engine/engine.js';
 import type { FinishedEvent, RunErrorEvent } from '../engine/protocol.js';
 import type { ProjectFile } from '../engine/project/schema.js';
@@ -51,14 +52,11 @@ async function trainElsewhere(): Promise<void> {
   runEnd = end as FinishedEvent;
 }
 
-before(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'cnnstudio-e2e-job-'));
-  [studio, browser] = await Promise.all([startWebStudio(), launchChromium(), trainElsewhere()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await studio?.host.close();
+studioForTests({
+  name: 'job',
+  beforeStart: (dir) => void (workDir = dir),
+  alongside: () => trainElsewhere(),
+  started: (parts) => ({ studio, browser } = parts),
 });
 
 /** The shipped sample, saved into this test's folder (runs and the job's default land beside it). */

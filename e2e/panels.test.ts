@@ -7,18 +7,17 @@
  * input of each panel on the way. Screenshots of every panel are kept in
  * test-results/ (panels-*.png).
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { byTestId, openTab } from './support/locators.js';
-import { launchChromium } from './support/browser.js';
 import { keepPanelPicture, withPage } from './support/artefacts.js';
 import { sampleData } from './support/sampleData.js';
-import { startWebStudio, type WebStudio } from './support/webStudio.js';
+import { studioForTests } from './support/studioForTests.js';
+import type { WebStudio } from './support/webStudio.js';
 import { parseNumber } from '../renderer/src/lib/panels/numbers.js';
 import { decimate, Smoother, type Point } from '../renderer/src/lib/panels/series.js';
 import { contrast, mix, parseColour, readableOn } from '../renderer/src/lib/panels/colour.js';
@@ -39,13 +38,10 @@ let browser: Browser;
 let dataDir: string;
 let workDir: string;
 
-before(async () => {
-  [studio, browser, dataDir, workDir] = await Promise.all([startWebStudio(), launchChromium(), sampleData(), mkdtemp(join(tmpdir(), 'cnnstudio-e2e-panels-'))]);
-});
-
-after(async () => {
-  await browser?.close();
-  await studio?.host.close();
+studioForTests({
+  name: 'panels',
+  alongside: async () => (dataDir = await sampleData()),
+  started: (parts) => ({ studio, browser, workDir } = parts),
 });
 
 describe('the panels\' pure parts', () => {

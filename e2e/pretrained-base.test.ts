@@ -6,28 +6,23 @@
  * folds them again; "Freeze up to here" works on a layer inside the base. Screenshots at 1280×720 and 1920×1080, light and dark,
  * are kept in test-results/. (No training here: the base would be downloaded;
  * the engine and CLI tests fetch it from a local mirror.)
+ *
+ * @subject engine/export/fineTune.ts
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { byTestId } from './support/locators.js';
-import { launchChromium } from './support/browser.js';
 import { screenshot, withPage } from './support/artefacts.js';
-import { startWebStudio, type WebStudio } from './support/webStudio.js';
+import { studioForTests } from './support/studioForTests.js';
+import type { WebStudio } from './support/webStudio.js';
 import { createProject } from '../engine/graph/templates.js';
 import { upstreamOf } from '../engine/export/fineTune.js';
 
 let studio: WebStudio;
 let browser: Browser;
 
-before(async () => {
-  [studio, browser] = await Promise.all([startWebStudio(), launchChromium()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await studio?.host.close();
-});
+studioForTests({ name: 'pretrained-base', started: (parts) => ({ studio, browser } = parts) });
 
 
 test('the ImageNet template: offered on the welcome screen, its base one node that expands and collapses', async () => {

@@ -4,30 +4,24 @@
  * look at its confusion matrix and export it. Debian's Chromium
  * (playwright-core) drives the real window served by the real web host, whose
  * engine trains for real on the shipped Fashion-MNIST images.
+ *
+ * @subject engine/project/sampleProject.ts
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rename } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { byTestId, openTab } from './support/locators.js';
-import { launchChromium } from './support/browser.js';
 import { screenshot, withPage } from './support/artefacts.js';
-import { startWebStudio, type WebStudio } from './support/webStudio.js';
+import { studioForTests } from './support/studioForTests.js';
+import type { WebStudio } from './support/webStudio.js';
 
 let studio: WebStudio;
 let browser: Browser;
 let workDir: string;
 
-before(async () => {
-  [studio, browser, workDir] = await Promise.all([startWebStudio(), launchChromium(), mkdtemp(join(tmpdir(), 'cnnstudio-e2e-sample-'))]);
-});
-
-after(async () => {
-  await browser?.close();
-  await studio?.host.close();
-});
+studioForTests({ name: 'sample', started: (parts) => ({ studio, browser, workDir } = parts) });
 
 test('from the sample project to a trained model, its confusion matrix and exported files', async () => {
   await withPage(browser, 'sample project to export', async (page) => {

@@ -6,30 +6,25 @@
  * count, sends the chosen count with Start (run.json records it) and keeps it
  * for the next session. Pictures of the field in light and dark, at 1280×720
  * and 1920×1080, are kept in test-results/threads-*.png.
+ *
+ * @subject engine/train/parallel/threads.ts
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { byTestId, openTab } from './support/locators.js';
-import { launchChromium } from './support/browser.js';
 import { RESULTS_DIR, withPage } from './support/artefacts.js';
-import { startWebStudio, type WebStudio } from './support/webStudio.js';
+import { studioForTests } from './support/studioForTests.js';
+import type { WebStudio } from './support/webStudio.js';
 
 let studio: WebStudio;
 let browser: Browser;
 let workDir: string;
 
-before(async () => {
-  [studio, browser, workDir] = await Promise.all([startWebStudio(), launchChromium(), mkdtemp(join(tmpdir(), 'cnnstudio-e2e-threads-'))]);
-});
-
-after(async () => {
-  await browser?.close();
-  await studio?.host.close();
-});
+studioForTests({ name: 'threads', started: (parts) => ({ studio, browser, workDir } = parts) });
 
 test('the Threads field shows cores − 1, refuses bad counts, and its choice reaches the run and the next session', async () => {
   await withPage(browser, 'threads field', async (page) => {

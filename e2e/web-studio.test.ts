@@ -3,17 +3,16 @@
  * opens the real renderer served by the real web host, whose engine runs in
  * its own process and trains a real network on the sample Fashion-MNIST images.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { byTestId } from './support/locators.js';
-import { launchChromium } from './support/browser.js';
 import { screenshot, withPage } from './support/artefacts.js';
 import { sampleData } from './support/sampleData.js';
-import { startWebStudio, type WebStudio } from './support/webStudio.js';
+import { studioForTests } from './support/studioForTests.js';
+import type { WebStudio } from './support/webStudio.js';
 import { listTemplates } from '../engine/graph/templates.js';
 import { createProject } from '../engine/graph/templates.js';
 import { CONTENT_SECURITY_POLICY } from '../engine/host/contentSecurityPolicy.js';
@@ -23,18 +22,10 @@ let browser: Browser;
 let dataDir: string;
 let workDir: string;
 
-before(async () => {
-  [studio, browser, dataDir, workDir] = await Promise.all([
-    startWebStudio(),
-    launchChromium(),
-    sampleData(),
-    mkdtemp(join(tmpdir(), 'cnnstudio-e2e-projects-')),
-  ]);
-});
-
-after(async () => {
-  await browser?.close();
-  await studio?.host.close();
+studioForTests({
+  name: 'projects',
+  alongside: async () => (dataDir = await sampleData()),
+  started: (parts) => ({ studio, browser, workDir } = parts),
 });
 
 

@@ -2,6 +2,8 @@
  * The layering rules of docs/architecture.md, checked on the real import
  * graph of the sources (engine/testing/importGraph.ts), so a change that
  * crosses a layer fails here with the file and line to fix.
+ *
+ * @subject none: the subject is the source tree's imports, read as text, not a module the test runs (a forbidden import added to engine/graph/validate.ts turns it red)
  */
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';

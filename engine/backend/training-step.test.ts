@@ -2,6 +2,8 @@
  * A training step of a network holding every layer, activation and optimizer
  * the studio offers runs on wasm (so no kernel is missing) and agrees with
  * the cpu backend: same losses, same weights afterwards, no leaked tensors.
+ *
+ * @subject engine/train/optimizers.ts engine/backend/wasm.ts
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';

@@ -7,6 +7,8 @@
  * stand-in that throws what its binding throws takes its place, through
  * Node's module resolution (a --require preload); the wasm package is pointed
  * at an empty folder the same way. Nothing else is replaced.
+ *
+ * @subject engine/backend/select.ts engine/backend/tensorflow.ts engine/backend/wasm.ts
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

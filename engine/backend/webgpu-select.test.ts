@@ -4,6 +4,8 @@
  * says why, `--backend webgpu` uses it and names it, `info` lists it with its
  * adapter, and where Vulkan has no driver at all `train --backend webgpu`
  * fails with the reason and what to install.
+ *
+ * @subject engine/backend/select.ts engine/backend/webgpu.ts
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -2,6 +2,8 @@
  * Every npm call in the project runs without a warning about its own
  * settings: onnxruntime-node's CUDA download is skipped by denying its install
  * script (package.json allowScripts), not by a project .npmrc key npm does not know.
+ *
+ * @subject none: the subject is package.json and npm's own configuration, no module (allowScripts set to true turns it red)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,7 +1,10 @@
 /**
  * The trainer end to end through the Engine, on real PNG files and real tfjs
  * models: it learns, events come in order, tensors stay flat, and pause,
- * resume, stop, early stopping and the NaN guard behave as promised.
+ * resume, stop, early stopping and the NaN guard behave as promised; a run
+ * whose data folder is missing fails before training (prepareRun.ts).
+ *
+ * @subject engine/train/trainingRun.ts engine/train/prepareRun.ts
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
