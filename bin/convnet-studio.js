@@ -8,7 +8,9 @@
 // it runs the sources through tsx instead, so the command always matches the
 // code beside it. That is the only use of tsx outside the npm scripts and the
 // tests, which is why tsx is a devDependency: a checkout has it, an installed
-// CLI never reaches this branch.
+// CLI never reaches this branch. CONVNET_STUDIO_RUN_SOURCES=1 takes it even
+// with a fresh bundle: `npm run coverage` and the subject-deletion check must
+// see the CLI's child processes run the sources, not a bundle of them.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,7 +19,7 @@ import { ENGINE_MARKER, ENGINE_SOURCES, isStale } from '../scripts/staleness.mjs
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bundle = join(root, 'dist', 'engine', ENGINE_MARKER);
 
-if (!isStale(root, bundle, ENGINE_SOURCES)) {
+if (process.env.CONVNET_STUDIO_RUN_SOURCES !== '1' && !isStale(root, bundle, ENGINE_SOURCES)) {
   await import(pathToFileURL(bundle).href);
 } else {
   let register;

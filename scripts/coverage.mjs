@@ -32,6 +32,7 @@ const result = spawnSync(
     'scripts/run-tests.mjs',
     ...(roots.length ? roots : ['engine', 'electron', 'e2e']),
   ],
-  { stdio: 'inherit' },
+  // The CLI's child processes run the sources (bin/convnet-studio.js would run a fresh bundle, which c8 does not map back).
+  { stdio: 'inherit', env: { ...process.env, CONVNET_STUDIO_RUN_SOURCES: '1' } },
 );
 process.exit(result.status ?? 1);

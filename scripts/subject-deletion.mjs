@@ -145,6 +145,8 @@ function exportNames(path, seen = new Set()) {
 function runWithSubjectsDeleted(testFile, subjects) {
   const env = {
     ...process.env,
+    // A CLI child process must load the (deleted) sources, not a bundle built before.
+    CONVNET_STUDIO_RUN_SOURCES: '1',
     SUBJECT_DELETION: JSON.stringify(subjects.map((path) => ({ url: pathToFileURL(join(ROOT, path)).href, exports: exportNames(path) }))),
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(join(ROOT, 'scripts/subject-deletion/register.mjs')).href}`.trim(),
   };
