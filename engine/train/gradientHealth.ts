@@ -252,7 +252,8 @@ export class GradientHealth {
           warn('exploding-gradients', l.node, `Exploding gradients at node "${l.node}": its gradient norm is ${l.gradientNorm.toExponential(2)} (above ${t.explodingNorm}).`);
         } else if (growth > t.explodingGrowth) {
           warn('exploding-gradients', l.node, `Exploding gradients at node "${l.node}": its gradient norm grew ${growth.toFixed(0)}× since the previous check (to ${l.gradientNorm.toExponential(2)}).`);
-        } else if (l.updateRatio !== null && l.updateRatio > t.explodingUpdateRatio) {
+        } else if (l.updateRatio !== null && Number.isFinite(l.updateRatio) && l.updateRatio > t.explodingUpdateRatio) {
+          // An infinite ratio is a layer whose weights were all zero (zeros initialiser) taking its first step: no size to compare with.
           warn('exploding-gradients', l.node, `Exploding updates at node "${l.node}": one step changed its weights by ${(100 * l.updateRatio).toFixed(0)} % of their size (healthy is about 0.1 %).`);
         }
       }
