@@ -165,11 +165,12 @@ export class GradientHealth {
     const variables = applied.map((g) => this.variables.get(g.name)!);
     const before = variables.map((v) => tf.clone(v));
     this.originalApply(applied);
-    const nodes = [...new Set(applied.map((g) => this.nodeOfVariable.get(g.name) ?? g.name))];
+    // Every gradient is of a model variable (collectVariables): `variables` above already relies on it.
+    const nodes = [...new Set(applied.map((g) => this.nodeOfVariable.get(g.name)!))];
     const squares = tf.tidy(() => {
       const perNode = nodes.map(() => [tf.scalar(0), tf.scalar(0), tf.scalar(0)]);
       applied.forEach((g, i) => {
-        const at = nodes.indexOf(this.nodeOfVariable.get(g.name) ?? g.name);
+        const at = nodes.indexOf(this.nodeOfVariable.get(g.name)!);
         const sums = perNode[at]!;
         sums[0] = tf.add(sums[0]!, tf.sum(tf.square(g.tensor)));
         sums[1] = tf.add(sums[1]!, tf.sum(tf.square(before[i]!)));
