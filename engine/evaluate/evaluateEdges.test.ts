@@ -19,6 +19,7 @@ import { saveModelFolder } from '../model/modelFiles.js';
 import { greyPng, makeTempDir, writeTree } from '../testing/imageFiles.js';
 import { evaluateModel, MAX_THUMBNAILS, thumbnailsOf } from './evaluate.js';
 import { predictImages, topClasses } from './predict.js';
+import { MAX_SENT_IMAGES, predictImageData } from './predictImageData.js';
 
 let temp: { dir: string; remove: () => Promise<void> };
 let modelDir: string;
@@ -150,5 +151,31 @@ describe('predicting', () => {
   test('equally probable classes are listed in class order', () => {
     const top = topClasses(new Float32Array([0.25, 0.25, 0.5]), ['a', 'b', 'c'], 3);
     assert.deepEqual(top.map((c) => c.className), ['c', 'a', 'b']);
+  });
+
+  test('more images sent at once than one request takes is refused before anything is written', async () => {
+    const sent = Array.from({ length: MAX_SENT_IMAGES + 1 }, (_, i) => ({ name: `${i}.png`, base64: 'AA==' }));
+    const error = await rejection(predictImageData(modelDir, [], sent));
+    assert.deepEqual([error.message, error.code], [`${MAX_SENT_IMAGES + 1} images were sent at once; at most ${MAX_SENT_IMAGES} are accepted.`, 'too-many-images']);
+  });
+
+  test('a model that ends in a Softmax layer (no activation setting) is read as probabilities, not put through a second softmax', async () => {
+    const dir = join(temp.dir, 'softmax-layer');
+    const input = tfl.input({ shape: [8, 8, 1], name: 'input' });
+    const pooled = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(input) as tfl.SymbolicTensor;
+    const scores = tfl.layers.dense({ units: 2, name: 'scores' }).apply(pooled) as tfl.SymbolicTensor;
+    const out = tfl.layers.softmax({ name: 'probabilities' }).apply(scores) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: out });
+    model.getLayer('scores').setWeights([tf.tensor2d([[0, 0]]), tf.tensor1d([Math.log(3), 0])]);
+    await saveModelFolder(model, dir, {
+      classNames: ['three', 'one'],
+      preprocessing: { resize: 'stretch', channels: 1, colour: 'grey', normalization: { mode: 'zero-one', mean: [0], std: [1] }, alphaBackground: 'black' },
+    });
+    model.dispose();
+    const image = join(temp.dir, 'grey.png');
+    await writeFile(image, await greyPng(8, 8, 128));
+    const [prediction] = (await predictImages(dir, [image])).predictions;
+    assert.deepEqual(prediction!.top.map((c) => c.className), ['three', 'one']);
+    assert.ok(Math.abs(prediction!.top[0]!.probability - 0.75) < 1e-5, `softmax of [ln 3, 0] is [0.75, 0.25], not ${prediction!.top[0]!.probability}`);
   });
 });
