@@ -16,7 +16,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../backend/select.js';
 import { isStudioError, type StudioError } from '../errors.js';
 import { saveModelFolder } from '../model/modelFiles.js';
-import { greyPng, makeTempDir, writeTree } from '../testing/imageFiles.js';
+import { greyPng, makeTempDir, solidImage, writeTree } from '../testing/imageFiles.js';
 import { evaluateModel, MAX_THUMBNAILS, thumbnailsOf } from './evaluate.js';
 import { predictImages, topClasses } from './predict.js';
 import { MAX_SENT_IMAGES, predictImageData } from './predictImageData.js';
@@ -177,5 +177,24 @@ describe('predicting', () => {
     const [prediction] = (await predictImages(dir, [image])).predictions;
     assert.deepEqual(prediction!.top.map((c) => c.className), ['three', 'one']);
     assert.ok(Math.abs(prediction!.top[0]!.probability - 0.75) < 1e-5, `softmax of [ln 3, 0] is [0.75, 0.25], not ${prediction!.top[0]!.probability}`);
+  });
+
+  test('a colour model saved with no preprocessing record is fed [0, 1] values in every channel (the one recorded mean and std serve all three)', async () => {
+    const dir = join(temp.dir, 'rgb-no-record');
+    const input = tfl.input({ shape: [8, 8, 3], name: 'input' });
+    const pooled = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(input) as tfl.SymbolicTensor;
+    const out = tfl.layers.dense({ units: 2, activation: 'softmax', name: 'classes' }).apply(pooled) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: out });
+    // Logits: 2·(red − blue) and 0; a pure blue image scores −2 against 0.
+    model.getLayer('classes').setWeights([tf.tensor2d([[2, 0], [0, 0], [-2, 0]]), tf.tensor1d([0, 0])]);
+    await saveModelFolder(model, dir);
+    model.dispose();
+    const image = join(temp.dir, 'blue.png');
+    await writeFile(image, await solidImage(8, 8, { r: 0, g: 0, b: 255 }, 'png'));
+    const result = await predictImages(dir, [image]);
+    assert.equal(result.preprocessingAssumed, true);
+    const top = result.predictions[0]!.top;
+    assert.deepEqual(top.map((c) => c.className), ['class_1', 'class_0']);
+    assert.ok(Math.abs(top[0]!.probability - 1 / (1 + Math.exp(-2))) < 1e-5, String(top[0]!.probability));
   });
 });
