@@ -179,22 +179,23 @@ describe('predicting', () => {
     assert.ok(Math.abs(prediction!.top[0]!.probability - 0.75) < 1e-5, `softmax of [ln 3, 0] is [0.75, 0.25], not ${prediction!.top[0]!.probability}`);
   });
 
-  test('a colour model saved with no preprocessing record is fed [0, 1] values in every channel (the one recorded mean and std serve all three)', async () => {
-    const dir = join(temp.dir, 'rgb-no-record');
+  test('a colour model whose record gives one mean and one std: they serve all three channels', async () => {
+    const dir = join(temp.dir, 'rgb-one-mean');
     const input = tfl.input({ shape: [8, 8, 3], name: 'input' });
     const pooled = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(input) as tfl.SymbolicTensor;
     const out = tfl.layers.dense({ units: 2, activation: 'softmax', name: 'classes' }).apply(pooled) as tfl.SymbolicTensor;
     const model = tfl.model({ inputs: input, outputs: out });
-    // Logits: 2·(red − blue) and 0; a pure blue image scores −2 against 0.
-    model.getLayer('classes').setWeights([tf.tensor2d([[2, 0], [0, 0], [-2, 0]]), tf.tensor1d([0, 0])]);
-    await saveModelFolder(model, dir);
+    // Logits: 2·green and 0. Green 0 normalised with mean 0.5 and std 0.5 is −1, so −2 against 0.
+    model.getLayer('classes').setWeights([tf.tensor2d([[0, 0], [2, 0], [0, 0]]), tf.tensor1d([0, 0])]);
+    await saveModelFolder(model, dir, {
+      classNames: ['green', 'other'],
+      preprocessing: { resize: 'stretch', channels: 3, colour: 'rgb', normalization: { mode: 'mean-std', mean: [0.5], std: [0.5] }, alphaBackground: 'black' },
+    });
     model.dispose();
     const image = join(temp.dir, 'blue.png');
     await writeFile(image, await solidImage(8, 8, { r: 0, g: 0, b: 255 }, 'png'));
-    const result = await predictImages(dir, [image]);
-    assert.equal(result.preprocessingAssumed, true);
-    const top = result.predictions[0]!.top;
-    assert.deepEqual(top.map((c) => c.className), ['class_1', 'class_0']);
-    assert.ok(Math.abs(top[0]!.probability - 1 / (1 + Math.exp(-2))) < 1e-5, String(top[0]!.probability));
+    const top = (await predictImages(dir, [image])).predictions[0]!.top;
+    assert.equal(top[0]!.className, 'other');
+    assert.ok(Math.abs(top[0]!.probability - 1 / (1 + Math.exp(-2))) < 1e-5, `green read as −1, not ${top[0]!.probability}`);
   });
 });
