@@ -26,7 +26,7 @@ before(async () => {
 after(() => temp.remove());
 
 /** inputs → hidden Dense (its own initialisers) → softmax head of 3. */
-function model(hidden: tfl.layers.DenseLayerArgs): tfl.LayersModel {
+function model(hidden: Omit<Parameters<typeof tfl.layers.dense>[0], 'units'>): tfl.LayersModel {
   const input = tfl.input({ shape: [8] });
   const h = tfl.layers.dense({ units: 16, name: 'hidden', ...hidden }).apply(input) as tfl.SymbolicTensor;
   const out = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'head', kernelInitializer: tfl.initializers.glorotUniform({ seed: 9 }) }).apply(h) as tfl.SymbolicTensor;
