@@ -75,3 +75,16 @@ test('what a save would replace: a project without a name, another kind of file;
   assert.deepEqual(await describeExisting(join(dir, 'sub')), { kind: 'folder' });
   await assert.rejects(describeExisting(join(csv, 'inside.cnnstudio.json')), (e: NodeJS.ErrnoException) => e.code === 'ENOTDIR');
 });
+
+test('nodes without params or position, and edges without ids, get defaults; params that are not an object are refused naming the node', () => {
+  const project = tinyCnnProject({ size: 8 }) as unknown as { graph: { nodes: Record<string, unknown>[]; edges: Record<string, unknown>[] } };
+  delete project.graph.nodes[2]!['params'];
+  delete project.graph.nodes[2]!['position'];
+  delete project.graph.edges[1]!['id'];
+  const parsed = parseProject(JSON.stringify(project), 'p.cnnstudio.json');
+  assert.deepEqual([parsed.graph.nodes[2]!.params, parsed.graph.nodes[2]!.position], [{}, { x: 0, y: 0 }]);
+  assert.equal(parsed.graph.edges[1]!.id, 'e1');
+  project.graph.nodes[1]!['params'] = 'filters=4';
+  const error = refusal(JSON.stringify(project), 'p.cnnstudio.json');
+  assert.deepEqual([error.message, error.code], ['p.cnnstudio.json: graph.nodes[1].params (node "conv") must be an object.', 'project-bad-structure']);
+});

@@ -90,3 +90,17 @@ test('a head of 5 units for 3 classes of images is refused naming the node, the 
   });
   assert.equal(tf.memory().numTensors, tensors);
 });
+
+test('a network whose batch cannot fit is refused before anything is allocated, the first problem named and the others counted', async () => {
+  const project = tinyCnnProject({ size: 1024, filters: 512, data: { path: data }, training: { batchSize: 4096 } });
+  const tensors = tf.memory().numTensors;
+  await assert.rejects(checkRunRequest(project, {}, undefined, 'cpu'), (e) => {
+    const error = refusedWith(e, 'too-much-memory');
+    assert.equal(
+      error.message,
+      'Node "conv": Conv2D "conv" outputs 534,775,808 values per image, 2,190,441,709,568 for a batch of 4096; one tensor can hold at most 2,147,483,647 values. (and 2 more problems; run `convnet-studio validate` to list them)',
+    );
+    return true;
+  });
+  assert.equal(tf.memory().numTensors, tensors);
+});
