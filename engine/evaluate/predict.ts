@@ -45,12 +45,14 @@ export async function predictImages(modelPath: string, images: string[], topK = 
 
 /** A file that cannot be predicted, as an error that names it. */
 function imageError(image: string, e: unknown): StudioError {
-  if (e instanceof ImageDecodeError) return new StudioError(`${image} ${e.message}.`, 'Pass PNG, JPEG, WebP, GIF or TIFF images.', 'bad-image');
-  if (e instanceof StudioError) return e;
-  const code = (e as NodeJS.ErrnoException).code;
+  // The decoder (through its worker pool) reports every failure as an ImageDecodeError with a
+  // reason in words; anything else is a bug and is not dressed up as a bad image.
+  if (!(e instanceof ImageDecodeError)) throw e;
+  // A file that could not be read at all: data/decode.ts words it "cannot be read (CODE)".
+  const code = /^cannot be read \((E[A-Z]+)\)$/.exec(e.message)?.[1];
   if (code === 'ENOENT') return new StudioError(`${image} does not exist.`, 'Check the path of the image.', 'bad-image');
   if (code) return new StudioError(`${image} cannot be read (${code}).`, 'Check that the file can be read.', 'bad-image');
-  throw e;
+  return new StudioError(`${image} ${e.message}.`, 'Pass PNG, JPEG, WebP, GIF or TIFF images.', 'bad-image');
 }
 
 export function topClasses(probabilities: Float32Array, classNames: string[], k: number): ClassProbability[] {

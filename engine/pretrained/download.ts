@@ -12,7 +12,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { dirname } from 'node:path';
-import { StudioError } from '../errors.js';
+import { fileSystemError, StudioError } from '../errors.js';
 
 export interface DownloadProgress {
   url: string;
@@ -80,7 +80,8 @@ export async function downloadVerified(req: DownloadRequest): Promise<DownloadRe
     } catch (e) {
       const resumable = e instanceof TransferError && e.resumable;
       if (!resumable || attempt >= retries) {
-        if (!resumable) await rm(part, { force: true });
+        // A .part that cannot be removed (a folder in its place) must not hide the reason.
+        if (!resumable) await rm(part, { force: true }).catch(() => undefined);
         throw e instanceof TransferError ? e.studioError : e;
       }
     }
@@ -143,8 +144,16 @@ async function fetchInto(req: DownloadRequest, part: string): Promise<number> {
   let received = start;
   let fetched = 0;
   req.onProgress?.({ url: req.url, received, total });
+  // A file that cannot be written (a full disk, a .part that is a folder) fails the download
+  // with its cause; unlistened, the write stream's error would end the whole process.
+  let writeFailure: NodeJS.ErrnoException | null = null;
   try {
     await new Promise<void>((resolve, reject) => {
+      out.on('error', (e: NodeJS.ErrnoException) => {
+        writeFailure = e;
+        response.destroy();
+        reject(e);
+      });
       response.setTimeout(timeoutMs, () => response.destroy(new Error(`no data for ${timeoutMs / 1000} s`)));
       response.on('data', (chunk: Buffer) => {
         received += chunk.length;
@@ -169,13 +178,17 @@ async function fetchInto(req: DownloadRequest, part: string): Promise<number> {
       });
     });
   } catch (e) {
+    // Retrying cannot help a file that cannot be written: not resumable.
+    if (writeFailure) throw fileSystemError(writeFailure, part, 'write');
     await new Promise<void>((resolve) => out.end(resolve));
     throw new TransferError(
       new StudioError(`The download of ${req.url} broke off: ${(e as Error).message}.`, req.offlineHint ?? 'Try again; the transfer resumes where it stopped.', 'download-interrupted'),
       true,
     );
   }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  // The last bytes may fail to reach the disk after the response ended.
+  const failed = await new Promise<NodeJS.ErrnoException | null | undefined>((resolve) => out.end(resolve));
+  if (failed) throw fileSystemError(failed, part, 'write');
   return fetched;
 }
 

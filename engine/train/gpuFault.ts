@@ -44,7 +44,7 @@ export function gpuFaultError(context: GpuFaultContext): StudioError | null {
     );
   }
   return new StudioError(
-    `The GPU${on} reported an error at ${context.where}, so the step's results cannot be trusted: ${fault.message.split('\n')[0]}.${kept}`,
+    `The GPU${on} reported an error at ${context.where}, so the step's results cannot be trusted: ${fault.message.split('\n')[0]!.replace(/\.$/, '')}.${kept}`,
     fault.kind === 'device-lost'
       ? 'The GPU driver reset or the GPU was removed; start the run again, or train on another backend (--backend wasm).'
       : 'Train on another backend (--backend wasm) and report this GPU error with its adapter (`convnet-studio info`).',

@@ -165,11 +165,12 @@ export class GradientHealth {
     const variables = applied.map((g) => this.variables.get(g.name)!);
     const before = variables.map((v) => tf.clone(v));
     this.originalApply(applied);
-    const nodes = [...new Set(applied.map((g) => this.nodeOfVariable.get(g.name) ?? g.name))];
+    // Every gradient is of a model variable (collectVariables): `variables` above already relies on it.
+    const nodes = [...new Set(applied.map((g) => this.nodeOfVariable.get(g.name)!))];
     const squares = tf.tidy(() => {
       const perNode = nodes.map(() => [tf.scalar(0), tf.scalar(0), tf.scalar(0)]);
       applied.forEach((g, i) => {
-        const at = nodes.indexOf(this.nodeOfVariable.get(g.name) ?? g.name);
+        const at = nodes.indexOf(this.nodeOfVariable.get(g.name)!);
         const sums = perNode[at]!;
         sums[0] = tf.add(sums[0]!, tf.sum(tf.square(g.tensor)));
         sums[1] = tf.add(sums[1]!, tf.sum(tf.square(before[i]!)));
@@ -252,7 +253,8 @@ export class GradientHealth {
           warn('exploding-gradients', l.node, `Exploding gradients at node "${l.node}": its gradient norm is ${l.gradientNorm.toExponential(2)} (above ${t.explodingNorm}).`);
         } else if (growth > t.explodingGrowth) {
           warn('exploding-gradients', l.node, `Exploding gradients at node "${l.node}": its gradient norm grew ${growth.toFixed(0)}× since the previous check (to ${l.gradientNorm.toExponential(2)}).`);
-        } else if (l.updateRatio !== null && l.updateRatio > t.explodingUpdateRatio) {
+        } else if (l.updateRatio !== null && Number.isFinite(l.updateRatio) && l.updateRatio > t.explodingUpdateRatio) {
+          // An infinite ratio is a layer whose weights were all zero (zeros initialiser) taking its first step: no size to compare with.
           warn('exploding-gradients', l.node, `Exploding updates at node "${l.node}": one step changed its weights by ${(100 * l.updateRatio).toFixed(0)} % of their size (healthy is about 0.1 %).`);
         }
       }

@@ -12,6 +12,8 @@ test('an unsaved project\'s runs go under Documents, or the platform\'s applicat
   assert.equal(userRunsFolder({}, home, 'linux'), join(home, '.local', 'share', 'convnet-studio', 'runs'));
   assert.equal(userRunsFolder({ XDG_DATA_HOME: '/data' }, home, 'linux'), join('/data', 'convnet-studio', 'runs'));
   assert.equal(userRunsFolder({ APPDATA: 'C:/Users/a/AppData/Roaming' }, home, 'win32'), join('C:/Users/a/AppData/Roaming', 'Convnet Studio', 'runs'));
+  assert.equal(userRunsFolder({}, home, 'win32'), join(home, 'AppData', 'Roaming', 'Convnet Studio', 'runs'));
+  assert.equal(userRunsFolder({}, home, 'darwin'), join(home, 'Library', 'Application Support', 'Convnet Studio', 'runs'));
   await mkdir(join(home, 'Documents'));
   assert.equal(userRunsFolder({}, home, 'darwin'), join(home, 'Documents', 'Convnet Studio', 'runs'));
   assert.equal(userRunsFolder({ CONVNET_STUDIO_RUNS: '/somewhere/runs' }, home, 'linux'), '/somewhere/runs');
