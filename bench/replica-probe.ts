@@ -11,8 +11,7 @@
  *
  * Options: --template (default seed-cnn), --threads (default 2; 1 = trainOnBatch,
  * the one-thread path), --steps (timed, default 60), --warmup (default 5), --json,
- * --engine-only (every step's update on the engine's thread through applyGradients, as
- * before the split Adam step: the A of an A/B), --tfjs-adam (tfjs's Adam, not the fused one).
+ * --tfjs-adam (tfjs's Adam, not the fused one).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -69,11 +68,9 @@ const pool =
   threads > 1
     ? await ReplicaPool.start({ threads, graph, seed: 1, loss: 'sparse-categorical-crossentropy', backend: 'wasm', model, batchSize: BATCH, sampleShape: [28, 28, 1], phases })
     : null;
-// As a gradient-health check does on its steps: the summed gradients go through applyGradients on the engine's thread.
-const engineOnly = hasFlag('engine-only') ? { needsApplyGradients: () => true, stepTaken: () => undefined } : undefined;
 const step = async (i: number) => {
   const { x, y } = batch(i);
-  if (pool) await pool.step(optimizer, x, y, engineOnly);
+  if (pool) await pool.step(optimizer, x, y);
   else await model.trainOnBatch(x, y);
   tf.dispose([x, y]);
 };
@@ -115,7 +112,7 @@ if (hasFlag('json')) console.log(JSON.stringify(result));
 else {
   const f = (v: number) => v.toFixed(1);
   console.log(
-    `${template} ${threads}thr${engineOnly ? ' engine-only' : ''} wall ${f(wall)} ms/step | CPU ms/step engine ${f(engine)} workers ${workers.map(f).join('/') || '-'} helpers ${f(helpers)} | ` +
+    `${template} ${threads}thr wall ${f(wall)} ms/step | CPU ms/step engine ${f(engine)} workers ${workers.map(f).join('/') || '-'} helpers ${f(helpers)} | ` +
       `others ${result.otherThreads.join(', ')} | phases ${Object.entries(result.phasesMsPerStep).map(([k, v]) => `${k} ${f(v)}`).join(', ') || '-'} | load ${load0} → ${load1}`,
   );
 }

@@ -144,19 +144,6 @@ export class GradientHealth {
     (this.optimizer as unknown as { applyGradients: (g: Gradients) => void }).applyGradients = this.originalApply;
   }
 
-  /**
-   * For the replicas' split Adam step (train/parallel), which updates the weights without
-   * optimizer.applyGradients: true when this step must go through it (a check is due, or clipping is on).
-   */
-  needsApplyGradients(): boolean {
-    return Boolean(this.o.clipNorm) || (this.o.everyBatches > 0 && this.steps % this.o.everyBatches === 0);
-  }
-
-  /** A step taken without applyGradients counts towards the next check as one through it would. */
-  stepTaken(): void {
-    this.steps++;
-  }
-
   /** Puts the optimizer back as it was. */
   detach(): void {
     this.unhook();

@@ -218,7 +218,7 @@ export class TrainingRun {
           const target = labelsForLoss(y, settings.loss);
           let values: number | number[];
           try {
-            values = this.o.replicas ? await this.o.replicas.step(this.optimizer, x, target, health) : await model.trainOnBatch(x, target);
+            values = this.o.replicas ? await this.o.replicas.step(this.optimizer, x, target) : await model.trainOnBatch(x, target);
             await health.afterStep(x, epoch, b + 1);
           } catch (e) {
             // A GPU that ran out of memory makes the step fail in some other way; the device's report says why.

@@ -4,7 +4,6 @@
  * the share's inputs and targets); the messages only say what to do with them.
  */
 import type { Graph, LossName } from '../../project/schema.js';
-import type { AdamConstants, Segments } from './shardedAdam.js';
 
 export interface ReplicaInit {
   type: 'init';
@@ -20,12 +19,6 @@ export interface ReplicaInit {
   layout: string[];
   /** This worker's gradients, trainable weights in model.trainableWeights order, back to back. */
   grads: SharedArrayBuffer;
-  /** Every replica's gradients (0: the engine's thread, k: worker k's, which is `grads`), for the split Adam step. */
-  replicaGrads: SharedArrayBuffer[];
-  /** Adam's first then second moments, float32, each laid out as `weights`. */
-  moments: SharedArrayBuffer;
-  /** Int32: [r] the id of the step whose gradients replica r has written; [replicas] non-zero: stop waiting, the step is abandoned. */
-  control: SharedArrayBuffer;
   /** This worker's share of the batch: inputs and targets, float32. */
   inputs: SharedArrayBuffer;
   targets: SharedArrayBuffer;
@@ -49,17 +42,11 @@ export interface ReplicaStep {
   sync: { kind: 'trainable' } | { kind: 'all'; trainableLayers: string[] };
   /** How many trainable weights the engine's model has: the replica checks that it agrees before it computes. */
   trainableCount: number;
-  /**
-   * Present when the step's Adam update is split over the replicas (shardedAdam.ts): after writing
-   * its gradients the worker waits for the other replicas' and updates its slice of the weights.
-   */
-  update?: { replicas: number; segments: Segments; constants: AdamConstants };
 }
 
 export type ToReplica = ReplicaInit | ReplicaStep;
 
 export type FromReplica =
   | { type: 'ready' }
-  | { type: 'grads'; id: number }
   | { type: 'done'; id: number; loss: number; accuracy: number; tensors: number }
   | { type: 'failed'; id?: number; message: string };

@@ -23,8 +23,6 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { StudioError } from '../../errors.js';
 import type { Graph, LossName } from '../../project/schema.js';
 import { shareGradients } from './shareGradients.js';
-import { adamSlice, sliceOf } from './shardedAdam.js';
-import { SharedAdamState } from './sharedAdamState.js';
 import { ENGINE_SHARE_WEIGHT, splitShares } from './threads.js';
 import type { FromReplica, ReplicaInit, ReplicaStep } from './replicaMessages.js';
 
@@ -47,14 +45,6 @@ export interface ReplicaPoolOptions {
   phases?: { now: () => number; ms: Record<string, number> };
 }
 
-/** What the run's gradient-health checks and clipping (GradientHealth) tell the pool about a step. */
-export interface StepHooks {
-  /** True when this step's gradients must reach optimizer.applyGradients: a check is due, or clipping is on. */
-  needsApplyGradients(): boolean;
-  /** The step was taken without applyGradients (the split Adam step): count it as one. */
-  stepTaken(): void;
-}
-
 interface PendingStep {
   id: number;
   resolve: (reply: Extract<FromReplica, { type: 'done' }>) => void;
@@ -71,9 +61,6 @@ class ReplicaWorker {
   failure: Error | null = null;
   tensors = 0;
   private closing = false;
-  /** The last step whose gradients this worker has written (its 'grads' message), and who waits for the next. */
-  private gradsWritten = 0;
-  private gradsWaiter: { id: number; resolve: () => void; reject: (error: Error) => void } | null = null;
 
   constructor(
     readonly index: number,
@@ -85,14 +72,7 @@ class ReplicaWorker {
     this.inputs = new Float32Array(buffers.inputs);
     this.targets = new Float32Array(buffers.targets);
     worker.on('message', (reply: FromReplica) => {
-      if (reply.type === 'grads') {
-        this.gradsWritten = reply.id;
-        const waiter = this.gradsWaiter;
-        if (waiter?.id === reply.id) {
-          this.gradsWaiter = null;
-          waiter.resolve();
-        }
-      } else if (reply.type === 'done' && this.pending?.id === reply.id) {
+      if (reply.type === 'done' && this.pending?.id === reply.id) {
         this.tensors = reply.tensors;
         this.settle()?.resolve(reply);
       } else if (reply.type === 'failed') {
@@ -111,15 +91,6 @@ class ReplicaWorker {
       this.pending = { id: step.id, resolve, reject };
       this.worker.ref();
       this.worker.postMessage(step);
-    });
-  }
-
-  /** Resolves once this worker has written step `id`'s gradients (the split Adam step waits for them). */
-  gradientsWritten(id: number): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.gradsWritten === id) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.gradsWaiter = { id, resolve, reject };
     });
   }
 
@@ -144,7 +115,6 @@ class ReplicaWorker {
       'replica-failed',
     );
     this.settle()?.reject(this.failure);
-    this.gradsWaiter?.reject(this.failure);
   }
 }
 
@@ -157,22 +127,15 @@ export class ReplicaPool {
   private readonly layout: tfl.LayerVariable[];
   /** Where each weight of `layout` starts in the shared weights buffer. */
   private readonly offsets: number[];
-  /** The engine thread's own gradients, for the split Adam step (the workers read them). */
-  private readonly ownGrads: Float32Array;
-  /** [r]: the step whose gradients replica r has written; last: non-zero once steps are abandoned (close). */
-  private readonly control: Int32Array;
-  private readonly adam: SharedAdamState;
   private nextId = 1;
   private closed = false;
 
   private constructor(
     private readonly o: ReplicaPoolOptions,
-    shared: SharedBuffers,
+    weights: SharedArrayBuffer,
     private readonly workers: ReplicaWorker[],
   ) {
-    this.weights = new Float32Array(shared.weights);
-    this.ownGrads = new Float32Array(shared.replicaGrads[0]!);
-    this.control = new Int32Array(shared.control);
+    this.weights = new Float32Array(weights);
     this.layout = [...o.model.weights];
     this.offsets = [];
     let offset = 0;
@@ -180,21 +143,13 @@ export class ReplicaPool {
       this.offsets.push(offset);
       offset += sizeOf(w.shape);
     }
-    this.adam = new SharedAdamState(this.weights, shared.moments, new Map(this.layout.map((w, i) => [w, this.offsets[i]!])));
   }
 
   /** Starts threads − 1 workers, each building its replica of the model; fails with a StudioError if any cannot. */
   static async start(o: ReplicaPoolOptions): Promise<ReplicaPool> {
     if (o.threads < 2) throw new RangeError('a replica pool needs at least 2 threads');
     const weightCount = o.model.weights.reduce((n, w) => n + sizeOf(w.shape), 0);
-    // Gradients sized for every weight: fine-tuning may make more of them trainable.
-    const replicaGrads = Array.from({ length: o.threads }, () => new SharedArrayBuffer(weightCount * 4));
-    const shared: SharedBuffers = {
-      weights: new SharedArrayBuffer(weightCount * 4),
-      moments: new SharedArrayBuffer(weightCount * 8),
-      control: new SharedArrayBuffer((o.threads + 1) * 4),
-      replicaGrads,
-    };
+    const weights = new SharedArrayBuffer(weightCount * 4);
     const maxShare = largestWorkerShare(o.batchSize, o.threads);
     const targetShape = o.loss === 'binary-crossentropy' ? [1] : [];
     const count = o.threads - 1;
@@ -202,7 +157,8 @@ export class ReplicaPool {
     const ready: Promise<void>[] = [];
     for (let k = 1; k <= count; k++) {
       const buffers = {
-        grads: replicaGrads[k]!,
+        // Sized for every weight: fine-tuning may make more of them trainable.
+        grads: new SharedArrayBuffer(weightCount * 4),
         inputs: new SharedArrayBuffer(maxShare * sizeOf(o.sampleShape) * 4),
         targets: new SharedArrayBuffer(maxShare * Math.max(1, sizeOf(targetShape)) * 4),
       };
@@ -227,10 +183,7 @@ export class ReplicaPool {
         seed: o.seed,
         loss: o.loss,
         backend: o.backend,
-        weights: shared.weights,
-        moments: shared.moments,
-        control: shared.control,
-        replicaGrads,
+        weights,
         layout: o.model.weights.map((w) => w.originalName),
         ...buffers,
         sampleShape: o.sampleShape,
@@ -251,7 +204,7 @@ export class ReplicaPool {
       );
       worker.postMessage(init);
     }
-    const pool = new ReplicaPool(o, shared, workers);
+    const pool = new ReplicaPool(o, weights, workers);
     try {
       await Promise.all(ready);
     } catch (error) {
@@ -274,21 +227,14 @@ export class ReplicaPool {
   /** The next step sends every weight and the trainable layers again (after fine-tuning unfroze some). */
   resync(): void {
     for (const worker of this.workers) worker.needsAllWeights = true;
-    this.adam.invalidate();
   }
 
   /**
    * One training step on the batch, split over the replicas: returns the
    * batch's [loss, accuracy] as trainOnBatch does, after `optimizer` took one
    * step with the summed gradients.
-   *
-   * With Adam the update itself is split too (shardedAdam.ts): each thread
-   * sums and updates its slice of the weights, and the engine's model and
-   * optimizer take the result. Other optimizers, and steps whose gradients
-   * `hooks` must see (a gradient-health check, clipping), go through
-   * optimizer.applyGradients on this thread with the summed gradients.
    */
-  async step(optimizer: tf.Optimizer, x: tf.Tensor, target: tf.Tensor, hooks?: StepHooks): Promise<[number, number]> {
+  async step(optimizer: tf.Optimizer, x: tf.Tensor, target: tf.Tensor): Promise<[number, number]> {
     if (this.closed) throw new Error('the replica pool is closed');
     const { model } = this.o;
     const clock = phaseClock(this.o.phases);
@@ -297,16 +243,11 @@ export class ReplicaPool {
     const trainable = model.trainableWeights;
     const trainableSet = new Set(trainable);
     const used = this.workers.slice(0, shares.length - 1);
-    const split = SharedAdamState.fits(optimizer) && !(hooks?.needsApplyGradients() ?? false);
-    // Every weight goes out while a worker has not yet had them all (its first step, or after fine-tuning unfroze layers);
-    // the trainable ones every step, unless the last split step left them in the shared buffer already.
+    // Every weight goes out while a worker has not yet had them all (its first step, or after fine-tuning unfroze layers).
     const all = used.some((w) => w.needsAllWeights);
-    const current = split && this.adam.holds(optimizer);
     this.layout.forEach((w, i) => {
-      if (all || (!current && trainableSet.has(w))) this.weights.set(w.read().dataSync() as Float32Array, this.offsets[i]);
+      if (all || trainableSet.has(w)) this.weights.set(w.read().dataSync() as Float32Array, this.offsets[i]);
     });
-    const plan = split ? this.adam.prepare(model, optimizer) : null;
-    const update = plan ? { replicas: shares.length, segments: plan.segments, constants: plan.constants } : undefined;
     const trainableLayers = model.layers.filter((l) => l.trainable).map((l) => l.name);
 
     const sampleSize = sizeOf(x.shape.slice(1));
@@ -321,7 +262,7 @@ export class ReplicaPool {
       worker.targets.set(targetData.subarray(share.start * targetSize, (share.start + share.count) * targetSize));
       const sync: ReplicaStep['sync'] = worker.needsAllWeights ? { kind: 'all', trainableLayers } : { kind: 'trainable' };
       worker.needsAllWeights = false;
-      return worker.step({ type: 'step', id, count: share.count, fraction: share.count / n, sync, trainableCount: trainable.length, update });
+      return worker.step({ type: 'step', id, count: share.count, fraction: share.count / n, sync, trainableCount: trainable.length });
     });
     // A worker that fails while this thread computes must not become an unhandled rejection.
     for (const reply of replies) reply.catch(() => undefined);
@@ -333,49 +274,23 @@ export class ReplicaPool {
     tf.dispose([x0!, target0!]);
     clock('own share');
     try {
-      let done: Extract<FromReplica, { type: 'done' }>[];
-      if (plan) {
-        let offset = 0;
-        for (const g of mine.grads) {
-          const values = g.dataSync() as Float32Array;
-          this.ownGrads.set(values, offset);
-          offset += values.length;
+      const done = await Promise.all(replies);
+      clock('wait');
+      const summed: tf.NamedTensorMap = {};
+      let offset = 0;
+      trainable.forEach((w, i) => {
+        const sum = Float32Array.from(mine.grads[i]!.dataSync() as Float32Array);
+        for (const worker of used) {
+          const g = worker.grads;
+          for (let j = 0; j < sum.length; j++) sum[j] += g[offset + j]!;
         }
-        Atomics.store(this.control, 0, id);
-        Atomics.notify(this.control, 0);
-        clock('grads out');
-        await Promise.all(used.map((w) => w.gradientsWritten(id)));
-        clock('wait grads');
-        const [start, end] = sliceOf(plan.total, shares.length, 0);
-        const grads = [this.ownGrads, ...used.map((w) => w.grads)];
-        adamSlice(this.weights, this.adam.firstMoment, this.adam.secondMoment, grads, plan.segments, start, end, plan.constants);
-        clock('adam slice');
-        done = await Promise.all(replies);
-        clock('wait');
-        this.adam.finish(model, optimizer);
-        hooks?.stepTaken();
-        clock('weights in');
-      } else {
-        done = await Promise.all(replies);
-        clock('wait');
-        const summed: tf.NamedTensorMap = {};
-        let offset = 0;
-        trainable.forEach((w, i) => {
-          const sum = Float32Array.from(mine.grads[i]!.dataSync() as Float32Array);
-          for (const worker of used) {
-            const g = worker.grads;
-            for (let j = 0; j < sum.length; j++) sum[j] += g[offset + j]!;
-          }
-          offset += sum.length;
-          summed[(w.read() as tf.Variable).name] = tf.tensor(sum, w.shape as number[]);
-        });
-        clock('sum');
-        optimizer.applyGradients(summed);
-        tf.dispose(Object.values(summed));
-        // The optimizer moved the weights and its moments itself: a later split step starts from them.
-        this.adam.invalidate();
-        clock('optimizer');
-      }
+        offset += sum.length;
+        summed[(w.read() as tf.Variable).name] = tf.tensor(sum, w.shape as number[]);
+      });
+      clock('sum');
+      optimizer.applyGradients(summed);
+      tf.dispose(Object.values(summed));
+      clock('optimizer');
       const loss = mine.loss.dataSync()[0]! + done.reduce((s, r) => s + r.loss, 0);
       const accuracy = mine.accuracy.dataSync()[0]! + done.reduce((s, r) => s + r.accuracy, 0);
       clock('loss back');
@@ -389,18 +304,8 @@ export class ReplicaPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // A worker waiting for the others' gradients stops waiting.
-    Atomics.store(this.control, this.control.length - 1, 1);
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
-}
-
-interface SharedBuffers {
-  weights: SharedArrayBuffer;
-  moments: SharedArrayBuffer;
-  control: SharedArrayBuffer;
-  /** One per replica, the engine thread's first. */
-  replicaGrads: SharedArrayBuffer[];
 }
 
 /** The most samples a worker gets from any batch of up to `batchSize` (its input buffers are sized once, at start). */

@@ -12,7 +12,6 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../backend/select.js';
 import { buildModel } from '../../graph/tfjs/build.js';
 import { shareGradients } from './shareGradients.js';
-import { adamSlice, sliceOf } from './shardedAdam.js';
 import type { FromReplica, ReplicaInit, ReplicaStep, ToReplica } from './replicaMessages.js';
 
 let replica: Replica | null = null;
@@ -100,41 +99,7 @@ class Replica {
     const loss = result.loss.dataSync()[0]!;
     const accuracy = result.accuracy.dataSync()[0]!;
     tf.dispose([x, target, result.loss, result.accuracy, ...result.grads]);
-    if (step.update) this.updateSlice(step, offset);
     return { type: 'done', id: step.id, loss, accuracy, tensors: tf.memory().numTensors };
-  }
-
-  /**
-   * The split Adam step (shardedAdam.ts): says its gradients are written, waits
-   * for every other replica's, then sums and updates its slice of the weights.
-   */
-  private updateSlice(step: ReplicaStep, total: number): void {
-    const { init } = this;
-    const { replicas, segments, constants } = step.update!;
-    const control = new Int32Array(init.control);
-    const abandoned = control.length - 1;
-    Atomics.store(control, init.index, step.id);
-    Atomics.notify(control, init.index);
-    reply({ type: 'grads', id: step.id });
-    for (let r = 0; r < replicas; r++) {
-      for (let seen = Atomics.load(control, r); seen !== step.id; seen = Atomics.load(control, r)) {
-        if (Atomics.load(control, abandoned) !== 0) throw new Error('the step was abandoned while this replica waited for the others');
-        Atomics.wait(control, r, seen, 100);
-      }
-    }
-    const weightCount = new Float32Array(init.weights).length;
-    const grads = init.replicaGrads.slice(0, replicas).map((b) => new Float32Array(b));
-    const [start, end] = sliceOf(total, replicas, init.index);
-    adamSlice(
-      new Float32Array(init.weights),
-      new Float32Array(init.moments, 0, weightCount),
-      new Float32Array(init.moments, weightCount * 4, weightCount),
-      grads,
-      segments,
-      start,
-      end,
-      constants,
-    );
   }
 
   /** Copies the engine's weights in: every weight, or the trainable ones (the rest do not change between steps). */
