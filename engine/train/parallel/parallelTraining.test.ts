@@ -215,6 +215,7 @@ test('threads: the option wins, then CONVNET_STUDIO_THREADS, then 1; GPU backend
   assert.deepEqual(splitShares(1, 2), [{ start: 0, count: 1 }]);
   // The engine's thread's share weighted against a worker's (the runs' split: ENGINE_SHARE_WEIGHT).
   assert.deepEqual(splitShares(64, 2, 1.1), [{ start: 0, count: 34 }, { start: 34, count: 30 }]);
+  assert.deepEqual(splitShares(64, 2, ENGINE_SHARE_WEIGHT), [{ start: 0, count: 33 }, { start: 33, count: 31 }]);
   assert.deepEqual(splitShares(10, 3, 0.5), [{ start: 0, count: 2 }, { start: 2, count: 4 }, { start: 6, count: 4 }]);
   assert.deepEqual(splitShares(1, 2, ENGINE_SHARE_WEIGHT), [{ start: 0, count: 1 }]);
   assert.deepEqual(splitShares(3, 4, ENGINE_SHARE_WEIGHT), [{ start: 0, count: 1 }, { start: 1, count: 1 }, { start: 2, count: 1 }]);
