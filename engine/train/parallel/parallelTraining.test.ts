@@ -131,12 +131,16 @@ test('a replica that dies fails the next step with an error naming it, and the p
   const model = buildModel(graph, { seed: 1 });
   const optimizer = tf.train.adam(0.01);
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  const pool = await ReplicaPool.start({ threads: 2, graph, seed: 1, loss: 'sparse-categorical-crossentropy', backend: 'wasm', model, batchSize: 8, sampleShape: [12, 12, 1] });
+  // The bench's phase clock (bench/replica-probe.ts) rides along: every phase of the step is timed.
+  const phases = { now: () => performance.now(), ms: {} as Record<string, number> };
+  const pool = await ReplicaPool.start({ threads: 2, graph, seed: 1, loss: 'sparse-categorical-crossentropy', backend: 'wasm', model, batchSize: 8, sampleShape: [12, 12, 1], phases });
   const x = tf.randomUniform([8, 12, 12, 1], 0, 1, 'float32', 3);
   const y = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1]);
   try {
     const [loss, accuracy] = await pool.step(optimizer, x, y);
     assert.ok(Number.isFinite(loss) && accuracy >= 0 && accuracy <= 1);
+    assert.deepEqual(Object.keys(phases.ms), ['weights out', 'batch out', 'own share', 'wait', 'sum', 'optimizer', 'loss back']);
+    assert.ok(Object.values(phases.ms).every((ms) => ms >= 0) && phases.ms['own share']! > 0, JSON.stringify(phases.ms));
     // Killing the thread from outside is the nearest real thing to a crash (an abort in wasm, an out-of-memory) that a test can cause.
     await (pool as unknown as { workers: { worker: { terminate(): Promise<number> } }[] }).workers[0]!.worker.terminate();
     await assert.rejects(pool.step(optimizer, x, y), (e: Error & { code?: string }) => {
