@@ -32,6 +32,8 @@ import { adapterLabel } from '../engine/backend/webgpu.js';
 import { readFashionMnist } from '../engine/data/fashionMnist.js';
 import type { BackendName } from '../engine/protocol.js';
 import { busiestThreadMs, flagValue, hasFlag, loadAverage, threadCpuMs } from './args.js';
+import { defaultTrainingSettings } from '../engine/project/schema.js';
+import { createOptimizer } from '../engine/train/optimizers.js';
 import { ReplicaPool } from '../engine/train/parallel/replicaPool.js';
 import { checkThreads, trainsOnReplicas } from '../engine/train/parallel/threads.js';
 
@@ -73,7 +75,8 @@ async function measureStudio(template: string, backend: BackendName, runtime: st
   const warmup = backend === 'cpu' || software ? 1 : 5;
   const startLoad = loadAverage();
   const model = buildModel(createProject(template).graph, { seed: 1 });
-  const optimizer = tf.train.adam(0.001, 0.9, 0.999, 1e-7);
+  // The optimizer a run creates (the fused Adam on wasm), not tfjs's own: the bench measures what a run does.
+  const optimizer = createOptimizer(defaultTrainingSettings().optimizer);
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   // Past one thread, the run's own data-parallel path: worker replicas share each batch.
   const replicas =

@@ -12,6 +12,12 @@
  *   activations     4 B × every node's output size × batch × 2 (the forward
  *                   value kept for the backward pass, and its gradient)
  *   input batch     4 B × input size × batch
+ *   replicas        with threads > 1 on the CPU backends (train/parallel): each
+ *                   worker replica holds the model (4 B × every parameter), its
+ *                   gradients (4 B × trainable parameters) and its shared
+ *                   gradient buffer (4 B × every parameter), and the engine a
+ *                   shared copy of the weights (4 B × every parameter); the
+ *                   activations are split between the replicas, not repeated
  * The backend adds workspace and fragmentation on top, so take it as a floor.
  */
 import type { MemoryLimit } from '../protocol/index.js';
@@ -25,6 +31,8 @@ export interface MemoryEstimate {
   optimizer: number;
   activations: number;
   input: number;
+  /** What the worker replicas add (0 on one thread). */
+  replicas: number;
   total: number;
   slots: number;
 }
@@ -36,6 +44,8 @@ export interface MemorySettings {
   batchSize: number;
   /** Unknown in the window: only the per-tensor limit is checked then. */
   limit?: MemoryLimit;
+  /** Worker replicas (threads − 1) whose copies count against `limit`; none where each has its own (the WebAssembly heap). */
+  workers?: number;
 }
 
 /**
@@ -65,8 +75,8 @@ export function optimizerSlots(optimizer: OptimizerSettings): number {
 
 const size = (shape: number[] | null) => (shape ? shape.reduce((a, b) => a * b, 1) : 0);
 
-/** `markers`: the ids of Input and Output nodes, which hold no activation of their own. */
-export function estimateTrainingMemory(report: ValidationReport, optimizer: OptimizerSettings, batchSize: number, markers: Set<string>): MemoryEstimate {
+/** `markers`: the ids of Input and Output nodes, which hold no activation of their own; `workers`: worker replicas beside the engine's thread. */
+export function estimateTrainingMemory(report: ValidationReport, optimizer: OptimizerSettings, batchSize: number, markers: Set<string>, workers = 0): MemoryEstimate {
   const slots = optimizerSlots(optimizer);
   const weights = report.totals.params * BYTES;
   const gradients = report.totals.trainableParams * BYTES;
@@ -75,7 +85,8 @@ export function estimateTrainingMemory(report: ValidationReport, optimizer: Opti
   for (const [id, node] of Object.entries(report.nodes)) if (!markers.has(id)) perSample += size(node.shape);
   const input = size(report.inputShape) * batchSize * BYTES;
   const activations = perSample * batchSize * BYTES * 2;
-  return { weights, gradients, optimizer: optimizerBytes, activations, input, total: weights + gradients + optimizerBytes + activations + input, slots };
+  const replicas = workers > 0 ? workers * (2 * weights + gradients) + weights : 0;
+  return { weights, gradients, optimizer: optimizerBytes, activations, input, replicas, total: weights + gradients + optimizerBytes + activations + input + replicas, slots };
 }
 
 /** The ids of a graph's Input and Output nodes. */
@@ -132,10 +143,12 @@ export function memoryProblems(graph: Graph, report: ValidationReport, settings:
   }
   if (!settings.limit) return { problems, warnings };
 
-  const estimate = estimateTrainingMemory(report, settings.optimizer, batchSize, markers);
-  const parts = `weights ${formatMemory(estimate.weights)}, gradients and optimizer state ${formatMemory(estimate.gradients + estimate.optimizer)}, activations ${formatMemory(estimate.activations)} at batch size ${batchSize}`;
+  const workers = settings.workers ?? 0;
+  const estimate = estimateTrainingMemory(report, settings.optimizer, batchSize, markers, workers);
+  const replicas = workers > 0 ? `, ${workers} worker replica${workers > 1 ? 's' : ''} of the model ${formatMemory(estimate.replicas)}` : '';
+  const parts = `weights ${formatMemory(estimate.weights)}, gradients and optimizer state ${formatMemory(estimate.gradients + estimate.optimizer)}, activations ${formatMemory(estimate.activations)} at batch size ${batchSize}${replicas}`;
   const culprit = largest ? ` The largest part is ${typeOf.get(largest.id) ?? 'layer'} "${largest.id}" (${largest.what}, about ${formatMemory(largest.bytes)}).` : '';
-  const hint = `Use a smaller batch size, or fewer units or filters${largest ? ` (start with "${largest.id}")` : ''}.`;
+  const hint = `Use a smaller batch size, or fewer units or filters${largest ? ` (start with "${largest.id}")` : ''}${workers > 0 ? ', or fewer threads' : ''}.`;
   if (estimate.total > settings.limit.bytes) {
     problems.push({
       nodeId: largest?.id ?? null,

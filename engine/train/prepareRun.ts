@@ -16,7 +16,7 @@ import { loadDataset } from '../data/dataset.js';
 import { writeSplitRecord } from '../data/splitRecord.js';
 import { selectBackend, type SelectedBackend } from '../backend/select.js';
 import { memoryProblems } from '../graph/memory.js';
-import { memoryLimit } from './memoryLimit.js';
+import { memoryLimit, workersSharingLimit } from './memoryLimit.js';
 import { checkTrainingSettings } from '../project/trainingSettings.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { createOptimizer } from './optimizers.js';
@@ -25,7 +25,7 @@ import { TrainingRun } from './trainingRun.js';
 import { applyInitialWeights } from '../model/initialWeights.js';
 import { baseGroups, fineTuneLayerNames, fitHeadToClasses, loadPretrainedBases } from '../pretrained/transferRun.js';
 import { startReplicas } from './parallel/startReplicas.js';
-import { requestedThreads } from './parallel/threads.js';
+import { requestedThreads, threadsUsed } from './parallel/threads.js';
 
 export interface PrepareRunRequest {
   runId: string;
@@ -94,7 +94,7 @@ export async function checkRunRequest(
   backendPreference: BackendPreference,
 ): Promise<CheckedRunRequest> {
   const settings = effectiveSettings(project, options);
-  requestedThreads(options.threads);
+  const threads = requestedThreads(options.threads);
 
   // The Input's shape decides how images are decoded, so check the graph's
   // structure first (class count is not known yet).
@@ -102,7 +102,8 @@ export async function checkRunRequest(
   if (!structure.valid) throw graphError(project, structure.problems);
   // What cannot fit is refused now, before data loads and before tfjs allocates anything.
   const backend = await selectBackend(backendPreference);
-  const memory = memoryProblems(project.graph, structure, { optimizer: settings.optimizer, batchSize: settings.batchSize, limit: memoryLimit(backend.name) });
+  const workers = workersSharingLimit(backend.name, threadsUsed(threads, backend.name));
+  const memory = memoryProblems(project.graph, structure, { optimizer: settings.optimizer, batchSize: settings.batchSize, limit: memoryLimit(backend.name), workers });
   if (memory.problems.length > 0) throw graphError(project, memory.problems, undefined, 'too-much-memory');
   const inputShape = structure.inputShape;
   if (!inputShape || inputShape.length !== 3 || (inputShape[2] !== 1 && inputShape[2] !== 3)) {

@@ -131,12 +131,16 @@ test('a replica that dies fails the next step with an error naming it, and the p
   const model = buildModel(graph, { seed: 1 });
   const optimizer = tf.train.adam(0.01);
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  const pool = await ReplicaPool.start({ threads: 2, graph, seed: 1, loss: 'sparse-categorical-crossentropy', backend: 'wasm', model, batchSize: 8, sampleShape: [12, 12, 1] });
+  // The bench's phase clock (bench/replica-probe.ts) rides along: every phase of the step is timed.
+  const phases = { now: () => performance.now(), ms: {} as Record<string, number> };
+  const pool = await ReplicaPool.start({ threads: 2, graph, seed: 1, loss: 'sparse-categorical-crossentropy', backend: 'wasm', model, batchSize: 8, sampleShape: [12, 12, 1], phases });
   const x = tf.randomUniform([8, 12, 12, 1], 0, 1, 'float32', 3);
   const y = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1]);
   try {
     const [loss, accuracy] = await pool.step(optimizer, x, y);
     assert.ok(Number.isFinite(loss) && accuracy >= 0 && accuracy <= 1);
+    assert.deepEqual(Object.keys(phases.ms), ['weights out', 'batch out', 'own share', 'wait', 'sum', 'optimizer', 'loss back']);
+    assert.ok(Object.values(phases.ms).every((ms) => ms >= 0) && phases.ms['own share']! > 0, JSON.stringify(phases.ms));
     // Killing the thread from outside is the nearest real thing to a crash (an abort in wasm, an out-of-memory) that a test can cause.
     await (pool as unknown as { workers: { worker: { terminate(): Promise<number> } }[] }).workers[0]!.worker.terminate();
     await assert.rejects(pool.step(optimizer, x, y), (e: Error & { code?: string }) => {
@@ -215,6 +219,7 @@ test('threads: the option wins, then CONVNET_STUDIO_THREADS, then 1; GPU backend
   assert.deepEqual(splitShares(1, 2), [{ start: 0, count: 1 }]);
   // The engine's thread's share weighted against a worker's (the runs' split: ENGINE_SHARE_WEIGHT).
   assert.deepEqual(splitShares(64, 2, 1.1), [{ start: 0, count: 34 }, { start: 34, count: 30 }]);
+  assert.deepEqual(splitShares(64, 2, ENGINE_SHARE_WEIGHT), [{ start: 0, count: 33 }, { start: 33, count: 31 }]);
   assert.deepEqual(splitShares(10, 3, 0.5), [{ start: 0, count: 2 }, { start: 2, count: 4 }, { start: 6, count: 4 }]);
   assert.deepEqual(splitShares(1, 2, ENGINE_SHARE_WEIGHT), [{ start: 0, count: 1 }]);
   assert.deepEqual(splitShares(3, 4, ENGINE_SHARE_WEIGHT), [{ start: 0, count: 1 }, { start: 1, count: 1 }, { start: 2, count: 1 }]);

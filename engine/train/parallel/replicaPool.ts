@@ -38,6 +38,11 @@ export interface ReplicaPoolOptions {
   batchSize: number;
   /** One sample's input shape, [height, width, channels]. */
   sampleShape: number[];
+  /**
+   * Where the engine's thread spends each step: `ms` sums, per phase, the time `now` advances
+   * (bench/replica-probe.ts passes the thread's CPU clock). Absent in runs.
+   */
+  phases?: { now: () => number; ms: Record<string, number> };
 }
 
 interface PendingStep {
@@ -232,6 +237,7 @@ export class ReplicaPool {
   async step(optimizer: tf.Optimizer, x: tf.Tensor, target: tf.Tensor): Promise<[number, number]> {
     if (this.closed) throw new Error('the replica pool is closed');
     const { model } = this.o;
+    const clock = phaseClock(this.o.phases);
     const n = x.shape[0]!;
     const shares = splitShares(n, this.o.threads, ENGINE_SHARE_WEIGHT);
     const trainable = model.trainableWeights;
@@ -246,6 +252,7 @@ export class ReplicaPool {
 
     const sampleSize = sizeOf(x.shape.slice(1));
     const targetSize = sizeOf(target.shape.slice(1));
+    clock('weights out');
     const xData = x.dataSync() as Float32Array;
     const targetData = target.dataSync() as Float32Array;
     const id = this.nextId++;
@@ -259,13 +266,16 @@ export class ReplicaPool {
     });
     // A worker that fails while this thread computes must not become an unhandled rejection.
     for (const reply of replies) reply.catch(() => undefined);
+    clock('batch out');
 
     const own = shares[0]!;
     const [x0, target0] = tf.tidy(() => [tf.slice(x, 0, own.count), tf.slice(target, 0, own.count)]);
     const mine = shareGradients(model, x0!, target0!, own.count / n);
     tf.dispose([x0!, target0!]);
+    clock('own share');
     try {
       const done = await Promise.all(replies);
+      clock('wait');
       const summed: tf.NamedTensorMap = {};
       let offset = 0;
       trainable.forEach((w, i) => {
@@ -277,10 +287,13 @@ export class ReplicaPool {
         offset += sum.length;
         summed[(w.read() as tf.Variable).name] = tf.tensor(sum, w.shape as number[]);
       });
+      clock('sum');
       optimizer.applyGradients(summed);
       tf.dispose(Object.values(summed));
+      clock('optimizer');
       const loss = mine.loss.dataSync()[0]! + done.reduce((s, r) => s + r.loss, 0);
       const accuracy = mine.accuracy.dataSync()[0]! + done.reduce((s, r) => s + r.accuracy, 0);
+      clock('loss back');
       return [loss, accuracy];
     } finally {
       tf.dispose([mine.loss, mine.accuracy, ...mine.grads]);
@@ -302,6 +315,17 @@ function largestWorkerShare(batchSize: number, threads: number): number {
     for (const share of splitShares(n, threads, ENGINE_SHARE_WEIGHT).slice(1)) largest = Math.max(largest, share.count);
   }
   return largest;
+}
+
+/** Adds the time since its last call to `phases.ms[name]`; a no-op without `phases`. */
+function phaseClock(phases: ReplicaPoolOptions['phases']): (name: string) => void {
+  if (!phases) return () => undefined;
+  let last = phases.now();
+  return (name) => {
+    const now = phases.now();
+    phases.ms[name] = (phases.ms[name] ?? 0) + now - last;
+    last = now;
+  };
 }
 
 function sizeOf(shape: readonly (number | null)[]): number {

@@ -52,15 +52,16 @@ export function threadsUsed(requested: number, backend: BackendName): number {
 
 /**
  * The engine's thread's share of each batch, relative to a worker's. Measured
- * on the seed CNN (issue 12, docs/performance.md): with equal shares the
- * worker's share took 2–4 ms longer than the engine's own (its weight reads,
- * input tensors and gradient write-out come on top), and the engine's thread
- * waited for it; the engine's serial work (summing, the optimizer update)
- * comes before and after the parallel part, so it does not argue for a
- * smaller engine share. A fixed weight keeps every run reproducible at a
- * given thread count (timing never decides the split).
+ * on the seed CNN with the run's fused Adam (issue 12, docs/performance.md,
+ * "The serial part of a two-thread step"): the worker's part carries its
+ * weight reads, input tensors and gradient write-out, so equal shares leave
+ * the engine's thread waiting for it; at 1.1× (34/30) the engine's own share
+ * was the longer one (busiest thread 40–42 ms CPU a step against 38–39 at
+ * 1.05× and 1.0×), and at 1.05× (33/31) the two parts are even. A fixed weight
+ * keeps every run reproducible at a given thread count (timing never decides
+ * the split).
  */
-export const ENGINE_SHARE_WEIGHT = 1.1;
+export const ENGINE_SHARE_WEIGHT = 1.05;
 
 /**
  * A batch of `count` samples split into at most `threads` contiguous shares,
