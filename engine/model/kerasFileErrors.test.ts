@@ -18,6 +18,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { makeTempDir } from '../testing/imageFiles.js';
 import { keras2Config, keras3Config } from '../testing/pretrainedBases.js';
 import { isStudioError } from '../errors.js';
+import type { Graph } from '../graph/schema.js';
 import { convertKerasFile, keras3LayerKeys, keras3ToKeras2 } from './kerasFile.js';
 import { readKerasH5Weights, stringList } from './kerasH5.js';
 import { readKerasWeightsByNode } from './kerasInitialWeights.js';
@@ -225,7 +226,7 @@ describe('damaged full-model files are refused on conversion, naming the layer',
   });
 
   test('train --weights with a full-model file reads it by layer name; with a missing file names the path', async () => {
-    const graph = {
+    const graph: Graph = {
       nodes: [
         { id: 'image', type: 'Input', params: { shape: [4, 4, 1] }, position: { x: 0, y: 0 } },
         { id: 'dense', type: 'Dense', params: { units: 2 }, position: { x: 0, y: 0 } },
