@@ -19,7 +19,7 @@ import { isStudioError } from '../errors.js';
 import type { Graph } from '../graph/schema.js';
 import { describeModel, type ModelDescription } from '../model/modelDescription.js';
 import { saveModelFolder } from '../model/modelFiles.js';
-import { exportModel, maxDifference } from './exportModel.js';
+import { exportModel, maxDifference, parseFormats } from './exportModel.js';
 import { freezeUpTo, replaceHead, setFrozen } from './fineTune.js';
 import { importForFineTuning } from './importForFineTuning.js';
 import { toKeras } from './python/toKeras.js';
@@ -106,6 +106,12 @@ describe('exports that cannot be written, with nothing written', () => {
     assert.ok(!existsSync(parent));
   });
 
+  test('format lists: any case and spacing; none, or an unknown one, is refused naming it', () => {
+    assert.deepEqual(parseFormats(' ONNX, keras,,tfjs,onnx '), ['onnx', 'keras', 'tfjs']);
+    refusal(() => parseFormats(' , '), 'bad-format', /^No export format given\.$/);
+    refusal(() => parseFormats(['tfjs', 'coreml']), 'bad-format', /^There is no export format "coreml"\.$/);
+  });
+
   test('check outputs of different lengths never agree', () => {
     assert.equal(maxDifference([1, 2], [1, 2, 3]), Infinity);
     assert.equal(maxDifference([1, 2], [1, 2.5]), 0.5);
@@ -133,6 +139,17 @@ describe('Keras source for less common layers', () => {
   test('LayerNormalization over two axes is written with both', () => {
     const source = toKeras(described(sequential([4, 4, 2], tfl.layers.layerNormalization({ axis: [1, 2], name: 'norm_hw' }), tfl.layers.flatten({}))));
     assert.match(source, /layers\.LayerNormalization\(axis=\[1, 2\], epsilon=0\.001, center=True, scale=True, name="norm_hw"\)/);
+  });
+
+  test("a converted file's BatchNormalization axis list and a Rescaling without offset are written as Keras takes them", () => {
+    const description = described(sequential([4, 4, 2], tfl.layers.batchNormalization({ name: 'bn' }), tfl.layers.rescaling({ scale: 0.5, name: 'half' })));
+    for (const layer of description.layers) {
+      if (layer.name === 'bn') layer.config['axis'] = [3];
+      if (layer.name === 'half') delete layer.config['offset'];
+    }
+    const source = toKeras(description);
+    assert.match(source, /layers\.BatchNormalization\(axis=3, momentum=0\.99, epsilon=0\.001, center=True, scale=True, name="bn"\)/);
+    assert.match(source, /layers\.Rescaling\(scale=0\.5, offset=0\.0, name="half"\)/);
   });
 
   test('an activation without a Keras counterpart, and a layer without a Keras translation, name the layer', () => {
@@ -260,5 +277,6 @@ describe('fine-tuning graph edits', () => {
     assert.equal(initialWeights, source);
     assert.deepEqual(project.graph.nodes.filter((n) => n.frozen).map((n) => n.id), ['image', 'features']);
     assert.deepEqual(project.graph.nodes.map((n) => n.id), ['image', 'features', 'flat', 'head', 'output']);
+    await assert.rejects(importForFineTuning({ path: source, freezeUpTo: 'ghost' }), (e: unknown) => isStudioError(e) && e.code === 'unknown-node' && /There is no node "ghost"/.test(e.message));
   });
 });

@@ -77,6 +77,7 @@ describe('what the job folder says about the project', () => {
     const readme = await readFile(join(out, 'README.md'), 'utf8');
     assert.match(readme, /weights\.safetensors` its starting weights \(the studio's seeded initialisation\)/);
     assert.match(readme, /convnet-studio runs add <project>\.cnnstudio\.json <run folder>/);
+    assert.match(readme, /early stopping off, seed/);
     assert.match(await readFile(join(out, 'model.py'), 'utf8'), /seeded initial weights, seed \d+/);
   });
 
@@ -94,7 +95,8 @@ describe('what the job folder says about the project', () => {
 
   test('--data names the folder the class names come from, over the project’s own', async () => {
     const out = fresh();
-    const result = await writeJob({ project: project('no-such-images'), dataPath: images, outDir: out, backend: 'cpu' });
+    const result = await writeJob({ project: project('no-such-images', (p) => (p.training.earlyStopping = { ...p.training.earlyStopping, enabled: true })), dataPath: images, outDir: out, backend: 'cpu' });
+    assert.match(await readFile(join(out, 'README.md'), 'utf8'), /early stopping on, seed/);
     assert.deepEqual(result.classNames, ['checks', 'horizontal', 'vertical']);
     assert.deepEqual((await recipeOf(out)).classNames, ['checks', 'horizontal', 'vertical']);
   });
@@ -201,6 +203,17 @@ describe('projects the job refuses, writing nothing', () => {
       /Set the Input shape to e\.g\. \[28, 28, 1\] or \[64, 64, 3\]/,
     );
     assert.ok(!existsSync(broken) && !existsSync(twoChannels));
+  });
+
+  test('a problem of the whole graph (no Output) is given without a node', async () => {
+    const out = fresh();
+    await refuses(
+      writeJob({ project: project(null, (p) => ((p.graph.nodes = p.graph.nodes.filter((n) => n.type !== 'Output')), (p.graph.edges = p.graph.edges.filter((e) => e.target !== 'output')))), outDir: out }),
+      'invalid-graph',
+      /^The graph has no Output node, so nothing says which layer makes the prediction\.$/,
+      /Add an Output node/,
+    );
+    assert.ok(!existsSync(out));
   });
 
   test('an output that does not fit the classes the data has names the node', async () => {

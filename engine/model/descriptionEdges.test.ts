@@ -114,6 +114,13 @@ describe('starting weights that fit no layer', () => {
 });
 
 describe('labels.json files that are not the studio’s', () => {
+  test('a labels.json that is not JSON is named', async () => {
+    const dir = join(temp.dir, 'labels-text');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'labels.json'), 'cat,dog');
+    await assert.rejects(readSidecar(dir), (e: unknown) => isStudioError(e) && e.code === 'sidecar-unreadable' && e.message.startsWith(`${dir}/labels.json is not valid JSON (`));
+  });
+
   test('no labels.json is none; one of another format, or without class names, is named', async () => {
     const dir = join(temp.dir, 'labels');
     await mkdir(dir, { recursive: true });

@@ -107,11 +107,12 @@ describe('layers the importer maps onto catalogue nodes', () => {
     assert.ok(graph.edges.some((e) => e.source === 'output' && e.target === 'output_2'));
   });
 
-  test('asymmetric ZeroPadding2D keeps all four sides; equal sides shorten to [vertical, horizontal]', async () => {
+  test('asymmetric ZeroPadding2D keeps all four sides; equal sides shorten to [vertical, horizontal], or one int', async () => {
     const dir = await saved(
       sequential(
         tfl.layers.zeroPadding2d({ padding: [[1, 2], [3, 4]], name: 'uneven' }),
         tfl.layers.zeroPadding2d({ padding: [[1, 1], [2, 2]], name: 'even' }),
+        tfl.layers.zeroPadding2d({ padding: 1, name: 'all_sides' }),
         tfl.layers.flatten({}),
         tfl.layers.dense({ units: 2, activation: 'softmax' }),
       ),
@@ -120,6 +121,7 @@ describe('layers the importer maps onto catalogue nodes', () => {
     const byId = new Map(graph.nodes.map((n) => [n.id, n]));
     assert.deepEqual(byId.get('uneven')!.params['padding'], [1, 2, 3, 4]);
     assert.deepEqual(byId.get('even')!.params['padding'], [1, 2]);
+    assert.equal(byId.get('all_sides')!.params['padding'], 1);
     assert.deepEqual(validateGraph(graph).outputShape, [2]);
   });
 

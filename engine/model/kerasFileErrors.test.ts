@@ -107,6 +107,7 @@ before(async () => {
     { kind: 'hdf5', path: file('missing-dataset.h5'), tree: keras2Weights({ dense: keras2Layer(dense, (_, d) => delete d['dense/bias:0']) }) },
     { kind: 'hdf5', path: file('text-weight.h5'), tree: keras2Weights({ dense: keras2Layer(dense, (_, d) => (d['dense/kernel:0'] = { string: 'not numbers' })) }) },
     { kind: 'hdf5', path: file('one-weight-name.h5'), tree: keras2Weights({ dense: { attrs: { weight_names: { string: 'dense/kernel:0' } }, datasets: { 'dense/kernel:0': dataset(dense.getWeights()[0]!) } } }) },
+    { kind: 'hdf5', path: file('scalar.h5'), tree: keras2Weights({ scale: { attrs: { weight_names: { strings: ['scale/factor:0'] } }, datasets: { 'scale/factor:0': { shape: [], values: 0.5 } } } }) },
     { kind: 'hdf5', path: file('float64.h5'), tree: keras2Weights({ dense: keras2Layer(dense, (_, d) => ((d['dense/bias:0'] as Record<string, unknown>)['dtype'] = 'float64')) }) },
     { kind: 'hdf5', path: file('full-missing-layer.h5'), tree: full(keras2Weights({ conv: goodLayers()['conv']! })) },
     { kind: 'hdf5', path: file('full-wrong-shape.h5'), tree: full(keras2Weights({ ...goodLayers(), dense: keras2Layer(dense, (_, d) => (d['dense/kernel:0'] = dataset(dense.getWeights()[0]!, [2, 8]))) })) },
@@ -161,6 +162,12 @@ describe('well-formed Keras files convert to the model they hold', () => {
     const bias = wide.get('dense')!.get('bias')!;
     assert.ok(bias.data instanceof Float32Array);
     assert.deepEqual(Array.from(bias.data), Array.from(source.getLayer('dense').getWeights()[1]!.dataSync()));
+  });
+
+  test('a scalar weight reads as one value of shape []', async () => {
+    const factor = (await readKerasH5Weights(file('scalar.h5'))).get('scale')!.get('factor')!;
+    assert.deepEqual(factor.shape, []);
+    assert.deepEqual(Array.from(factor.data), [0.5]);
   });
 
   test('string lists from HDF5 attributes of any form', () => {
