@@ -4,6 +4,9 @@
  * through the Engine gets the record its own end event gives, with the folder
  * relative to the project file; the same folder twice, a folder that is not a
  * run folder and a run that has not ended are refused naming the folder.
+ * Copies of that folder without their started line take the start time from
+ * run.json (or the time they are added); runs add names a project file it
+ * cannot read.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -95,4 +98,51 @@ test('a folder that is not a run folder, or a run not ended, is refused naming t
   const unfinished = await refusal(engine.execute({ type: 'run.record', project, runDir: running }));
   assert.equal(unfinished.code, 'run-not-ended');
   assert.match(unfinished.message, /running has not ended yet/);
+});
+
+/** A copy of the trained run's folder with `edit` applied to its metrics.jsonl lines (and run.json, when given). */
+async function copiedRun(name: string, edit: (lines: string[]) => string[], runJson?: string): Promise<string> {
+  const copy = join(work, name);
+  await mkdir(copy, { recursive: true });
+  const lines = (await readFile(join(runDir, METRICS_LOG), 'utf8')).split('\n').filter(Boolean);
+  await writeFile(join(copy, METRICS_LOG), edit(lines).join('\n') + '\n');
+  if (runJson !== undefined) await writeFile(join(copy, 'run.json'), runJson);
+  return copy;
+}
+
+const withoutStarted = (lines: string[]) => lines.filter((l) => (JSON.parse(l) as { type: string }).type !== 'run-started');
+
+test('a run log without its started line takes the start time from run.json, else the time it is added', async () => {
+  const fromRunJson = await copiedRun('no-started', withoutStarted, JSON.stringify({ startedAt: '2026-01-02T03:04:05.000Z' }));
+  const record = await engine.execute({ type: 'run.record', project, runDir: fromRunJson });
+  assert.equal(record.startedAt, '2026-01-02T03:04:05.000Z');
+  for (const [name, runJson] of [
+    ['no-run-json', undefined],
+    ['run-json-damaged', '{"startedAt": '],
+    ['run-json-without-time', JSON.stringify({ startedAt: 12 })],
+  ] as const) {
+    const before = Date.now();
+    const folder = await copiedRun(name, withoutStarted, runJson);
+    const at = Date.parse((await engine.execute({ type: 'run.record', project, runDir: folder })).startedAt);
+    assert.ok(at >= before && at <= Date.now(), `${name}: started at the time it was added`);
+  }
+});
+
+test('a run already recorded in an unsaved project is named as in "this project"', async () => {
+  const record = await engine.execute({ type: 'run.record', project, runDir });
+  const again = await refusal(engine.execute({ type: 'run.record', project: { ...project, runs: [{ ...record, id: 'another-id' }] }, runDir }));
+  assert.equal(again.code, 'run-already-recorded');
+  assert.match(again.message, new RegExp(`Run ${record.id} \\(${runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) is already in the history of this project\\.`));
+});
+
+test('runs add: a project file that cannot be read is named; one without a runs list gets one', async () => {
+  const missing = join(work, 'missing.cnnstudio.json');
+  const unreadable = await refusal(addRunToProject(missing, runDir));
+  assert.equal(unreadable.code, 'project-unreadable');
+  assert.match(unreadable.message, new RegExp(`Cannot read the project file ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(`));
+  const bare = join(work, 'bare.cnnstudio.json');
+  const { runs: _, ...withoutRuns } = project;
+  await writeFile(bare, JSON.stringify(withoutRuns));
+  const record = await addRunToProject(bare, runDir);
+  assert.deepEqual((JSON.parse(await readFile(bare, 'utf8')) as typeof project).runs, [record]);
 });

@@ -117,11 +117,12 @@ export function graphOfModel(model: ModelDescription, file: string): { graph: Gr
 function foldsIntoSource(layer: DescribedLayer, byName: Map<string, DescribedLayer>, consumers: Map<string, string[]>): boolean {
   if (layer.className !== 'LeakyReLU' || layer.inputs.length !== 1) return false;
   const source = byName.get(layer.inputs[0]!)!;
+  // `layer` reads from `source`, so `consumers` lists it there: the count is at least 1.
   return (
     layer.name === `${source.name}${HELPER_SEPARATOR}leaky_relu` &&
     source.config['activation'] === 'linear' &&
     Math.abs(Number(layer.config['alpha']) - 0.2) < 1e-7 &&
-    (consumers.get(source.name) ?? []).length === 1
+    consumers.get(source.name)!.length === 1
   );
 }
 
@@ -252,7 +253,8 @@ function regularizer(value: unknown): ParamValue {
 function layOut(nodes: GraphNode[], edges: GraphEdge[]): void {
   const depth = new Map<string, number>();
   for (const node of nodes) {
-    const incoming = edges.filter((e) => e.target === node.id).map((e) => depth.get(e.source) ?? 0);
+    // Nodes come in the description's topological order, so every source already has its depth.
+    const incoming = edges.filter((e) => e.target === node.id).map((e) => depth.get(e.source)!);
     depth.set(node.id, incoming.length ? Math.max(...incoming) + 1 : 0);
   }
   const usedInRow = new Map<number, number>();

@@ -24,6 +24,11 @@ interface ModelJson {
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2 };
 
+/** A manifest group's weight files; a group without a `paths` list has none (checked and loaded alike). */
+function groupPaths(group: { paths?: unknown }): string[] {
+  return Array.isArray(group.paths) ? group.paths.map(String) : [];
+}
+
 /** model.json is a layers model whose weight files hold exactly what its manifest lists. */
 async function checkModelFiles(jsonPath: string, dir: string): Promise<ModelJson> {
   let json: ModelJson;
@@ -49,7 +54,7 @@ async function checkModelFiles(jsonPath: string, dir: string): Promise<ModelJson
     );
   }
   for (const group of json.weightsManifest) {
-    const paths = Array.isArray(group.paths) ? group.paths.map(String) : [];
+    const paths = groupPaths(group);
     const expected = (group.weights ?? []).reduce((sum, w) => {
       const bytes = DTYPE_BYTES[w.dtype ?? 'float32'];
       if (bytes === undefined) {
@@ -82,8 +87,9 @@ export async function loadLayersModelFolder(dir: string): Promise<{ model: tfl.L
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Uint8Array[] = [];
   for (const group of json.weightsManifest!) {
-    weightSpecs.push(...((group.weights ?? []) as tf.io.WeightsManifestEntry[]));
-    for (const p of group.paths as string[]) buffers.push(await readFile(join(dir, p)));
+    // A weight without a dtype is float32, as checkModelFiles counted its bytes (tfjs itself would refuse it).
+    weightSpecs.push(...(group.weights ?? []).map((w) => ({ dtype: 'float32', ...w }) as tf.io.WeightsManifestEntry));
+    for (const p of groupPaths(group)) buffers.push(await readFile(join(dir, p)));
   }
   const weightData = new Uint8Array(buffers.reduce((n, b) => n + b.length, 0));
   let offset = 0;
