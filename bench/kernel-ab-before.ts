@@ -37,4 +37,6 @@ export const BEFORE_KERNELS: Record<string, tf.KernelConfig[]> = {
   'input-grad-phases': [inputGradientBySpreadingConfig],
   'bn-broadcast': [tf.Add, tf.Sub, tf.Multiply, tf.RealDiv].map(packageKernel),
   'shared-identity': [tf.Identity, tf.Cast].map(packageKernel),
+  // Conv2D by XNNPACK, forward and in the stride-1 input gradients (conv2d-direct.ts).
+  'direct-conv': [packageKernel(tf.Conv2D)],
 };

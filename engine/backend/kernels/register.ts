@@ -21,6 +21,7 @@ import { resizeNearestNeighborGradConfigs } from './resize-nearest-neighbor-grad
 import { adamUpdateConfig } from './adam-update.js';
 import { broadcastBinaryConfigs } from './broadcast-binary.js';
 import { castConfig, identityConfig } from './shared-identity.js';
+import { conv2DConfig } from './conv2d-direct.js';
 
 /** Gradient kernels tfjs-backend-wasm 4.22 does not have. */
 export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
@@ -40,9 +41,11 @@ export const gradientCorrections: readonly tf.GradConfig[] = [batchNormGradConfi
 
 /**
  * Kernels tfjs-backend-wasm 4.22 computes correctly but many times slower
- * than the same work expressed through XNNPACK (docs/performance.md has the figures).
+ * than the same work expressed through XNNPACK, or (Conv2D) slower than the
+ * project's own SIMD kernel (docs/performance.md has the figures).
  */
 export const wasmSpeedups: readonly tf.KernelConfig[] = [
+  conv2DConfig,
   conv2DBackpropInputConfig,
   batchMatMulConfig,
   sumConfig,
