@@ -4,6 +4,8 @@
  * layer shapes through the registered kernels (forward, and the stride-1
  * input gradients that run through it), and on random geometry called
  * directly in both builds, plain SIMD and relaxed SIMD (fused multiply-add).
+ * The direct filter gradient (simd/conv2d_filter_grad_direct.c) in both
+ * builds too: kernels.test.ts covers it through the registered kernel.
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -11,6 +13,7 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './select.js';
 import { directConv2D, wantsDirectConv2D } from './kernels/conv2d-direct.js';
+import { directFilterGradient } from './kernels/conv2d-backprop-filter-direct.js';
 import { preferredSimdBuild, relaxedSimdSupported, type SimdBuild } from './simd/kernels.js';
 import { seededValues } from '../testing/seededValues.js';
 
@@ -137,6 +140,33 @@ describe('direct Conv2D kernel', () => {
         }),
         { numRuns: 60 },
       );
+    });
+  }
+
+  for (const build of builds) {
+    test(`filter gradient, ${build} build: every block of the direct kernel matches the cpu backend`, async () => {
+      // Paired input channels with 16-wide output blocks, an odd input channel, and
+      // output counts that leave 4-wide and single-channel tails (19, 6, 8).
+      const cases: { x: Shape4D; filter: Shape4D; strides: number; pad: Pad }[] = [
+        { x: [2, 13, 13, 32], filter: [3, 3, 32, 64], strides: 1, pad: 'valid' }, // seed-cnn conv2
+        { x: [3, 28, 28, 1], filter: [3, 3, 1, 32], strides: 1, pad: 'valid' }, // seed-cnn conv1
+        { x: [2, 9, 7, 5], filter: [3, 2, 5, 19], strides: 2, pad: 'same' },
+        { x: [2, 10, 11, 3], filter: [5, 5, 3, 6], strides: 1, pad: [[0, 0], [2, 1], [0, 3], [0, 0]] },
+        { x: [3, 6, 6, 4], filter: [2, 2, 4, 8], strides: 1, pad: 2 },
+      ];
+      for (const [i, c] of cases.entries()) {
+        const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+        const x = { shape: c.x, values: seededValues(size(c.x), 13 + i) };
+        const dy = { shape: info.outShape, values: seededValues(size(info.outShape), 17 + i) };
+        const expected = await runOn('cpu', 'Conv2DBackpropFilter', { x, dy }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter });
+        await tf.setBackend('wasm');
+        const [xt, dyt] = [tf.tensor(x.values, x.shape), tf.tensor(dy.values, dy.shape)];
+        const out = tf.engine().makeTensorFromTensorInfo(directFilterGradient(tf.backend(), info, xt, dyt, build));
+        assert.deepEqual(out.shape, c.filter);
+        const values = out.dataSync() as Float32Array;
+        tf.dispose([xt, dyt, out]);
+        assertClose(values, expected.values, c.x[0] * info.outHeight * info.outWidth, `filter gradient ${c.x.join('×')} * ${c.filter.join('×')}`);
+      }
     });
   }
 });
