@@ -9,6 +9,7 @@ import { inputGradientBySpreading } from '../engine/backend/kernels/conv2d-backp
 import { packageKernel, partialReplacement } from '../engine/backend/kernels/package-kernels.js';
 import { directConv2D, wantsDirectConv2D } from '../engine/backend/kernels/conv2d-direct.js';
 import { directFilterGradient } from '../engine/backend/kernels/conv2d-backprop-filter-direct.js';
+import { RELU_GRAD } from '../engine/backend/kernels/relu-grad.js';
 
 /** Conv2DBackpropFilter as before: always the XNNPACK rewrite (NHWC, as the templates are). */
 const filterGradientThroughXnnpackConfig: tf.KernelConfig = {
@@ -54,6 +55,16 @@ const plainSimdConfigs: tf.KernelConfig[] = [
   },
 ];
 
+/** Relu's gradient as tfjs-core computes it: Step, then Multiply (relu-grad.ts). */
+const reluGradByStepConfig: tf.KernelConfig = {
+  kernelName: RELU_GRAD,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs }) => {
+    const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    return tf.tidy(() => tf.mul(asTensor(dy), tf.cast(tf.step(asTensor(x)), 'float32')));
+  },
+};
+
 export const BEFORE_KERNELS: Record<string, tf.KernelConfig[]> = {
   'filter-grad': [filterGradientThroughXnnpackConfig],
   'input-grad-phases': [inputGradientBySpreadingConfig],
@@ -63,4 +74,5 @@ export const BEFORE_KERNELS: Record<string, tf.KernelConfig[]> = {
   'direct-conv': [packageKernel(tf.Conv2D)],
   // The direct Conv2D and filter gradient without fused multiply-add (simd/madd.h).
   'relaxed-simd': plainSimdConfigs,
+  'relu-grad': [reluGradByStepConfig],
 };

@@ -22,6 +22,7 @@ import { adamUpdateConfig } from './adam-update.js';
 import { broadcastBinaryConfigs } from './broadcast-binary.js';
 import { castConfig, identityConfig } from './shared-identity.js';
 import { conv2DConfig } from './conv2d-direct.js';
+import { reluGradientConfig, reluGradKernelConfig } from './relu-grad.js';
 
 /** Gradient kernels tfjs-backend-wasm 4.22 does not have. */
 export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
@@ -30,14 +31,20 @@ export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropInputConfig,
 ];
 
-/** Kernels of the project's own that no tfjs package has (train/fusedAdam.ts runs this one). */
-export const projectKernels: readonly tf.KernelConfig[] = [adamUpdateConfig];
+/** Kernels of the project's own that no tfjs package has (train/fusedAdam.ts and relu-grad.ts run them). */
+export const projectKernels: readonly tf.KernelConfig[] = [adamUpdateConfig, reluGradKernelConfig];
 
 /** Kernels tfjs-backend-wasm and tfjs-backend-cpu 4.22 have but compute wrongly. */
 export const kernelCorrections: readonly tf.KernelConfig[] = [maxPoolGradConfig, ...resizeNearestNeighborGradConfigs, ...batchNormConfigs];
 
 /** Gradients tfjs-core 4.22 computes wrongly, on every backend. */
 export const gradientCorrections: readonly tf.GradConfig[] = [batchNormGradConfig];
+
+/**
+ * Gradients that run one of projectKernels where the backend has it, and
+ * tfjs-core's own formula where it does not (relu-grad.ts).
+ */
+export const gradientSpeedups: readonly tf.GradConfig[] = [reluGradientConfig];
 
 /**
  * Kernels tfjs-backend-wasm 4.22 computes correctly but many times slower
@@ -74,7 +81,7 @@ export function registerTrainingKernels(): void {
     if (current) tf.unregisterKernel(config.kernelName, config.backendName);
     tf.registerKernel(config);
   }
-  for (const config of gradientCorrections) {
+  for (const config of [...gradientCorrections, ...gradientSpeedups]) {
     if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }
   correctAbsentNormalisationParameters();

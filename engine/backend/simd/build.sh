@@ -20,8 +20,10 @@ build() {
   shift
   rm -f "$OBJECTS"/*.o
   # kernels.c first, then the others in name order, so the link order is fixed.
+  # -ffp-contract=off: no multiply-add the source does not ask for (MADD in madd.h);
+  # adam_update.c must round like tfjs, step by step.
   for source in kernels.c $(ls *.c | grep -v '^kernels\.c$' | LC_ALL=C sort); do
-    "$CLANG" --target=wasm32 -O3 -msimd128 "$@" -nostdlib -fno-builtin -ffreestanding -c "$source" -o "$OBJECTS/${source%.c}.o"
+    "$CLANG" --target=wasm32 -O3 -ffp-contract=off -msimd128 "$@" -nostdlib -fno-builtin -ffreestanding -c "$source" -o "$OBJECTS/${source%.c}.o"
   done
   # The heap belongs to tfjs-backend-wasm: import its memory and keep nothing of
   # our own in it, no data and no stack (a stack would sit at an address that

@@ -53,6 +53,7 @@ export interface SimdKernels {
     epsilon: number,
     negativeLearningRate: number,
   ): void;
+  relu_grad(x: number, dy: number, dx: number, n: number): void;
   binary_suffix(big: number, small: number, out: number, size: number, inner: number, op: number, smallFirst: number): void;
   scatter_phase(
     src: number,
