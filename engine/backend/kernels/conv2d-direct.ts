@@ -11,10 +11,11 @@
  *
  * Routing, measured per shape with bench/conv-forward.ts (docs/performance.md):
  * float32, NHWC, output channels a multiple of four (the kernel's narrowest
- * block), and enough input channels that the inner loop is long: at least 16
- * with the relaxed build (×1.25–2.3 on the templates' shapes; 1 to 8 input
- * channels lose to XNNPACK, ×0.75–1.0), at least 32 with the plain build
- * (×1.1–1.8; 16 channels are even). Everything else goes to the package's kernel.
+ * block), and enough input channels that the inner loop is not all overhead:
+ * at least 4 with the relaxed build (×1.15–2.4 on the templates' shapes with
+ * 4 to 64 input channels; the first layers' single channel loses, ×0.93), at
+ * least 32 with the plain build (×1.1–1.9; with fewer it is within ±10% of
+ * XNNPACK either way). Everything else goes to the package's kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { heapAddress, preferredSimdBuild, simdKernels, type SimdBuild } from '../simd/kernels.js';
@@ -23,7 +24,7 @@ import { partialReplacement, type KernelArgs } from './package-kernels.js';
 import { asWasmBackend } from './wasm-heap.js';
 
 /** The fewest input channels for which the direct kernel beats XNNPACK, per build. */
-export const DIRECT_CONV_MIN_IN_CHANNELS: Record<SimdBuild, number> = { relaxed: 16, plain: 32 };
+export const DIRECT_CONV_MIN_IN_CHANNELS: Record<SimdBuild, number> = { relaxed: 4, plain: 32 };
 
 /** Whether the direct kernel takes this convolution (see the routing rule above). */
 export function wantsDirectConv2D(

@@ -8,9 +8,11 @@
  * (consecutive in N·H·W order, so tiles cross rows and images freely) times
  * eight output channels is TILE × 2 accumulators; each input channel of each
  * tap costs TILE splat loads and two filter loads for 2·TILE multiply-adds.
- * A tap that reads padding for some pixels of a tile reads `zero` (in_c zeros
- * the caller provides) for them; a tap that reads padding for all is skipped,
- * so a full-padding input gradient does not multiply whole rows of zeros.
+ * A tile whose taps all read inside the image runs without checks; otherwise
+ * a tap that reads padding for some pixels of the tile reads `zero` (in_c
+ * zeros the caller provides) for them, and a tap that reads padding for all
+ * is skipped, so a full-padding input gradient does not multiply whole rows
+ * of zeros.
  *
  *   y[b,i,j,o] = Σ_{p,q,c} x[b, i·sh + p·dh − top, j·sw + q·dw − left, c] · w[p,q,c,o]
  *
@@ -45,11 +47,41 @@ __attribute__((export_name("conv2d_forward"))) void conv2d_forward(
     }
     FOR_TILE(PIXEL_SETUP)
 #undef PIXEL_SETUP
+    /* Whether every tap of the tile's pixels reads inside the image (valid padding, or away from the border). */
+    int interior = 1;
+#define INSIDE(r)                                                                            \
+    interior &= row##r >= 0 && row##r + (k_h - 1) * dil_h < in_h && col##r >= 0 &&          \
+                col##r + (k_w - 1) * dil_w < in_w;
+    FOR_TILE(INSIDE)
+#undef INSIDE
     int o = 0;
     for (; o + 8 <= out_c; o += 8) {
 #define ACC_INIT(r) v128_t a##r##0 = wasm_f32x4_splat(0.0f), a##r##1 = wasm_f32x4_splat(0.0f);
       FOR_TILE(ACC_INIT)
 #undef ACC_INIT
+#define STEP(r)                                               \
+      {                                                       \
+        const v128_t xv = wasm_v128_load32_splat(x##r + c);   \
+        a##r##0 = MADD(xv, w0, a##r##0);                      \
+        a##r##1 = MADD(xv, w1, a##r##1);                      \
+      }
+      if (interior) {
+        /* Every tap of every pixel inside the image: no checks, pointers stepped along. */
+        const float *wp = w + o;
+        for (int p = 0; p < k_h; p++) {
+          for (int q = 0; q < k_w; q++) {
+            const int tap = (p * dil_h * in_w + q * dil_w) * in_c;
+#define TAP_POINTER(r) const float *x##r = x + img##r + (row##r * in_w + col##r) * in_c + tap;
+            FOR_TILE(TAP_POINTER)
+#undef TAP_POINTER
+            for (int c = 0; c < in_c; c++) {
+              const v128_t w0 = wasm_v128_load(wp), w1 = wasm_v128_load(wp + 4);
+              wp += out_c;
+              FOR_TILE(STEP)
+            }
+          }
+        }
+      } else {
       for (int p = 0; p < k_h; p++) {
         for (int q = 0; q < k_w; q++) {
           int any = 0;
@@ -65,17 +97,12 @@ __attribute__((export_name("conv2d_forward"))) void conv2d_forward(
           for (int c = 0; c < in_c; c++) {
             const v128_t w0 = wasm_v128_load(wp), w1 = wasm_v128_load(wp + 4);
             wp += out_c;
-#define STEP(r)                                    \
-            {                                      \
-              const v128_t xv = wasm_v128_load32_splat(x##r + c); \
-              a##r##0 = MADD(xv, w0, a##r##0);     \
-              a##r##1 = MADD(xv, w1, a##r##1);     \
-            }
             FOR_TILE(STEP)
-#undef STEP
           }
         }
       }
+      }
+#undef STEP
 #define STORE(r)                                                       \
       if (t + r < pixels) {                                            \
         wasm_v128_store(y + (t + r) * out_c + o, a##r##0);             \
