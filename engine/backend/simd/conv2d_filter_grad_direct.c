@@ -26,7 +26,8 @@ static inline int ceil_div_nonneg(int a, int b) { return a <= 0 ? 0 : (a + b - 1
   int ox_end = ceil_div_nonneg(in_w - offset, stride_w);   \
   if (ox_end > out_w) ox_end = out_w;
 
-/* One input channel's gradient for output channels o.. (sixteen, then four, then one at a time). */
+/* One input channel's gradient for output channels o.. (sixteen, then four, then the last
+   few as a masked vector, or one at a time when there are fewer than four). */
 static inline void single_channel(float *acc, const float *x_row0, const float *dy_image, int o, int out_c, int out_w,
                                   int oy_start, int oy_end, int ox_start, int ox_end, int x_step, int x_row_step) {
   const int wide = out_c & ~15;
@@ -58,10 +59,29 @@ static inline void single_channel(float *acc, const float *x_row0, const float *
       const float *g = dy_image + (oy * out_w + ox_start) * out_c + o;
       const float *xs = x_row + ox_start * x_step;
       for (int ox = ox_start; ox < ox_end; ox++, g += out_c, xs += x_step) {
-        a0 = MADD(wasm_v128_load32_splat(xs), wasm_v128_load(g), a0);
+        a0 = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load32_splat(xs), wasm_v128_load(g)), a0);
       }
     }
     wasm_v128_store(acc + o, a0);
+  }
+  if (o < out_c && out_c >= 4) {
+    /* The last one to three channels as one vector over the last four, summed from
+       zero; only their lanes are added (the others were done above). This loop and the
+       four-wide one above carry one accumulator: a multiply and an add measured faster
+       there than the relaxed multiply-add (lenet5 c1, 2.27 → 1.28 ms). */
+    const int last = out_c - 4;
+    v128_t sum = wasm_f32x4_splat(0.0f);
+    const float *x_row = x_row0;
+    for (int oy = oy_start; oy < oy_end; oy++, x_row += x_row_step) {
+      const float *g = dy_image + (oy * out_w + ox_start) * out_c + last;
+      const float *xs = x_row + ox_start * x_step;
+      for (int ox = ox_start; ox < ox_end; ox++, g += out_c, xs += x_step) {
+        sum = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load32_splat(xs), wasm_v128_load(g)), sum);
+      }
+    }
+    const v128_t tail = wasm_i32x4_ge(wasm_i32x4_add(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat(last)), wasm_i32x4_splat(o));
+    wasm_v128_store(acc + last, wasm_f32x4_add(wasm_v128_load(acc + last), wasm_v128_and(sum, tail)));
+    o = out_c;
   }
   for (; o < out_c; o++) {
     float a = acc[o];
