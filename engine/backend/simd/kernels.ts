@@ -7,13 +7,12 @@
  * fused multiply-add (simd/madd.h) and is taken where the engine validates
  * it; kernels.wasm (plain SIMD) everywhere else. Relaxed SIMD is on by
  * default from V8 11.4 (Node 22, Electron); Node 20's V8 has it behind
- * --experimental-wasm-relaxed-simd, which is turned on here, once, before the
- * first kernel module is compiled (a V8 flag is process-wide, so worker
+ * --experimental-wasm-relaxed-simd, which is turned on here (Node ≥ 20.16), once,
+ * before the first kernel module is compiled (a V8 flag is process-wide, so worker
  * threads' replicas see it too). CONVNET_STUDIO_WASM_SIMD=plain keeps the
  * plain build (for comparisons).
  */
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 export interface SimdKernels {
@@ -138,9 +137,13 @@ export function relaxedSimdSupported(): boolean {
   const bytes = moduleBytes('relaxed');
   if (!WebAssembly.validate(bytes)) {
     // Node 20 (V8 11.3) implements relaxed SIMD behind this flag; on engines that
-    // ship it the flag is never set (validation passed above).
+    // ship it the flag is never set (validation passed above). node:v8 is reached
+    // through process.getBuiltinModule (Node ≥ 20.16), not imported: the engine is
+    // also bundled for a page (e2e/webgpuPage.test.ts), where there is no Node.
+    const node = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const v8 = node?.getBuiltinModule?.('node:v8') as { setFlagsFromString(flags: string): void } | undefined;
     try {
-      setFlagsFromString('--experimental-wasm-relaxed-simd');
+      v8?.setFlagsFromString('--experimental-wasm-relaxed-simd');
     } catch {
       // An engine without the flag keeps the plain build.
     }
