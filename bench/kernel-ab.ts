@@ -9,7 +9,9 @@
  * waiting for a core is not counted.
  * Changes: filter-grad (conv2d-backprop-filter-direct.ts), adam (train/fusedAdam.ts),
  * input-grad-phases (conv2d-backprop-input-phases.ts), bn-broadcast (broadcast-binary.ts),
- * shared-identity (shared-identity.ts).
+ * shared-identity (shared-identity.ts), direct-conv (conv2d-direct.ts), relaxed-simd
+ * (the direct Conv2D and filter gradient on the plain build against the relaxed one),
+ * relu-grad (relu-grad.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';

@@ -68,7 +68,7 @@ const ENGINE_ENTRIES: Record<string, string> = {
  * import.meta.url)); in the bundles that module is dist/engine/NAME.mjs.
  */
 // Files the engine reads from beside its own module (new URL('./x', import.meta.url)).
-const ENGINE_ASSETS = ['engine/backend/simd/kernels.wasm', 'engine/backend/webgpuProbe.mjs', 'engine/job/train.py'];
+const ENGINE_ASSETS = ['engine/backend/simd/kernels.wasm', 'engine/backend/simd/kernels-relaxed.wasm', 'engine/backend/webgpuProbe.mjs', 'engine/job/train.py'];
 
 /**
  * Bundles the engine and CLI into plain ES modules, so neither users nor the

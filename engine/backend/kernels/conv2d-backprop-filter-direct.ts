@@ -12,7 +12,7 @@
  * takes it (docs/performance.md has the table).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { heapAddress, simdKernels } from '../simd/kernels.js';
+import { heapAddress, simdKernels, type SimdBuild } from '../simd/kernels.js';
 import type { Conv2DInfo } from './conv-geometry.js';
 import { asWasmBackend } from './wasm-heap.js';
 
@@ -22,10 +22,11 @@ export function wantsDirectFilterGradient(x: tf.TensorInfo, dy: tf.TensorInfo): 
 }
 
 /** x and dy in NHWC; returns dW as [kH, kW, inC, outC]. */
-export function directFilterGradient(backend: unknown, info: Conv2DInfo, x: tf.TensorInfo, dy: tf.TensorInfo): tf.TensorInfo {
+/** `build` picks the plain or relaxed-SIMD kernels explicitly (tests and benchmarks compare them). */
+export function directFilterGradient(backend: unknown, info: Conv2DInfo, x: tf.TensorInfo, dy: tf.TensorInfo, build?: SimdBuild): tf.TensorInfo {
   const wasm = asWasmBackend(backend);
   const out = wasm.makeOutput([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels], 'float32');
-  simdKernels(wasm).conv2d_filter_grad_direct(
+  simdKernels(wasm, build).conv2d_filter_grad_direct(
     heapAddress(wasm, x),
     heapAddress(wasm, dy),
     heapAddress(wasm, out),

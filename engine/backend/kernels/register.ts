@@ -21,6 +21,8 @@ import { resizeNearestNeighborGradConfigs } from './resize-nearest-neighbor-grad
 import { adamUpdateConfig } from './adam-update.js';
 import { broadcastBinaryConfigs } from './broadcast-binary.js';
 import { castConfig, identityConfig } from './shared-identity.js';
+import { conv2DConfig } from './conv2d-direct.js';
+import { reluGradientConfig, reluGradKernelConfig } from './relu-grad.js';
 
 /** Gradient kernels tfjs-backend-wasm 4.22 does not have. */
 export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
@@ -29,8 +31,8 @@ export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropInputConfig,
 ];
 
-/** Kernels of the project's own that no tfjs package has (train/fusedAdam.ts runs this one). */
-export const projectKernels: readonly tf.KernelConfig[] = [adamUpdateConfig];
+/** Kernels of the project's own that no tfjs package has (train/fusedAdam.ts and relu-grad.ts run them). */
+export const projectKernels: readonly tf.KernelConfig[] = [adamUpdateConfig, reluGradKernelConfig];
 
 /** Kernels tfjs-backend-wasm and tfjs-backend-cpu 4.22 have but compute wrongly. */
 export const kernelCorrections: readonly tf.KernelConfig[] = [maxPoolGradConfig, ...resizeNearestNeighborGradConfigs, ...batchNormConfigs];
@@ -39,10 +41,18 @@ export const kernelCorrections: readonly tf.KernelConfig[] = [maxPoolGradConfig,
 export const gradientCorrections: readonly tf.GradConfig[] = [batchNormGradConfig];
 
 /**
+ * Gradients that run one of projectKernels where the backend has it, and
+ * tfjs-core's own formula where it does not (relu-grad.ts).
+ */
+export const gradientSpeedups: readonly tf.GradConfig[] = [reluGradientConfig];
+
+/**
  * Kernels tfjs-backend-wasm 4.22 computes correctly but many times slower
- * than the same work expressed through XNNPACK (docs/performance.md has the figures).
+ * than the same work expressed through XNNPACK, or (Conv2D) slower than the
+ * project's own SIMD kernel (docs/performance.md has the figures).
  */
 export const wasmSpeedups: readonly tf.KernelConfig[] = [
+  conv2DConfig,
   conv2DBackpropInputConfig,
   batchMatMulConfig,
   sumConfig,
@@ -71,7 +81,7 @@ export function registerTrainingKernels(): void {
     if (current) tf.unregisterKernel(config.kernelName, config.backendName);
     tf.registerKernel(config);
   }
-  for (const config of gradientCorrections) {
+  for (const config of [...gradientCorrections, ...gradientSpeedups]) {
     if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }
   correctAbsentNormalisationParameters();
