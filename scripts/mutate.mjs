@@ -23,7 +23,7 @@ export const MODULES = {
   },
   'shape-inference': {
     mutate: ['engine/graph/layers/*.ts'],
-    tests: ['engine/graph/shape-words.test.ts', 'engine/graph/layers.test.ts', 'engine/graph/broken-graphs.test.ts', 'engine/graph/tfjs/property.test.ts'],
+    tests: ['engine/graph/shape-words.test.ts', 'engine/graph/layer-inputs.test.ts', 'engine/graph/layers.test.ts', 'engine/graph/broken-graphs.test.ts', 'engine/graph/tfjs/property.test.ts'],
   },
   'training-control': {
     mutate: ['engine/train/schedule.ts', 'engine/train/monitor.ts', 'engine/train/trainingRun.ts'],
