@@ -19,7 +19,7 @@ import { Stryker } from '@stryker-mutator/core';
 export const MODULES = {
   'graph-validation': {
     mutate: ['engine/graph/validate.ts', 'engine/graph/params-check.ts'],
-    tests: ['engine/graph/problem-words.test.ts', 'engine/graph/validate-totals.test.ts', 'engine/graph/shape-words.test.ts', 'engine/graph/head-checks.test.ts', 'engine/graph/broken-graphs.test.ts', 'engine/graph/templates.test.ts', 'engine/graph/tfjs/property.test.ts'],
+    tests: ['engine/graph/param-faults.test.ts', 'engine/graph/problem-words.test.ts', 'engine/graph/validate-totals.test.ts', 'engine/graph/shape-words.test.ts', 'engine/graph/head-checks.test.ts', 'engine/graph/broken-graphs.test.ts', 'engine/graph/templates.test.ts', 'engine/graph/tfjs/property.test.ts'],
   },
   'shape-inference': {
     mutate: ['engine/graph/layers/*.ts'],
