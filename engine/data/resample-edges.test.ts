@@ -6,7 +6,7 @@
 // any of these offsets or signs left every older test green.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitImageInto, resample } from './resample.js';
+import { fitImageInto, flattenAlpha, resample } from './resample.js';
 
 test('letterbox of a tall image: centred horizontally, black columns left and right', () => {
   // 2 × 4 white into 4 × 4: scale 1, the image fills columns 1 and 2.
@@ -51,4 +51,15 @@ test('shrinking a flat image keeps its value: the weights of every output sum to
     const out = resample(flat, 7, 5, 3, { x: 0, y: 0, width: 7, height: 5 }, 3, 2);
     assert.deepEqual([...out], Array(3 * 2 * 3).fill(value), String(value));
   }
+});
+
+test('alpha over a 2 × 2 image flattens all four pixels; colour becomes BT.601 grey on the way in', () => {
+  // Found by mutation testing: width / height instead of width × height, and RGB fitted into
+  // a grey input through the grey→RGB branch, passed every test whose images were 2 × 1 or all white.
+  const rgba = flattenAlpha({ width: 2, height: 2, channels: 4, data: Uint8Array.from([255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 200, 100, 50, 0]) });
+  assert.deepEqual({ channels: rgba.channels, data: [...rgba.data] }, { channels: 3, data: [255, 0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0] });
+  const colours = { width: 2, height: 2, channels: 3 as const, data: Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 77, 77, 77]) };
+  const grey = new Uint8Array(4);
+  fitImageInto(colours, { width: 2, height: 2, channels: 1 }, 'stretch', grey);
+  assert.deepEqual([...grey], [76, 150, 29, 77]);
 });
