@@ -11,8 +11,6 @@
 //                                       (a narrower set of the module's files, when time is short;
 //                                        --tests a,b likewise runs only some of its tests)
 //   npm run mutate -- decoding --concurrency 3   (mutants at once; default 1)
-//   npm run mutate -- shape-inference --ignore-static   (skip mutants of module-level constants:
-//                                        each reruns every test file; reported as Ignored)
 //
 // Reports: reports/mutation/<module>/index.html and mutation.json.
 // Not part of `npm test`: far too slow for every run.
@@ -62,10 +60,6 @@ const concurrencyAt = args.indexOf('--concurrency');
 const concurrency = concurrencyAt >= 0 ? Number(args.splice(concurrencyAt, 2)[1]) : 1;
 const testsAt = args.indexOf('--tests');
 const onlyTests = testsAt >= 0 ? (args.splice(testsAt, 2)[1] ?? '').split(',').filter(Boolean) : null;
-// `--ignore-static`: leave out mutants that only run while a module loads (catalogue
-// constants such as a layer's doc strings): each one reruns every test file.
-const ignoreStaticAt = args.indexOf('--ignore-static');
-const ignoreStatic = ignoreStaticAt >= 0 && args.splice(ignoreStaticAt, 1).length > 0;
 const filesAt = args.indexOf('--files');
 const onlyFiles = filesAt >= 0 ? (args.splice(filesAt, 2)[1] ?? '').split(',').filter(Boolean) : null;
 if (args.includes('--list')) {
@@ -96,7 +90,6 @@ for (const name of args.length ? args : Object.keys(MODULES)) {
     // machine a test file waits ten times longer for a core than it computes; `--concurrency 3`
     // then finishes sooner for the same CPU time in all.
     concurrency,
-    ignoreStatic,
     timeoutMS: 60_000,
     timeoutFactor: 2,
     incremental: true,
@@ -116,7 +109,7 @@ for (const name of args.length ? args : Object.keys(MODULES)) {
   const survived = count('Survived');
   const noCoverage = count('NoCoverage');
   const score = (100 * killed) / Math.max(1, killed + survived + noCoverage);
-  scores.push({ name, score, killed, survived, noCoverage, ignored: count('Ignored'), total: results.length });
+  scores.push({ name, score, killed, survived, noCoverage, total: results.length });
 }
 console.log('\nMutation score per module (killed + timed out over killed + survived + not covered):');
-for (const s of scores) console.log(`  ${s.name.padEnd(20)} ${s.score.toFixed(1)} %  (${s.killed} killed, ${s.survived} survived, ${s.noCoverage} not covered, ${s.ignored ? `${s.ignored} ignored, ` : ''}${s.total} mutants)`);
+for (const s of scores) console.log(`  ${s.name.padEnd(20)} ${s.score.toFixed(1)} %  (${s.killed} killed, ${s.survived} survived, ${s.noCoverage} not covered, ${s.total} mutants)`);
