@@ -102,3 +102,63 @@ test('Reshape with -1 where the known sizes do not divide the values: "a multipl
   // When they do divide, the -1 becomes the quotient.
   assert.deepEqual(validateGraph(chain([7, 4, 1], [{ id: 'r', type: 'Reshape', params: { target_shape: [-1, 4] } }])).nodes['r']!.shape, [7, 4]);
 });
+
+// Found by mutation testing of the layers: MACs no test read (the window's summary shows
+// them), a Reshape without -1 whose size only divides the values, an Add of [4, 2] and [4]
+// (the shorter shape is a prefix of the longer), and Flatten of a vector.
+test('multiply-accumulates per layer: pooling averages and Multiply count theirs, the layers that only move values count 0', () => {
+  const macsOf = (type: string, params: Record<string, ParamValue> = {}) => {
+    const report = validateGraph(chain([4, 6, 2], [{ id: 'x', type, params }]));
+    assert.deepEqual(report.problems, [], type);
+    assert.equal(report.totals.macs, report.nodes['x']!.macs, type);
+    return report.nodes['x']!.macs;
+  };
+  assert.equal(macsOf('AveragePooling2D'), 2 * 3 * 2 * 2 * 2, 'output 2×3×2, a 2×2 window each');
+  assert.equal(macsOf('GlobalAveragePooling2D'), 4 * 6 * 2);
+  for (const type of ['MaxPooling2D', 'GlobalMaxPooling2D', 'ZeroPadding2D', 'Cropping2D', 'UpSampling2D', 'Flatten']) assert.equal(macsOf(type), 0, type);
+  assert.equal(macsOf('Reshape', { target_shape: [48] }), 0);
+  const merged = (type: string) => {
+    const graph: Graph = {
+      nodes: [node('input', 'Input', { shape: [4, 6, 2] }), node('a', 'Activation', { activation: 'relu' }), node('b', 'Activation', { activation: 'sigmoid' }), node('m', type), node('output', 'Output')],
+      edges: [edge('input', 'a'), edge('input', 'b'), edge('input', 'm', 0), edge('a', 'm', 1), edge('b', 'm', 2), edge('m', 'output')],
+    };
+    const report = validateGraph(graph);
+    assert.deepEqual(report.problems, [], type);
+    return { shape: report.nodes['m']!.shape, macs: report.nodes['m']!.macs, total: report.totals.macs };
+  };
+  assert.deepEqual(merged('Multiply'), { shape: [4, 6, 2], macs: 2 * 48, total: 2 * 48 }, 'three inputs: two multiplications per value');
+  assert.deepEqual(merged('Add'), { shape: [4, 6, 2], macs: 0, total: 0 });
+  assert.deepEqual(merged('Concatenate'), { shape: [4, 6, 6], macs: 0, total: 0 });
+});
+
+test('Reshape without -1 must match the count exactly; Add refuses a shape that is a prefix of the other; Flatten refuses a vector', () => {
+  assert.deepEqual(refusals(chain([4, 6, 2], [{ id: 'r', type: 'Reshape', params: { target_shape: [24] } }]), 'r'), [
+    {
+      nodeId: 'r',
+      param: 'target_shape',
+      code: 'shape-mismatch',
+      message: 'Reshape "r" cannot turn [4, 6, 2] (48 values) into [24] (24 values).',
+      hint: 'Choose a target_shape whose sizes multiply to 48, or put -1 in one place to have it inferred.',
+    },
+  ]);
+  const prefix: Graph = {
+    nodes: [node('input', 'Input', { shape: [4, 2] }), node('d', 'Dense', { units: 1 }), node('r', 'Reshape', { target_shape: [4] }), node('add', 'Add'), node('output', 'Output')],
+    edges: [edge('input', 'd'), edge('d', 'r'), edge('input', 'add', 0), edge('r', 'add', 1), edge('add', 'output')],
+  };
+  assert.deepEqual(refusals(prefix, 'add'), [
+    {
+      nodeId: 'add',
+      code: 'shape-mismatch',
+      message: 'Add "add" needs inputs of one shape but gets [4, 2] from "input", [4] from "r".',
+      hint: 'One branch was flattened or pooled globally and the other was not; give both branches the same kind of output.',
+    },
+  ]);
+  assert.deepEqual(refusals(chain([6], [{ id: 'f', type: 'Flatten' }]), 'f'), [
+    {
+      nodeId: 'f',
+      code: 'rank-mismatch',
+      message: 'Flatten "f" gets [6] from "input", which is already flat.',
+      hint: 'Delete "f" and connect its input straight to the next layer.',
+    },
+  ]);
+});
