@@ -162,3 +162,31 @@ test('Reshape without -1 must match the count exactly; Add refuses a shape that 
     },
   ]);
 });
+
+test('Concatenate: an axis its inputs do not have names the axis parameter; disagreeing other dimensions name the axis joined along', () => {
+  const graph: Graph = {
+    nodes: [node('input', 'Input', { shape: [4, 4, 2] }), node('a', 'Activation', { activation: 'relu' }), node('cat', 'Concatenate', { axis: 5 }), node('output', 'Output')],
+    edges: [edge('input', 'a'), edge('input', 'cat', 0), edge('a', 'cat', 1), edge('cat', 'output')],
+  };
+  assert.deepEqual(refusals(graph, 'cat'), [
+    {
+      nodeId: 'cat',
+      param: 'axis',
+      code: 'invalid-param',
+      message: 'Concatenate "cat" has axis 5, which names no dimension of its [4, 4, 2] input (axis 0 is the batch).',
+      hint: 'Use -1 for the last (channel) dimension, or a value from 1 to 3.',
+    },
+  ]);
+  const pooled: Graph = {
+    nodes: [node('input', 'Input', { shape: [4, 4, 2] }), node('p', 'MaxPooling2D'), node('cat', 'Concatenate'), node('output', 'Output')],
+    edges: [edge('input', 'p'), edge('input', 'cat', 0), edge('p', 'cat', 1), edge('cat', 'output')],
+  };
+  assert.deepEqual(refusals(pooled, 'cat'), [
+    {
+      nodeId: 'cat',
+      code: 'shape-mismatch',
+      message: 'Concatenate "cat" joins along axis -1, so every other dimension must agree, but it gets [4, 4, 2] from "input", [2, 2, 2] from "p".',
+      hint: 'Make the branches agree outside the joined axis (same strides and padding), or join along another axis.',
+    },
+  ]);
+});
