@@ -19,11 +19,11 @@ import { Stryker } from '@stryker-mutator/core';
 export const MODULES = {
   'graph-validation': {
     mutate: ['engine/graph/validate.ts', 'engine/graph/params-check.ts'],
-    tests: ['engine/graph/problem-words.test.ts', 'engine/graph/validate-totals.test.ts', 'engine/graph/shape-words.test.ts', 'engine/graph/head-checks.test.ts', 'engine/graph/broken-graphs.test.ts', 'engine/graph/templates.test.ts', 'engine/graph/tfjs/property.test.ts'],
+    tests: ['engine/graph/param-faults.test.ts', 'engine/graph/problem-words.test.ts', 'engine/graph/validate-totals.test.ts', 'engine/graph/shape-words.test.ts', 'engine/graph/head-checks.test.ts', 'engine/graph/broken-graphs.test.ts', 'engine/graph/templates.test.ts', 'engine/graph/tfjs/property.test.ts'],
   },
   'shape-inference': {
     mutate: ['engine/graph/layers/*.ts'],
-    tests: ['engine/graph/shape-words.test.ts', 'engine/graph/layers.test.ts', 'engine/graph/broken-graphs.test.ts', 'engine/graph/tfjs/property.test.ts'],
+    tests: ['engine/graph/shape-words.test.ts', 'engine/graph/layer-inputs.test.ts', 'engine/graph/layers.test.ts', 'engine/graph/broken-graphs.test.ts', 'engine/graph/tfjs/property.test.ts'],
   },
   // trainingRun.test.ts trains a tiny model on an in-memory dataset in seconds; training.test.ts and
   // runControl.test.ts check the same through the Engine on image folders, a minute each.
@@ -37,7 +37,7 @@ export const MODULES = {
   },
   decoding: {
     mutate: ['engine/data/pngDecode.ts', 'engine/data/decode.ts', 'engine/data/resample.ts'],
-    tests: ['engine/data/resample.test.ts', 'engine/data/decode.test.ts', 'engine/data/pngDecode.test.ts', 'engine/data/pngFilters.test.ts', 'engine/data/decodePool.test.ts'],
+    tests: ['engine/data/resample.test.ts', 'engine/data/resample-edges.test.ts', 'engine/data/png-faults.test.ts', 'engine/data/decode.test.ts', 'engine/data/decode-limits.test.ts', 'engine/data/pngDecode.test.ts', 'engine/data/pngFilters.test.ts', 'engine/data/decodePool.test.ts'],
   },
   metrics: {
     mutate: ['engine/evaluate/metrics.ts'],

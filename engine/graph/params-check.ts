@@ -20,6 +20,8 @@ interface Fault {
 }
 
 function show(value: unknown): string {
+  // JSON writes NaN and ±Infinity as null: a message would call the value null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return JSON.stringify(value) ?? String(value);
 }
 
