@@ -27,9 +27,10 @@ const SIZE = 12;
 let root: string;
 let bundles: string;
 let images: string;
-/** The children's environment: no NODE_OPTIONS that could slip a loader in. */
+/** The children's environment: no NODE_OPTIONS that could slip a loader in, and no CONVNET_STUDIO_RUN_SOURCES (set by `npm run coverage`) that would send the launcher to the sources. */
 const env = { ...process.env };
 delete env.NODE_OPTIONS;
+delete env.CONVNET_STUDIO_RUN_SOURCES;
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'cnnstudio-bundle-'));

@@ -8,10 +8,11 @@
  */
 import { projectFromJson } from '../project/projectJson.js';
 import type { MemoryLimit, ValidationReport } from '../protocol/index.js';
+import { fitHeadToClasses } from './transferHead.js';
 import { validateGraph } from './validate.js';
 
 export interface ProjectCheckOptions {
-  /** Classes in the dataset: the output must have this many units. */
+  /** Classes in the dataset: the output must have this many units (a transfer project's head is first fitted to them, as a run fits it). */
   classCount?: number;
   /** What the backend can hold (the engine knows it; the window asks the engine once). Without it only the per-tensor limit is checked. */
   memoryLimit?: MemoryLimit;
@@ -20,7 +21,8 @@ export interface ProjectCheckOptions {
 /** Throws a StudioError naming the field when the JSON is not a project; otherwise the graph's report. */
 export function validateProject(raw: unknown, options: ProjectCheckOptions = {}): ValidationReport {
   const project = projectFromJson(raw);
-  return validateGraph(project.graph, {
+  const graph = options.classCount === undefined ? project.graph : fitHeadToClasses(project.graph, project.training.transfer, options.classCount);
+  return validateGraph(graph, {
     classCount: options.classCount,
     loss: project.training.loss,
     memory: { optimizer: project.training.optimizer, batchSize: project.training.batchSize, limit: options.memoryLimit },

@@ -15,7 +15,7 @@ import type { LayerWeights } from '../model/kerasH5.js';
 import { shortWeightName } from '../model/kerasH5.js';
 import { tinyCnnProject } from '../testing/tinyCnnProject.js';
 import { applyBaseWeights } from './baseWeights.js';
-import { fitHeadToClasses } from './transferRun.js';
+import { fitHeadToClasses } from '../graph/transferHead.js';
 
 const TRANSFER = { head: 'dense', fineTuneBlocks: 0, fineTuneEpochs: 0, fineTuneLearningRateFactor: 0.1 };
 

@@ -6,10 +6,9 @@
  * the Keras recipe unfreezes.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { StudioError } from '../errors.js';
 import { mobileNetV2TopBlockNodes } from '../graph/mobilenetV2.js';
 import { HELPER_SEPARATOR, layerNamesByNode } from '../graph/naming.js';
-import type { Graph, TransferSettings } from '../project/schema.js';
+import type { Graph } from '../project/schema.js';
 import { applyBaseWeights, readBaseWeights } from './baseWeights.js';
 import { fetchBase, type BaseProgress } from './fetchBase.js';
 import { findBase } from './registry.js';
@@ -57,22 +56,6 @@ export async function loadPretrainedBases(model: tfl.LayersModel, graph: Graph, 
     });
   }
   return loaded;
-}
-
-/** The graph with the transfer head's units set to the data's class count (unchanged when they already match). */
-export function fitHeadToClasses(graph: Graph, transfer: TransferSettings | undefined, classCount: number): Graph {
-  const headId = transfer?.head;
-  if (!headId) return graph;
-  const head = graph.nodes.find((n) => n.id === headId);
-  if (!head || head.type !== 'Dense') {
-    throw new StudioError(
-      `training.transfer.head names "${headId}", which is not a Dense node of the graph.`,
-      'Set training.transfer.head to the id of the classifying Dense node (or null to keep its units as they are).',
-      'invalid-training-setting',
-    );
-  }
-  if (head.params['units'] === classCount) return graph;
-  return { ...graph, nodes: graph.nodes.map((n) => (n.id === headId ? { ...n, params: { ...n.params, units: classCount } } : n)) };
 }
 
 /** The tfjs layer names (helpers included) of the top `blocks` blocks of every MobileNetV2 base in the graph. */

@@ -23,7 +23,8 @@ import { createOptimizer } from './optimizers.js';
 import { userRunsFolder } from './userRunsFolder.js';
 import { TrainingRun } from './trainingRun.js';
 import { applyInitialWeights } from '../model/initialWeights.js';
-import { baseGroups, fineTuneLayerNames, fitHeadToClasses, loadPretrainedBases } from '../pretrained/transferRun.js';
+import { baseGroups, fineTuneLayerNames, loadPretrainedBases } from '../pretrained/transferRun.js';
+import { fitHeadToClasses } from '../graph/transferHead.js';
 import { startReplicas } from './parallel/startReplicas.js';
 import { requestedThreads, threadsUsed } from './parallel/threads.js';
 
