@@ -11,26 +11,8 @@ import { deflateSync } from 'node:zlib';
 import { pngChunk } from '../testing/imageFiles.js';
 import { decodeFastInto, ImageDecodeError } from './decode.js';
 import { decodePng, isPng, PngFormatError, pngSize } from './pngDecode.js';
+import { IEND, SIGNATURE, idat, ihdr, png } from '../testing/pngParts.js';
 
-const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function ihdr(width: number, height: number, bitDepth: number, colourType: number, interlace = 0): Buffer {
-  const data = Buffer.alloc(13);
-  data.writeUInt32BE(width, 0);
-  data.writeUInt32BE(height, 4);
-  data[8] = bitDepth;
-  data[9] = colourType;
-  data[12] = interlace;
-  return pngChunk('IHDR', data);
-}
-
-/** Rows given with their filter byte first, deflated into one IDAT. */
-function idat(rows: number[][]): Buffer {
-  return pngChunk('IDAT', deflateSync(Buffer.from(rows.flat())));
-}
-
-const IEND = pngChunk('IEND', Buffer.alloc(0));
-const png = (...chunks: Buffer[]) => Buffer.concat([SIGNATURE, ...chunks]);
 /** A valid 3 × 1 grey file: pixels 1, 2, 3. */
 const GREY_ROW = [ihdr(3, 1, 8, 0), idat([[0, 1, 2, 3]])];
 

@@ -16,29 +16,8 @@ import sharp from 'sharp';
 import { makeTempDir, pngChunk, solidImage } from '../testing/imageFiles.js';
 import { decodeFastInto, decodeImageInto, ImageDecodeError } from './decode.js';
 import { decodePng, isPng, PngFormatError, pngSize, type RawImage } from './pngDecode.js';
+import { IEND, SIGNATURE, idat, ihdr, png } from '../testing/pngParts.js';
 
-const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function ihdr(width: number, height: number, bitDepth: number, colourType: number, interlace = 0): Buffer {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = bitDepth;
-  header[9] = colourType;
-  header[12] = interlace;
-  return pngChunk('IHDR', header);
-}
-
-/** Rows given with their filter byte first, deflated into one IDAT chunk. */
-function idat(rows: number[][]): Buffer {
-  return pngChunk('IDAT', deflateSync(Buffer.from(rows.flat())));
-}
-
-const IEND = pngChunk('IEND', Buffer.alloc(0));
-
-function png(...chunks: Buffer[]): Buffer {
-  return Buffer.concat([SIGNATURE, ...chunks]);
-}
 
 function refused(bytes: Buffer, reason: RegExp): void {
   assert.throws(() => decodePng(bytes), (error: unknown) => {
