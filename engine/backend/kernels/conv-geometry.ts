@@ -6,6 +6,30 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 export type Conv2DInfo = tf.backend_util.Conv2DInfo;
+
+/** batch, input h/w/c, output h/w/c, filter h/w, stride h/w, dilation h/w, padding top/left. */
+export type ConvKernelGeometry = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+
+/** The geometry the project's SIMD convolution kernels take after their pointers, in their C parameter order (simd/conv2d_*.c). */
+export function convKernelGeometry(info: Conv2DInfo): ConvKernelGeometry {
+  return [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  ];
+}
 type Shape4D = [number, number, number, number];
 type ExplicitPadding = tf.backend_util.ExplicitPadding;
 

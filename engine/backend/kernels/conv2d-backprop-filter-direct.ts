@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { heapAddress, simdKernels, type SimdBuild } from '../simd/kernels.js';
-import type { Conv2DInfo } from './conv-geometry.js';
+import { convKernelGeometry, type Conv2DInfo } from './conv-geometry.js';
 import { asWasmBackend } from './wasm-heap.js';
 
 /** The kernel reads float32 only; other dtypes take the XNNPACK rewrite. */
@@ -30,21 +30,7 @@ export function directFilterGradient(backend: unknown, info: Conv2DInfo, x: tf.T
     heapAddress(wasm, x),
     heapAddress(wasm, dy),
     heapAddress(wasm, out),
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.outChannels,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.dilationHeight,
-    info.dilationWidth,
-    info.padInfo.top,
-    info.padInfo.left,
+    ...convKernelGeometry(info),
   );
   return out;
 }

@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { heapAddress, preferredSimdBuild, simdKernels, type SimdBuild } from '../simd/kernels.js';
-import type { Conv2DInfo } from './conv-geometry.js';
+import { convKernelGeometry, type Conv2DInfo } from './conv-geometry.js';
 import { partialReplacement, type KernelArgs } from './package-kernels.js';
 import { asWasmBackend } from './wasm-heap.js';
 
@@ -56,21 +56,7 @@ export function directConv2D(backend: unknown, info: Conv2DInfo, x: tf.TensorInf
     heapAddress(wasm, filter),
     heapAddress(wasm, out),
     heapAddress(wasm, zero),
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.outChannels,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.dilationHeight,
-    info.dilationWidth,
-    info.padInfo.top,
-    info.padInfo.left,
+    ...convKernelGeometry(info),
   );
   wasm.disposeData(zero.dataId);
   return out;
