@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../backend/select.js';
-import { isStudioError, type StudioError } from '../errors.js';
 import { saveModelFolder } from '../model/modelFiles.js';
 import { greyPng, makeTempDir, solidImage, writeTree } from '../testing/imageFiles.js';
 import { evaluateModel, MAX_THUMBNAILS, thumbnailsOf } from './evaluate.js';
 import { predictImages, topClasses } from './predict.js';
 import { MAX_SENT_IMAGES, predictImageData } from './predictImageData.js';
+import { rejection } from '../testing/rejection.js';
 
 let temp: { dir: string; remove: () => Promise<void> };
 let modelDir: string;
@@ -36,16 +36,6 @@ async function brightnessModel(dir: string): Promise<void> {
     preprocessing: { resize: 'stretch', channels: 1, colour: 'grey', normalization: { mode: 'zero-one', mean: [0], std: [1] }, alphaBackground: 'black' },
   });
   model.dispose();
-}
-
-async function rejection(promise: Promise<unknown>): Promise<StudioError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(isStudioError(e), `a StudioError, not ${e}`);
-    return e;
-  }
-  assert.fail('expected a rejection');
 }
 
 before(async () => {

@@ -15,9 +15,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
-import { isStudioError, type StudioError } from '../errors.js';
 import { makeTempDir } from '../testing/imageFiles.js';
 import { downloadVerified, type DownloadProgress } from './download.js';
+import { rejection } from '../testing/rejection.js';
 
 /** 64 KiB of bytes that are not all alike, so a wrong offset changes the hash. */
 const BODY = Buffer.from(Array.from({ length: 65_536 }, (_, i) => (i * 7 + (i >> 8)) & 0xff));
@@ -48,16 +48,6 @@ after(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await removeWork();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<StudioError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(isStudioError(e), `a StudioError, not ${e}`);
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
 
 function requestsTo(path: string) {
   return seen.filter((r) => r.path === path);

@@ -15,7 +15,7 @@ import { createServer } from 'node:net';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { isStudioError, type StudioError } from '../errors.js';
+import type { StudioError } from '../errors.js';
 import { buildModel } from '../graph/tfjs/build.js';
 import { applyBaseWeights, readBaseWeights } from './baseWeights.js';
 import { sha256OfFile } from './download.js';
@@ -23,6 +23,7 @@ import { fetchBase, type BaseProgress } from './fetchBase.js';
 import { readKerasH5Weights } from '../model/kerasH5.js';
 import { findBase, listBases } from './registry.js';
 import { baseGraphWithOutput, randomBaseModel, serveFolder, writeKerasH5Fixture, writeTfjsBaseFixture, type FixtureServer } from '../testing/pretrainedBases.js';
+import { rejection } from '../testing/rejection.js';
 
 const TFJS = findBase('mobilenetv2-0.35-224');
 const KERAS = findBase('mobilenetv2-keras-0.35-96');
@@ -31,16 +32,6 @@ let source: tfl.LayersModel;
 let pins: Record<string, string>;
 let server: FixtureServer;
 let work: string;
-
-async function rejection(promise: Promise<unknown>): Promise<StudioError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(isStudioError(e), `a StudioError, not ${e}`);
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
 
 before(async () => {
   await tf.setBackend('cpu');

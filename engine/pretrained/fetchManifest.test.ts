@@ -10,12 +10,13 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { isStudioError, type StudioError } from '../errors.js';
+import type { StudioError } from '../errors.js';
 import { makeTempDir } from '../testing/imageFiles.js';
 import { serveFolder, type FixtureServer } from '../testing/pretrainedBases.js';
 import { basesCacheFolder, userDataFolder } from './cacheFolder.js';
 import { fetchBase, fetchBaseById } from './fetchBase.js';
 import { basesUrl, BASES_URL_ENV, DEFAULT_BASES_URL, findBase } from './registry.js';
+import { rejection } from '../testing/rejection.js';
 
 const TFJS = findBase('mobilenetv2-0.35-224');
 const FOLDER = TFJS.file.replace(/\/model\.json$/, '');
@@ -35,16 +36,6 @@ after(async () => {
   await server.close();
   await removeWork();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<StudioError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(isStudioError(e), `a StudioError, not ${e}`);
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
 
 /** Serves `modelJson` as the base's model.json (and `shards` beside it), then fetches the base into a fresh cache. */
 async function fetchWith(name: string, modelJson: string, shards: Record<string, string> = {}) {

@@ -1,0 +1,17 @@
+/**
+ * The StudioError a promise rejects with, for tests that then check its
+ * message, hint and code; fails the test when the promise resolves or rejects
+ * with anything that is not a StudioError (a crash is not a refusal).
+ */
+import assert from 'node:assert/strict';
+import { isStudioError, type StudioError } from '../errors.js';
+
+export async function rejection(promise: Promise<unknown>): Promise<StudioError> {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(isStudioError(e), `a StudioError, not ${e}`);
+    return e;
+  }
+  assert.fail('expected a rejection');
+}
