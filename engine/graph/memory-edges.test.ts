@@ -25,7 +25,7 @@ test('optimizer slots per trainable weight: RMSprop 1, or 2 with momentum; SGD 0
   const graph = chain([10], [{ id: 'dense', type: 'Dense', params: { units: 5 } }]);
   const report = validateGraph(graph);
   assert.deepEqual(estimateTrainingMemory(report, rmsprop(0.9), 2, markerIds(graph)), {
-    weights: 220, gradients: 220, optimizer: 440, activations: 5 * 2 * 4 * 2, input: 10 * 2 * 4, total: 220 + 220 + 440 + 80 + 80, slots: 2,
+    weights: 220, gradients: 220, optimizer: 440, activations: 5 * 2 * 4 * 2, input: 10 * 2 * 4, replicas: 0, total: 220 + 220 + 440 + 80 + 80, slots: 2, // one thread: no worker replicas
   });
   assert.equal(estimateTrainingMemory(report, rmsprop(0), 2, markerIds(graph)).optimizer, 220);
 });
