@@ -155,8 +155,9 @@ test('transfer settings in the Train panel; the base downloads with progress fro
     const progress = byTestId(train, 'train-progress');
     await page.waitForFunction(
       () => {
-        // model.json comes whole; the weights are held half-way.
-        const shown = /Downloading the pretrained base: [\d.,]+ \w*B of [\d.,]+ \w*B \((\d+)\s%\)/.exec(document.querySelector('[data-testid="train-progress"]')?.textContent ?? '');
+        // model.json (89 KiB) comes whole first, and may briefly read as its own 100 %; then the weights (the total
+        // grows to 1.6 MiB) are held half-way, so the text stays put once the total is in MiB.
+        const shown = /Downloading the pretrained base: [\d.,]+ \w*B of [\d.,]+ MiB \((\d+)\s%\)/.exec(document.querySelector('[data-testid="train-progress"]')?.textContent ?? '');
         return shown !== null && Number(shown[1]) < 100;
       },
       undefined,
