@@ -37,7 +37,7 @@ export const MODULES = {
   },
   decoding: {
     mutate: ['engine/data/pngDecode.ts', 'engine/data/decode.ts', 'engine/data/resample.ts'],
-    tests: ['engine/data/resample.test.ts', 'engine/data/resample-edges.test.ts', 'engine/data/png-faults.test.ts', 'engine/data/decode.test.ts', 'engine/data/decode-limits.test.ts', 'engine/data/pngDecode.test.ts', 'engine/data/pngFilters.test.ts', 'engine/data/decodePool.test.ts'],
+    tests: ['engine/data/decode-mutants.test.ts', 'engine/data/resample.test.ts', 'engine/data/resample-edges.test.ts', 'engine/data/png-faults.test.ts', 'engine/data/decode.test.ts', 'engine/data/decode-limits.test.ts', 'engine/data/pngDecode.test.ts', 'engine/data/pngFilters.test.ts', 'engine/data/decodePool.test.ts'],
   },
   metrics: {
     mutate: ['engine/evaluate/metrics.ts'],
