@@ -8,6 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { PythonNames, py, pyFloat, pyNumber } from './pythonNames.js';
 
 test('layer names become unique Python identifiers, the same one each time a layer is asked for', () => {
@@ -59,4 +60,13 @@ test('numbers keep full precision; infinities are spelled as Python floats; pyFl
   assert.equal(pyFloat(0.5), '0.5');
   assert.equal(pyFloat(1e21), '1e+21', 'already a float literal in Python');
   assert.equal(pyFloat(Infinity), 'float("inf")');
+});
+
+test("every one of Python's own keywords, and every name the generated code uses, is renamed (Python's keyword list, read from /usr/bin/python3)", () => {
+  const keywords = JSON.parse(execFileSync('/usr/bin/python3', ['-c', 'import json, keyword; print(json.dumps(keyword.kwlist))'], { encoding: 'utf8' })) as string[];
+  assert.ok(keywords.includes('lambda') && keywords.length >= 35, `Python's keyword list: ${keywords.join(' ')}`);
+  const ownNames = ['x', 'w', 'np', 'torch', 'nn', 'F', 'keras', 'layers', 'json', 'struct', 'self'];
+  for (const word of [...keywords, ...ownNames]) {
+    assert.equal(new PythonNames().of(word), `${word}_`, `a layer named "${word}"`);
+  }
 });
