@@ -65,7 +65,7 @@ async function refuses(promise: Promise<unknown>, code: string, pattern: RegExp,
 }
 
 describe('what the job folder says about the project', () => {
-  test('without any data folder: no class names, the placeholder project path, the seeded weights', async () => {
+  test('without any data folder: no class names, `<project>.cnnstudio.json` in the commands (no project file known), the seeded weights', async () => {
     const out = fresh();
     const result = await writeJob({ project: project(null), outDir: out, backend: 'cpu' });
     assert.equal(result.classNames, null);
