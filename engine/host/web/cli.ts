@@ -70,13 +70,7 @@ export async function runWebMode(argv: string[], rendererDir: string, out: (line
     );
   }
   const host = await startWebHost({ rendererDir, host: args.host, port: args.port, backend: args.backend });
-  const urls = reachableUrls(host, args.host);
-  out(`Convnet Studio is running at ${urls[0] ?? host.url}`);
-  for (const url of urls.slice(1)) out(`                           or ${url}`);
-  if (isLoopback(args.host)) for (const line of tunnelInstructions(host.port, host.token)) out(line);
-  out('Press Ctrl-C to stop it.');
-  if (args.open && !(await openBrowser(host.url))) out('Could not open a browser here; open the address above in one.');
-
+  // Before the address is printed: whoever reads it may press Ctrl-C at once, and that must stop the host, not kill it.
   let closing = false;
   const shutdown = () => {
     if (closing) process.exit(130);
@@ -86,5 +80,12 @@ export async function runWebMode(argv: string[], rendererDir: string, out: (line
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  const urls = reachableUrls(host, args.host);
+  out(`Convnet Studio is running at ${urls[0] ?? host.url}`);
+  for (const url of urls.slice(1)) out(`                           or ${url}`);
+  if (isLoopback(args.host)) for (const line of tunnelInstructions(host.port, host.token)) out(line);
+  out('Press Ctrl-C to stop it.');
+  if (args.open && !(await openBrowser(host.url))) out('Could not open a browser here; open the address above in one.');
+
   return host;
 }

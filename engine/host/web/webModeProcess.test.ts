@@ -56,7 +56,8 @@ test('without a browser opener the address is printed with a word to open it; a 
   t.after(() => socket.destroy());
   const stopping = new Promise<void>((resolve) => child.stdout.on('data', () => /Stopping Convnet Studio…/.test(stdout) && resolve()));
   child.kill('SIGINT');
-  await stopping;
+  // A child that dies of the signal instead (its handler not yet in place) fails here with what it printed, not as a hang.
+  await Promise.race([stopping, exited.then((code) => assert.fail(`the first Ctrl-C ended the host (code ${code}, signal ${child.signalCode}) before it said it was stopping: ${stdout}`))]);
   child.kill('SIGINT');
   assert.equal(await exited, 130, stderr);
   assert.ok(socketErrors.every((code) => code === 'ECONNRESET' || code === 'EPIPE'), socketErrors.join(', '));
