@@ -279,7 +279,9 @@ export class ReplicaPool {
       const summed: tf.NamedTensorMap = {};
       let offset = 0;
       trainable.forEach((w, i) => {
-        const sum = Float32Array.from(mine.grads[i]!.dataSync() as Float32Array);
+        // A copy (the cpu backend hands out its own array); the typed-array constructor copies in one go,
+        // where Float32Array.from would iterate through a boxed array in the old generation (a major GC every few steps).
+        const sum = new Float32Array(mine.grads[i]!.dataSync() as Float32Array);
         for (const worker of used) {
           const g = worker.grads;
           for (let j = 0; j < sum.length; j++) sum[j] += g[offset + j]!;
