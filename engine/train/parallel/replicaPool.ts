@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { copyTensorInto, tensorView, writableTensorView } from '../../backend/tensorMemory.js';
 import { StudioError } from '../../errors.js';
 import type { Graph, LossName } from '../../project/schema.js';
 import { shareGradients } from './shareGradients.js';
@@ -246,15 +247,15 @@ export class ReplicaPool {
     // Every weight goes out while a worker has not yet had them all (its first step, or after fine-tuning unfroze layers).
     const all = used.some((w) => w.needsAllWeights);
     this.layout.forEach((w, i) => {
-      if (all || trainableSet.has(w)) this.weights.set(w.read().dataSync() as Float32Array, this.offsets[i]);
+      if (all || trainableSet.has(w)) copyTensorInto(w.read(), this.weights, this.offsets[i]!);
     });
     const trainableLayers = model.layers.filter((l) => l.trainable).map((l) => l.name);
 
     const sampleSize = sizeOf(x.shape.slice(1));
     const targetSize = sizeOf(target.shape.slice(1));
     clock('weights out');
-    const xData = x.dataSync() as Float32Array;
-    const targetData = target.dataSync() as Float32Array;
+    const xData = tensorView(x) ?? (x.dataSync() as Float32Array);
+    const targetData = tensorView(target) ?? (target.dataSync() as Float32Array);
     const id = this.nextId++;
     const replies = used.map((worker, k) => {
       const share = shares[k + 1]!;
@@ -277,21 +278,27 @@ export class ReplicaPool {
       const done = await Promise.all(replies);
       clock('wait');
       const summed: tf.NamedTensorMap = {};
+      const made: tf.Tensor[] = [];
       let offset = 0;
       trainable.forEach((w, i) => {
-        // A copy (the cpu backend hands out its own array); the typed-array constructor copies in one go,
-        // where Float32Array.from would iterate through a boxed array in the old generation (a major GC every few steps).
-        const sum = new Float32Array(mine.grads[i]!.dataSync() as Float32Array);
+        const own = mine.grads[i]!;
+        // The workers' gradients are added into this thread's own gradient where it owns its memory (no new
+        // tensor); else into a copy (the typed-array constructor copies in one go, where Float32Array.from would
+        // iterate through a boxed array in the old generation: a major GC every few steps).
+        const inPlace = writableTensorView(own);
+        const sum = inPlace ?? new Float32Array(own.dataSync() as Float32Array);
         for (const worker of used) {
           const g = worker.grads;
           for (let j = 0; j < sum.length; j++) sum[j] += g[offset + j]!;
         }
         offset += sum.length;
-        summed[(w.read() as tf.Variable).name] = tf.tensor(sum, w.shape as number[]);
+        const name = (w.read() as tf.Variable).name;
+        if (inPlace) summed[name] = own;
+        else made.push((summed[name] = tf.tensor(sum, w.shape as number[])));
       });
       clock('sum');
       optimizer.applyGradients(summed);
-      tf.dispose(Object.values(summed));
+      tf.dispose(made);
       clock('optimizer');
       const loss = mine.loss.dataSync()[0]! + done.reduce((s, r) => s + r.loss, 0);
       const accuracy = mine.accuracy.dataSync()[0]! + done.reduce((s, r) => s + r.accuracy, 0);

@@ -10,6 +10,7 @@ import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../backend/select.js';
+import { copyTensorInto, setVariable, tensorFromTransient } from '../../backend/tensorMemory.js';
 import { buildModel } from '../../graph/tfjs/build.js';
 import { shareGradients } from './shareGradients.js';
 import type { FromReplica, ReplicaInit, ReplicaStep, ToReplica } from './replicaMessages.js';
@@ -85,16 +86,14 @@ class Replica {
 
     const sampleSize = init.sampleShape.reduce((a, b) => a * b, 1);
     const targetSize = init.targetShape.reduce((a, b) => a * b, 1);
-    // slice() copies out of the shared memory: a tensor must not change under the backend's feet.
-    const x = tf.tensor(new Float32Array(init.inputs).slice(0, step.count * sampleSize), [step.count, ...init.sampleShape]);
-    const target = tf.tensor(new Float32Array(init.targets).slice(0, step.count * targetSize), [step.count, ...init.targetShape]);
+    const x = tensorFromTransient(new Float32Array(init.inputs, 0, step.count * sampleSize), [step.count, ...init.sampleShape]);
+    const target = tensorFromTransient(new Float32Array(init.targets, 0, step.count * targetSize), [step.count, ...init.targetShape]);
     const result = shareGradients(model, x, target, step.fraction);
     const grads = new Float32Array(init.grads);
     let offset = 0;
     for (const g of result.grads) {
-      const values = g.dataSync() as Float32Array;
-      grads.set(values, offset);
-      offset += values.length;
+      copyTensorInto(g, grads, offset);
+      offset += g.size;
     }
     const loss = result.loss.dataSync()[0]!;
     const accuracy = result.accuracy.dataSync()[0]!;
@@ -109,11 +108,7 @@ class Replica {
     let offset = 0;
     for (const w of this.layout) {
       const size = w.shape.reduce((a, b) => a! * b!, 1)!;
-      if (all || trainable.has(w)) {
-        const value = tf.tensor(shared.slice(offset, offset + size), w.shape as number[]);
-        (w.read() as tf.Variable).assign(value);
-        value.dispose();
-      }
+      if (all || trainable.has(w)) setVariable(w.read() as tf.Variable, shared.subarray(offset, offset + size));
       offset += size;
     }
   }
