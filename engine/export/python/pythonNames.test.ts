@@ -57,6 +57,8 @@ test('numbers keep full precision; infinities are spelled as Python floats; pyFl
   assert.equal(pyFloat(1), '1.0');
   assert.equal(pyFloat(-2), '-2.0');
   assert.equal(pyFloat(0), '0.0');
+  assert.equal(pyFloat(255), '255.0', 'integers of several digits too');
+  assert.equal(pyFloat(-10), '-10.0');
   assert.equal(pyFloat(0.5), '0.5');
   assert.equal(pyFloat(1e21), '1e+21', 'already a float literal in Python');
   assert.equal(pyFloat(Infinity), 'float("inf")');
