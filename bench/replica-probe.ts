@@ -11,6 +11,7 @@
  *
  * Options: --template (default seed-cnn), --threads (default 2; 1 = trainOnBatch,
  * the one-thread path), --steps (timed, default 60), --warmup (default 5), --json,
+ * --wall-phases (time the phases by the wall clock, not the engine thread's CPU clock),
  * --tfjs-adam (tfjs's Adam, not the fused one).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -63,7 +64,8 @@ const model = buildModel(graph, { seed: 1 });
 // The run's optimizer (the fused Adam); --tfjs-adam: tfjs's own, as bench/train.ts used before.
 const optimizer = hasFlag('tfjs-adam') ? tf.train.adam(0.001, 0.9, 0.999, 1e-7) : createOptimizer(defaultTrainingSettings().optimizer);
 model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-const phases = { now: () => cpuMs('/proc/thread-self/schedstat'), ms: {} as Record<string, number> };
+// The engine thread's CPU clock by default; --wall-phases: wall time (on an idle machine it also shows the waits for the worker and the wake-ups).
+const phases = { now: hasFlag('wall-phases') ? () => performance.now() : () => cpuMs('/proc/thread-self/schedstat'), ms: {} as Record<string, number> };
 const pool =
   threads > 1
     ? await ReplicaPool.start({ threads, graph, seed: 1, loss: 'sparse-categorical-crossentropy', backend: 'wasm', model, batchSize: BATCH, sampleShape: [28, 28, 1], phases })
