@@ -17,6 +17,7 @@ import { EngineSupervisor } from '../host/engineSupervisor.js';
 import { forkEngine } from '../host/forkEngine.js';
 import { MAX_FRAME_BYTES, startWebHost, type WebHost } from '../host/web/webHost.js';
 import type { EngineMessage } from '../protocol.js';
+import { upgradeStatus } from '../testing/sockets.js';
 
 let host: WebHost;
 let rendererDir: string;
@@ -32,17 +33,7 @@ after(async () => {
   await rm(rendererDir, { recursive: true, force: true });
 });
 
-function opens(headers: Record<string, string>): Promise<number | 'opened'> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/engine?token=${host.token}`, { headers });
-    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.on('open', () => {
-      ws.close();
-      resolve('opened');
-    });
-    ws.on('error', () => undefined);
-  });
-}
+const opens = (headers: Record<string, string>) => upgradeStatus(`ws://127.0.0.1:${host.port}/engine?token=${host.token}`, headers);
 
 async function connect(): Promise<{ ws: WebSocket; messages: EngineMessage[]; closed: Promise<number> }> {
   const ws = new WebSocket(`ws://127.0.0.1:${host.port}/engine?token=${host.token}`);
