@@ -1,7 +1,8 @@
 /**
- * The StudioError a promise rejects with, for tests that then check its
- * message, hint and code; fails the test when the promise resolves or rejects
- * with anything that is not a StudioError (a crash is not a refusal).
+ * The StudioError a promise rejects with (rejection) or a call throws
+ * (refusal), for tests that then check its message, hint and code; fails the
+ * test when the promise resolves or the call returns, or when what is thrown
+ * is anything that is not a StudioError (a crash is not a refusal).
  */
 import assert from 'node:assert/strict';
 import { isStudioError, type StudioError } from '../errors.js';
@@ -14,4 +15,14 @@ export async function rejection(promise: Promise<unknown>): Promise<StudioError>
     return e;
   }
   assert.fail('expected a rejection');
+}
+
+export function refusal(run: () => unknown): StudioError {
+  try {
+    run();
+  } catch (e) {
+    assert.ok(isStudioError(e), `a StudioError, not ${e}`);
+    return e;
+  }
+  assert.fail('expected a refusal');
 }
