@@ -145,6 +145,24 @@ function assertClose(actual: Float32Array, expected: Float32Array, what: string)
   }
 }
 
+/**
+ * The kernel on wasm against the same kernel on cpu, on the same inputs: the
+ * same shape (`shape` where given, else the cpu's), the same values within
+ * assertClose's tolerance, and no tensor left behind on wasm.
+ */
+async function assertWasmMatchesCpu(
+  kernel: string,
+  inputs: Record<string, Input>,
+  attrs: object,
+  options: { what?: string; shape?: number[] } = {},
+): Promise<void> {
+  const expected = await runKernelOn('cpu', kernel, inputs, attrs);
+  const actual = await runKernelOn('wasm', kernel, inputs, attrs);
+  assert.deepEqual(actual.shape, options.shape ?? expected.shape);
+  assertClose(actual.values, expected.values, options.what ?? kernel);
+  assert.equal(actual.leaked, 0, 'tensors leaked');
+}
+
 /** dW[p,q,c,m] = Σ x[b, i·s+p·d−top, j·s+q·d−left, c] · dy[b,i,j,c·M+m], written out. */
 function depthwiseFilterGradientBySum(c: Case, x: Float32Array, dy: Float32Array): Float32Array {
   const info = geometry(c, true);
@@ -217,11 +235,7 @@ describe('wasm training kernels match the cpu backend', () => {
           dimRoundingMode: c.dimRoundingMode,
           filterShape: [c.filterHeight, c.filterWidth, c.inChannels, c.outChannels],
         };
-        const expected = await runKernelOn('cpu', 'Conv2DBackpropFilter', inputs, attrs);
-        const actual = await runKernelOn('wasm', 'Conv2DBackpropFilter', inputs, attrs);
-        assert.deepEqual(actual.shape, expected.shape);
-        assertClose(actual.values, expected.values, 'Conv2DBackpropFilter');
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesCpu('Conv2DBackpropFilter', inputs, attrs);
       }),
       { numRuns: NUM_RUNS },
     );
@@ -243,11 +257,7 @@ describe('wasm training kernels match the cpu backend', () => {
         dy: { shape: info.outShape, values: randomValues(info.outShape.reduce((a, b) => a * b, 1), 23 + i) },
       };
       const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter };
-      const expected = await runKernelOn('cpu', 'Conv2DBackpropFilter', inputs, attrs);
-      const actual = await runKernelOn('wasm', 'Conv2DBackpropFilter', inputs, attrs);
-      assert.deepEqual(actual.shape, c.filter);
-      assertClose(actual.values, expected.values, `Conv2DBackpropFilter ${c.x.join('×')} * ${c.filter.join('×')}`);
-      assert.equal(actual.leaked, 0, 'tensors leaked');
+      await assertWasmMatchesCpu('Conv2DBackpropFilter', inputs, attrs, { what: `Conv2DBackpropFilter ${c.x.join('×')} * ${c.filter.join('×')}`, shape: c.filter });
     }
   });
 
@@ -268,11 +278,7 @@ describe('wasm training kernels match the cpu backend', () => {
           dimRoundingMode: c.dimRoundingMode,
           inputShape: toLayout([c.batch, c.inHeight, c.inWidth, c.inChannels]),
         };
-        const expected = await runKernelOn('cpu', 'Conv2DBackpropInput', inputs, attrs);
-        const actual = await runKernelOn('wasm', 'Conv2DBackpropInput', inputs, attrs);
-        assert.deepEqual(actual.shape, expected.shape);
-        assertClose(actual.values, expected.values, 'Conv2DBackpropInput');
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesCpu('Conv2DBackpropInput', inputs, attrs);
       }),
       { numRuns: NUM_RUNS },
     );
@@ -294,11 +300,7 @@ describe('wasm training kernels match the cpu backend', () => {
         filter: { shape: c.filter, values: randomValues(c.filter.reduce((a, b) => a * b, 1), 47 + i) },
       };
       const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
-      const expected = await runKernelOn('cpu', 'Conv2DBackpropInput', inputs, attrs);
-      const actual = await runKernelOn('wasm', 'Conv2DBackpropInput', inputs, attrs);
-      assert.deepEqual(actual.shape, c.x);
-      assertClose(actual.values, expected.values, `Conv2DBackpropInput ${c.x.join('×')} * ${c.filter.join('×')} stride ${c.strides}`);
-      assert.equal(actual.leaked, 0, 'tensors leaked');
+      await assertWasmMatchesCpu('Conv2DBackpropInput', inputs, attrs, { what: `Conv2DBackpropInput ${c.x.join('×')} * ${c.filter.join('×')} stride ${c.strides}`, shape: c.x });
     }
   });
 
@@ -391,11 +393,7 @@ describe('corrected kernels', () => {
           output,
         };
         const attrs = { filterSize: c.filter, strides, pad: c.pad };
-        const expected = await runKernelOn('cpu', 'MaxPoolGrad', inputs, attrs);
-        const actual = await runKernelOn('wasm', 'MaxPoolGrad', inputs, attrs);
-        assert.deepEqual(actual.shape, shape);
-        assertClose(actual.values, expected.values, 'MaxPoolGrad');
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesCpu('MaxPoolGrad', inputs, attrs, { shape });
       }),
       { numRuns: NUM_RUNS },
     );
@@ -536,11 +534,7 @@ describe('faster wasm kernels match the cpu backend', () => {
           b: { shape: bShape, values: randomValues(sizeOf(bShape), c.seed + 1) },
         };
         const attrs = { transposeA: c.transposeA, transposeB: c.transposeB };
-        const expected = await runKernelOn('cpu', 'BatchMatMul', inputs, attrs);
-        const actual = await runKernelOn('wasm', 'BatchMatMul', inputs, attrs);
-        assert.deepEqual(actual.shape, expected.shape);
-        assertClose(actual.values, expected.values, 'BatchMatMul');
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesCpu('BatchMatMul', inputs, attrs);
       }),
       { numRuns: NUM_RUNS },
     );
@@ -564,11 +558,7 @@ describe('faster wasm kernels match the cpu backend', () => {
         fc.asyncProperty(arb, async (c) => {
           const inputs = { x: { shape: c.shape, values: randomValues(sizeOf(c.shape), c.seed) } };
           const attrs = { axis: c.axis, keepDims: c.keepDims };
-          const expected = await runKernelOn('cpu', kernel, inputs, attrs);
-          const actual = await runKernelOn('wasm', kernel, inputs, attrs);
-          assert.deepEqual(actual.shape, expected.shape);
-          assertClose(actual.values, expected.values, kernel);
-          assert.equal(actual.leaked, 0, 'tensors leaked');
+          await assertWasmMatchesCpu(kernel, inputs, attrs);
         }),
         { numRuns: NUM_RUNS },
       );
@@ -586,11 +576,7 @@ describe('faster wasm kernels match the cpu backend', () => {
     await fc.assert(
       fc.asyncProperty(arb, async (c) => {
         const inputs = { x: { shape: c.shape, values: randomValues(sizeOf(c.shape), c.seed) } };
-        const expected = await runKernelOn('cpu', 'Tile', inputs, { reps: c.reps });
-        const actual = await runKernelOn('wasm', 'Tile', inputs, { reps: c.reps });
-        assert.deepEqual(actual.shape, expected.shape);
-        assertClose(actual.values, expected.values, 'Tile');
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesCpu('Tile', inputs, { reps: c.reps });
       }),
       { numRuns: NUM_RUNS },
     );
@@ -625,11 +611,7 @@ describe('faster wasm kernels match the cpu backend', () => {
         // Divisors kept away from zero.
         const smallInput = { shape: small, values: randomValues(sizeOf(small), c.seed + 1).map((v) => v + Math.sign(v || 1) * 0.5) };
         const inputs = c.smallFirst ? { a: smallInput, b: bigInput } : { a: bigInput, b: smallInput };
-        const expected = await runKernelOn('cpu', c.kernel, inputs, {});
-        const actual = await runKernelOn('wasm', c.kernel, inputs, {});
-        assert.deepEqual(actual.shape, expected.shape);
-        assertClose(actual.values, expected.values, `${c.kernel} [${inputs.a.shape}] [${inputs.b.shape}]`);
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesCpu(c.kernel, inputs, {}, { what: `${c.kernel} [${inputs.a.shape}] [${inputs.b.shape}]` });
       }),
       { numRuns: NUM_RUNS },
     );
@@ -669,11 +651,7 @@ describe('faster wasm kernels match the cpu backend', () => {
     await fc.assert(
       fc.asyncProperty(arb, async (c) => {
         const inputs = { x: { shape: c.shape, values: randomValues(sizeOf(c.shape), c.seed) } };
-        const expected = await runKernelOn('cpu', 'Reverse', inputs, { dims: c.dims });
-        const actual = await runKernelOn('wasm', 'Reverse', inputs, { dims: c.dims });
-        assert.deepEqual(actual.shape, expected.shape);
-        assertClose(actual.values, expected.values, 'Reverse');
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesCpu('Reverse', inputs, { dims: c.dims });
       }),
       { numRuns: NUM_RUNS },
     );
