@@ -163,6 +163,28 @@ async function assertWasmMatchesCpu(
   assert.equal(actual.leaked, 0, 'tensors leaked');
 }
 
+/**
+ * A depthwise gradient kernel on wasm against the gradient written out as a
+ * sum (`bySum`), and against the cpu kernel too where that one can be
+ * trusted (`cpuToo`: the cpu kernels ignore dilation, tfjs only asks for
+ * dilation 1 in gradients): the shape, the values, and no tensor left behind.
+ */
+async function assertWasmMatchesSum(
+  kernel: string,
+  inputs: Record<string, Input>,
+  attrs: object,
+  options: { shape: number[]; bySum: Float32Array; cpuToo: boolean },
+): Promise<void> {
+  const actual = await runKernelOn('wasm', kernel, inputs, attrs);
+  assert.deepEqual(actual.shape, options.shape);
+  assertClose(actual.values, options.bySum, `${kernel} vs the sum`);
+  if (options.cpuToo) {
+    const expected = await runKernelOn('cpu', kernel, inputs, attrs);
+    assertClose(actual.values, expected.values, `${kernel} vs cpu`);
+  }
+  assert.equal(actual.leaked, 0, 'tensors leaked');
+}
+
 /** dW[p,q,c,m] = Σ x[b, i·s+p·d−top, j·s+q·d−left, c] · dy[b,i,j,c·M+m], written out. */
 function depthwiseFilterGradientBySum(c: Case, x: Float32Array, dy: Float32Array): Float32Array {
   const info = geometry(c, true);
@@ -313,15 +335,7 @@ describe('wasm training kernels match the cpu backend', () => {
         const inputs = { x: { shape: [c.batch, c.inHeight, c.inWidth, c.inChannels], values: x }, dy: { shape: info.outShape, values: dy } };
         const filterShape = [c.filterHeight, c.filterWidth, c.inChannels, info.outChannels / c.inChannels];
         const attrs = { strides: c.strides, dilations: c.dilations, pad: c.pad, dimRoundingMode: c.dimRoundingMode, filterShape };
-        const actual = await runKernelOn('wasm', 'DepthwiseConv2dNativeBackpropFilter', inputs, attrs);
-        assert.deepEqual(actual.shape, filterShape);
-        assertClose(actual.values, depthwiseFilterGradientBySum(c, x, dy), 'DepthwiseConv2dNativeBackpropFilter vs the sum');
-        // The cpu kernel ignores dilation (tfjs only asks for dilation 1 in gradients), so compare with it only there.
-        if (c.dilations.every((d) => d === 1)) {
-          const expected = await runKernelOn('cpu', 'DepthwiseConv2dNativeBackpropFilter', inputs, attrs);
-          assertClose(actual.values, expected.values, 'DepthwiseConv2dNativeBackpropFilter vs cpu');
-        }
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesSum('DepthwiseConv2dNativeBackpropFilter', inputs, attrs, { shape: filterShape, bySum: depthwiseFilterGradientBySum(c, x, dy), cpuToo: c.dilations.every((d) => d === 1) });
       }),
       { numRuns: NUM_RUNS },
     );
@@ -337,14 +351,7 @@ describe('wasm training kernels match the cpu backend', () => {
         const inputShape = [c.batch, c.inHeight, c.inWidth, c.inChannels];
         const inputs = { dy: { shape: info.outShape, values: dy }, filter: { shape: [c.filterHeight, c.filterWidth, c.inChannels, multiplier], values: w } };
         const attrs = { strides: c.strides, dilations: c.dilations, pad: c.pad, dimRoundingMode: c.dimRoundingMode, inputShape };
-        const actual = await runKernelOn('wasm', 'DepthwiseConv2dNativeBackpropInput', inputs, attrs);
-        assert.deepEqual(actual.shape, inputShape);
-        assertClose(actual.values, depthwiseInputGradientBySum(c, dy, w), 'DepthwiseConv2dNativeBackpropInput vs the sum');
-        if (c.dilations.every((d) => d === 1)) {
-          const expected = await runKernelOn('cpu', 'DepthwiseConv2dNativeBackpropInput', inputs, attrs);
-          assertClose(actual.values, expected.values, 'DepthwiseConv2dNativeBackpropInput vs cpu');
-        }
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesSum('DepthwiseConv2dNativeBackpropInput', inputs, attrs, { shape: inputShape, bySum: depthwiseInputGradientBySum(c, dy, w), cpuToo: c.dilations.every((d) => d === 1) });
       }),
       { numRuns: NUM_RUNS },
     );
