@@ -10,15 +10,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { hostname, networkInterfaces, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname, networkInterfaces } from 'node:os';
 import WebSocket from 'ws';
-import { startWebHost, type WebHost } from './webHost.js';
+import type { WebHost } from './webHost.js';
 import { tunnelInstructions } from './tunnel.js';
 import { endedByPeer, upgradeStatus } from '../../testing/sockets.js';
+import { startTestWebHost, type TestWebHost } from '../../testing/webHostFixture.js';
 import type { EngineInfo, ResponseMessage } from '../../protocol.js';
 
+let served: TestWebHost;
 let host: WebHost;
 let forward: Server;
 let forwardPort: number;
@@ -27,9 +27,8 @@ const sockets = new Set<Socket>();
 const forwardErrors: Error[] = [];
 
 before(async () => {
-  const rendererDir = await mkdtemp(join(tmpdir(), 'cnnstudio-tunnel-'));
-  await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>studio</title>');
-  host = await startWebHost({ rendererDir, backend: 'cpu', log: () => undefined });
+  served = await startTestWebHost();
+  host = served.host;
   forward = createServer((incoming) => {
     const outgoing = connect(host.port, '127.0.0.1');
     for (const [s, other] of [[incoming, outgoing], [outgoing, incoming]] as const) {
@@ -51,7 +50,7 @@ after(async () => {
   assert.deepEqual(forwardErrors, [], 'the forward saw no error but a closed end');
   for (const s of sockets) s.destroy();
   await new Promise<void>((resolve) => forward.close(() => resolve()));
-  await host.close();
+  await served.close();
 });
 
 test('web mode serves on 127.0.0.1 only: the machine’s other addresses refuse the port', async () => {

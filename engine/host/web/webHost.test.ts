@@ -4,31 +4,31 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { startWebHost, type WebHost } from './webHost.js';
+import type { WebHost } from './webHost.js';
 import { CONTENT_SECURITY_POLICY } from '../contentSecurityPolicy.js';
 import { MAX_MESSAGE_BYTES } from '../messageValidation.js';
 import { createProject } from '../../graph/templates.js';
 import { writePatternFolder } from '../../testing/imageFolderFixture.js';
 import { upgradeStatus } from '../../testing/sockets.js';
+import { startTestWebHost, type TestWebHost } from '../../testing/webHostFixture.js';
 import type { EngineMessage, EventMessage, ResponseMessage } from '../../protocol.js';
 
+let served: TestWebHost;
 let host: WebHost;
 let rendererDir: string;
 const log: string[] = [];
 
 before(async () => {
-  rendererDir = await mkdtemp(join(tmpdir(), 'cnnstudio-renderer-'));
-  await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>studio</title>');
-  await writeFile(join(rendererDir, 'app.js'), 'console.log(1)');
-  host = await startWebHost({ rendererDir, backend: 'cpu', log: (line) => log.push(line) });
+  served = await startTestWebHost({ files: { 'app.js': 'console.log(1)' }, log: (line) => log.push(line) });
+  ({ host, rendererDir } = served);
 });
 
 after(async () => {
-  await host?.close();
+  await served?.close();
 });
 
 const socketUrl = (token: string | null, path = '/engine') => `ws://127.0.0.1:${host.port}${path}${token === null ? '' : `?token=${token}`}`;

@@ -8,28 +8,25 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect as connectTcp } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startWebHost, type WebHost } from './webHost.js';
 import { resolveRendererFile } from '../staticFiles.js';
 import { endedByPeer, upgradeStatus } from '../../testing/sockets.js';
+import { startTestWebHost, type TestWebHost } from '../../testing/webHostFixture.js';
 
+let served: TestWebHost;
 let host: WebHost;
 let rendererDir: string;
 const log: string[] = [];
 
 before(async () => {
-  rendererDir = await mkdtemp(join(tmpdir(), 'cnnstudio-renderer-edges-'));
-  await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>studio</title>');
-  await writeFile(join(rendererDir, 'model.weights'), Buffer.from([1, 2, 3, 4, 5]));
-  host = await startWebHost({ rendererDir, backend: 'cpu', log: (line) => log.push(line) });
+  served = await startTestWebHost({ files: { 'model.weights': Buffer.from([1, 2, 3, 4, 5]) }, log: (line) => log.push(line) });
+  ({ host, rendererDir } = served);
 });
 
 after(async () => {
-  await host?.close();
-  await rm(rendererDir, { recursive: true, force: true });
+  await served?.close();
 });
 
 const page = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${host.port}${path}`, init);
