@@ -14,11 +14,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { join } from 'node:path';
-import { isStudioError } from '../errors.js';
 import { makeTempDir } from '../testing/imageFiles.js';
 import { readTorchOutput, RUN_TORCH_MODEL_PY, writeTorchModel } from '../testing/torchModels.js';
 import { runPython } from '../testing/exportFixtures.js';
-import { buildCase, largestDifference, writerCases, type BuiltCase } from '../testing/writerCases.js';
+import { buildCase, largestDifference, unsupportedLayer, writerCases, type BuiltCase } from '../testing/writerCases.js';
 import { chain } from '../testing/graphs.js';
 import type { DescribedLayer, ModelDescription } from '../model/modelDescription.js';
 import { toPytorch, type PytorchSourceOptions } from './python/toPytorch.js';
@@ -229,14 +228,6 @@ describe('the module around the layers', () => {
 });
 
 describe('what the writer refuses, it refuses naming the layer', () => {
-  function refusal(message: string) {
-    return (e: unknown) => {
-      assert.ok(isStudioError(e), String(e));
-      assert.equal(e.message, message);
-      assert.equal(e.code, 'unsupported-layer');
-      return true;
-    };
-  }
   /** The description of Input → one layer (its tfjs model disposed). */
   async function oneLayer(inputShape: number[], type: string, params: Record<string, number> = {}): Promise<ModelDescription> {
     const b = await buildCase({ name: type, graph: chain(inputShape, [{ type, params }]), exportsTo: ['pytorch'] }, 5);
@@ -249,12 +240,12 @@ describe('what the writer refuses, it refuses naming the layer', () => {
     const byRows = await oneLayer([5, 4, 2], 'BatchNormalization', { axis: 1 });
     assert.throws(
       () => toPytorch(byRows),
-      refusal('Layer "l1" (BatchNormalization) cannot be exported to PyTorch: PyTorch\'s BatchNorm normalises the channels only, and this layer normalises axis (1,) of a rank-4 tensor.'),
+      unsupportedLayer('Layer "l1" (BatchNormalization) cannot be exported to PyTorch: PyTorch\'s BatchNorm normalises the channels only, and this layer normalises axis (1,) of a rank-4 tensor.'),
     );
     const ofRows = await oneLayer([3, 4], 'BatchNormalization');
     assert.throws(
       () => toPytorch(ofRows),
-      refusal('Layer "l1" (BatchNormalization) cannot be exported to PyTorch: PyTorch\'s BatchNorm normalises the channels only, and this layer normalises axis (2,) of a rank-3 tensor.'),
+      unsupportedLayer('Layer "l1" (BatchNormalization) cannot be exported to PyTorch: PyTorch\'s BatchNorm normalises the channels only, and this layer normalises axis (2,) of a rank-3 tensor.'),
     );
     const ofVector = await oneLayer([6], 'BatchNormalization', { axis: 1 });
     assert.doesNotThrow(() => toPytorch(ofVector), 'axis 1 of a vector is its features');
@@ -265,7 +256,7 @@ describe('what the writer refuses, it refuses naming the layer', () => {
     const byRows = await oneLayer([5, 4, 2], 'LayerNormalization', { axis: 1 });
     assert.throws(
       () => toPytorch(byRows),
-      refusal('Layer "l1" (LayerNormalization) cannot be exported to PyTorch: PyTorch\'s LayerNorm normalises the last dimensions only, and this layer normalises axes (1,).'),
+      unsupportedLayer('Layer "l1" (LayerNormalization) cannot be exported to PyTorch: PyTorch\'s LayerNorm normalises the last dimensions only, and this layer normalises axes (1,).'),
     );
     assert.throws(() => toPytorch(changed(byRows, 'l1', (l) => (l.config['axis'] = [1, 3]))), /normalises axes \(1, 3\)\.$/);
     // The last two axes together are what nn.LayerNorm([h, w]) normalises, in either order.
@@ -276,7 +267,7 @@ describe('what the writer refuses, it refuses naming the layer', () => {
     const dense = entries.find((e) => e.name === 'Dense with relu')!.description;
     assert.throws(
       () => toPytorch(changed(dense, 'l1', (l) => (l.config['activation'] = 'hard_sigmoid'))),
-      refusal(
+      unsupportedLayer(
         'Layer "l1" (Dense) cannot be exported to PyTorch: its activation "hard_sigmoid" has no counterpart there (supported: linear, relu, relu6, elu, selu, sigmoid, tanh, softmax, swish, gelu).',
       ),
     );
@@ -286,7 +277,7 @@ describe('what the writer refuses, it refuses naming the layer', () => {
     const dense = entries.find((e) => e.name === 'Dense without bias')!.description;
     assert.throws(
       () => toPytorch(changed(dense, 'l1', (l) => (l.className = 'Lambda'))),
-      refusal('Layer "l1" (Lambda) cannot be exported to PyTorch: the exporter has no PyTorch translation for this layer type.'),
+      unsupportedLayer('Layer "l1" (Lambda) cannot be exported to PyTorch: the exporter has no PyTorch translation for this layer type.'),
     );
   });
 });

@@ -26,3 +26,17 @@ export function refusal(run: () => unknown): StudioError {
   }
   assert.fail('expected a refusal');
 }
+
+/** A call refused with a StudioError of this code whose message matches `pattern`. */
+export function assertRefused(run: () => unknown, code: string, pattern: RegExp): void {
+  const e = refusal(run);
+  assert.equal(e.code, code, e.message);
+  assert.match(e.message, pattern);
+}
+
+/** A promise rejected with a StudioError of this code whose message matches `pattern`. */
+export async function assertRejected(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
+  const e = await rejection(promise);
+  assert.equal(e.code, code, e.message);
+  assert.match(e.message, pattern);
+}
