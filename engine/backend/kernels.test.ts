@@ -185,11 +185,16 @@ async function assertWasmMatchesSum(
   assert.equal(actual.leaked, 0, 'tensors leaked');
 }
 
-/** dW[p,q,c,m] = Σ x[b, i·s+p·d−top, j·s+q·d−left, c] · dy[b,i,j,c·M+m], written out. */
-function depthwiseFilterGradientBySum(c: Case, x: Float32Array, dy: Float32Array): Float32Array {
+/**
+ * Every tap of a depthwise convolution, written out: for each output
+ * position (b, i, j), filter position (p, q), channel c and multiplier m
+ * whose input position r = i·s+p·d−top, s = j·s+q·d−left lies inside the
+ * image, `visit` gets the flat indices of x[b,r,s,c], dy[b,i,j,c·M+m] and
+ * w[p,q,c,m]. Both gradients below are sums over these taps.
+ */
+function forEachDepthwiseTap(c: Case, visit: (xIndex: number, dyIndex: number, wIndex: number) => void): void {
   const info = geometry(c, true);
   const m = info.outChannels / info.inChannels;
-  const dw = new Float32Array(c.filterHeight * c.filterWidth * c.inChannels * m);
   for (let b = 0; b < info.batchSize; b++)
     for (let i = 0; i < info.outHeight; i++)
       for (let j = 0; j < info.outWidth; j++)
@@ -200,34 +205,27 @@ function depthwiseFilterGradientBySum(c: Case, x: Float32Array, dy: Float32Array
             if (r < 0 || r >= c.inHeight || s < 0 || s >= c.inWidth) continue;
             for (let ch = 0; ch < c.inChannels; ch++)
               for (let k = 0; k < m; k++) {
-                const xv = x[((b * c.inHeight + r) * c.inWidth + s) * c.inChannels + ch]!;
-                const dyv = dy[((b * info.outHeight + i) * info.outWidth + j) * info.outChannels + ch * m + k]!;
-                dw[((p * c.filterWidth + q) * c.inChannels + ch) * m + k]! += xv * dyv;
+                visit(
+                  ((b * c.inHeight + r) * c.inWidth + s) * c.inChannels + ch,
+                  ((b * info.outHeight + i) * info.outWidth + j) * info.outChannels + ch * m + k,
+                  ((p * c.filterWidth + q) * c.inChannels + ch) * m + k,
+                );
               }
           }
+}
+
+/** dW[p,q,c,m] = Σ x[b, i·s+p·d−top, j·s+q·d−left, c] · dy[b,i,j,c·M+m], written out. */
+function depthwiseFilterGradientBySum(c: Case, x: Float32Array, dy: Float32Array): Float32Array {
+  const multiplier = geometry(c, true).outChannels / c.inChannels;
+  const dw = new Float32Array(c.filterHeight * c.filterWidth * c.inChannels * multiplier);
+  forEachDepthwiseTap(c, (xi, dyi, wi) => (dw[wi]! += x[xi]! * dy[dyi]!));
   return dw;
 }
 
 /** dx[b,r,s,c] = Σ dy[b,i,j,c·M+m] · w[p,q,c,m] over i·s+p·d−top = r, j·s+q·d−left = s. */
 function depthwiseInputGradientBySum(c: Case, dy: Float32Array, w: Float32Array): Float32Array {
-  const info = geometry(c, true);
-  const m = info.outChannels / info.inChannels;
   const dx = new Float32Array(c.batch * c.inHeight * c.inWidth * c.inChannels);
-  for (let b = 0; b < info.batchSize; b++)
-    for (let i = 0; i < info.outHeight; i++)
-      for (let j = 0; j < info.outWidth; j++)
-        for (let p = 0; p < c.filterHeight; p++)
-          for (let q = 0; q < c.filterWidth; q++) {
-            const r = i * info.strideHeight + p * info.dilationHeight - info.padInfo.top;
-            const s = j * info.strideWidth + q * info.dilationWidth - info.padInfo.left;
-            if (r < 0 || r >= c.inHeight || s < 0 || s >= c.inWidth) continue;
-            for (let ch = 0; ch < c.inChannels; ch++)
-              for (let k = 0; k < m; k++) {
-                const dyv = dy[((b * info.outHeight + i) * info.outWidth + j) * info.outChannels + ch * m + k]!;
-                const wv = w[((p * c.filterWidth + q) * c.inChannels + ch) * m + k]!;
-                dx[((b * c.inHeight + r) * c.inWidth + s) * c.inChannels + ch]! += dyv * wv;
-              }
-          }
+  forEachDepthwiseTap(c, (xi, dyi, wi) => (dx[xi]! += dy[dyi]! * w[wi]!));
   return dx;
 }
 
