@@ -5,27 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { EngineInfo, GpuAdapterInfo, RunStartedEvent } from '../engine/protocol.js';
+import type { GpuAdapterInfo, RunStartedEvent } from '../engine/protocol.js';
 import { backendBadge } from '../renderer/src/lib/panels/backend.js';
+import { engineInfo, NO_NATIVE_TENSORFLOW } from './support/engineInfo.js';
 
 const swiftshader: GpuAdapterInfo = { vendor: 'google', architecture: 'swiftshader', device: 'swiftshader-device-subzero-', description: 'SwiftShader driver 5.0.0', software: true };
 const ampere: GpuAdapterInfo = { vendor: 'nvidia', architecture: 'ampere', device: '', description: 'NVIDIA GeForce RTX 3060', software: false };
 
-const info: EngineInfo = {
-  protocolVersion: 1,
-  version: '0.1.0',
-  node: 'v20',
-  tfjs: '4.22.0',
-  backend: null,
-  device: null,
-  devices: [],
-  backends: [
-    { name: 'tensorflow', available: false, reason: 'tfjs-node-gpu is not installed' },
-    { name: 'webgpu', available: true, adapter: swiftshader },
-    { name: 'wasm', available: true },
-    { name: 'cpu', available: true },
-  ],
-};
+const info = engineInfo({
+  backends: [NO_NATIVE_TENSORFLOW, { name: 'webgpu', available: true, adapter: swiftshader }, { name: 'wasm', available: true }, { name: 'cpu', available: true }],
+});
 
 test('a run on a hardware adapter names it and needs no hint', () => {
   const started = { type: 'run-started', backend: 'webgpu', device: 'GPU', adapter: ampere } as RunStartedEvent;

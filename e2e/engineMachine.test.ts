@@ -6,22 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EngineInfo } from '../engine/protocol.js';
 import { engineMachineLine, engineMachineTitle } from '../renderer/src/lib/panels/backend.js';
+import { engineInfo } from './support/engineInfo.js';
 
-const info: EngineInfo = {
-  protocolVersion: 1,
-  version: '0.1.0',
-  node: 'v20',
-  tfjs: '4.22.0',
-  backend: null,
-  device: null,
-  devices: [],
-  host: 'gpu-box',
-  backends: [
-    { name: 'tensorflow', available: false, reason: 'tfjs-node-gpu is not installed' },
-    { name: 'wasm', available: true },
-    { name: 'cpu', available: true },
-  ],
-};
+const info = engineInfo({ host: 'gpu-box' });
 
 test('before the first run the line names the machine and the backend the run will take', () => {
   assert.equal(engineMachineLine(info), 'engine on gpu-box · wasm at first run');

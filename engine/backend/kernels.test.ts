@@ -145,11 +145,56 @@ function assertClose(actual: Float32Array, expected: Float32Array, what: string)
   }
 }
 
-/** dW[p,q,c,m] = Σ x[b, i·s+p·d−top, j·s+q·d−left, c] · dy[b,i,j,c·M+m], written out. */
-function depthwiseFilterGradientBySum(c: Case, x: Float32Array, dy: Float32Array): Float32Array {
+/**
+ * The kernel on wasm against the same kernel on cpu, on the same inputs: the
+ * same shape (`shape` where given, else the cpu's), the same values within
+ * assertClose's tolerance, and no tensor left behind on wasm.
+ */
+async function assertWasmMatchesCpu(
+  kernel: string,
+  inputs: Record<string, Input>,
+  attrs: object,
+  options: { what?: string; shape?: number[] } = {},
+): Promise<void> {
+  const expected = await runKernelOn('cpu', kernel, inputs, attrs);
+  const actual = await runKernelOn('wasm', kernel, inputs, attrs);
+  assert.deepEqual(actual.shape, options.shape ?? expected.shape);
+  assertClose(actual.values, expected.values, options.what ?? kernel);
+  assert.equal(actual.leaked, 0, 'tensors leaked');
+}
+
+/**
+ * A depthwise gradient kernel on wasm against the gradient written out as a
+ * sum (`bySum`), and against the cpu kernel too where that one can be
+ * trusted (`cpuToo`: the cpu kernels ignore dilation, tfjs only asks for
+ * dilation 1 in gradients): the shape, the values, and no tensor left behind.
+ */
+async function assertWasmMatchesSum(
+  kernel: string,
+  inputs: Record<string, Input>,
+  attrs: object,
+  options: { shape: number[]; bySum: Float32Array; cpuToo: boolean },
+): Promise<void> {
+  const actual = await runKernelOn('wasm', kernel, inputs, attrs);
+  assert.deepEqual(actual.shape, options.shape);
+  assertClose(actual.values, options.bySum, `${kernel} vs the sum`);
+  if (options.cpuToo) {
+    const expected = await runKernelOn('cpu', kernel, inputs, attrs);
+    assertClose(actual.values, expected.values, `${kernel} vs cpu`);
+  }
+  assert.equal(actual.leaked, 0, 'tensors leaked');
+}
+
+/**
+ * Every tap of a depthwise convolution, written out: for each output
+ * position (b, i, j), filter position (p, q), channel c and multiplier m
+ * whose input position r = i·s+p·d−top, s = j·s+q·d−left lies inside the
+ * image, `visit` gets the flat indices of x[b,r,s,c], dy[b,i,j,c·M+m] and
+ * w[p,q,c,m]. Both gradients below are sums over these taps.
+ */
+function forEachDepthwiseTap(c: Case, visit: (xIndex: number, dyIndex: number, wIndex: number) => void): void {
   const info = geometry(c, true);
   const m = info.outChannels / info.inChannels;
-  const dw = new Float32Array(c.filterHeight * c.filterWidth * c.inChannels * m);
   for (let b = 0; b < info.batchSize; b++)
     for (let i = 0; i < info.outHeight; i++)
       for (let j = 0; j < info.outWidth; j++)
@@ -160,34 +205,27 @@ function depthwiseFilterGradientBySum(c: Case, x: Float32Array, dy: Float32Array
             if (r < 0 || r >= c.inHeight || s < 0 || s >= c.inWidth) continue;
             for (let ch = 0; ch < c.inChannels; ch++)
               for (let k = 0; k < m; k++) {
-                const xv = x[((b * c.inHeight + r) * c.inWidth + s) * c.inChannels + ch]!;
-                const dyv = dy[((b * info.outHeight + i) * info.outWidth + j) * info.outChannels + ch * m + k]!;
-                dw[((p * c.filterWidth + q) * c.inChannels + ch) * m + k]! += xv * dyv;
+                visit(
+                  ((b * c.inHeight + r) * c.inWidth + s) * c.inChannels + ch,
+                  ((b * info.outHeight + i) * info.outWidth + j) * info.outChannels + ch * m + k,
+                  ((p * c.filterWidth + q) * c.inChannels + ch) * m + k,
+                );
               }
           }
+}
+
+/** dW[p,q,c,m] = Σ x[b, i·s+p·d−top, j·s+q·d−left, c] · dy[b,i,j,c·M+m], written out. */
+function depthwiseFilterGradientBySum(c: Case, x: Float32Array, dy: Float32Array): Float32Array {
+  const multiplier = geometry(c, true).outChannels / c.inChannels;
+  const dw = new Float32Array(c.filterHeight * c.filterWidth * c.inChannels * multiplier);
+  forEachDepthwiseTap(c, (xi, dyi, wi) => (dw[wi]! += x[xi]! * dy[dyi]!));
   return dw;
 }
 
 /** dx[b,r,s,c] = Σ dy[b,i,j,c·M+m] · w[p,q,c,m] over i·s+p·d−top = r, j·s+q·d−left = s. */
 function depthwiseInputGradientBySum(c: Case, dy: Float32Array, w: Float32Array): Float32Array {
-  const info = geometry(c, true);
-  const m = info.outChannels / info.inChannels;
   const dx = new Float32Array(c.batch * c.inHeight * c.inWidth * c.inChannels);
-  for (let b = 0; b < info.batchSize; b++)
-    for (let i = 0; i < info.outHeight; i++)
-      for (let j = 0; j < info.outWidth; j++)
-        for (let p = 0; p < c.filterHeight; p++)
-          for (let q = 0; q < c.filterWidth; q++) {
-            const r = i * info.strideHeight + p * info.dilationHeight - info.padInfo.top;
-            const s = j * info.strideWidth + q * info.dilationWidth - info.padInfo.left;
-            if (r < 0 || r >= c.inHeight || s < 0 || s >= c.inWidth) continue;
-            for (let ch = 0; ch < c.inChannels; ch++)
-              for (let k = 0; k < m; k++) {
-                const dyv = dy[((b * info.outHeight + i) * info.outWidth + j) * info.outChannels + ch * m + k]!;
-                const wv = w[((p * c.filterWidth + q) * c.inChannels + ch) * m + k]!;
-                dx[((b * c.inHeight + r) * c.inWidth + s) * c.inChannels + ch]! += dyv * wv;
-              }
-          }
+  forEachDepthwiseTap(c, (xi, dyi, wi) => (dx[xi]! += dy[dyi]! * w[wi]!));
   return dx;
 }
 
@@ -217,11 +255,7 @@ describe('wasm training kernels match the cpu backend', () => {
           dimRoundingMode: c.dimRoundingMode,
           filterShape: [c.filterHeight, c.filterWidth, c.inChannels, c.outChannels],
         };
-        const expected = await runKernelOn('cpu', 'Conv2DBackpropFilter', inputs, attrs);
-        const actual = await runKernelOn('wasm', 'Conv2DBackpropFilter', inputs, attrs);
-        assert.deepEqual(actual.shape, expected.shape);
-        assertClose(actual.values, expected.values, 'Conv2DBackpropFilter');
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesCpu('Conv2DBackpropFilter', inputs, attrs);
       }),
       { numRuns: NUM_RUNS },
     );
@@ -243,11 +277,7 @@ describe('wasm training kernels match the cpu backend', () => {
         dy: { shape: info.outShape, values: randomValues(info.outShape.reduce((a, b) => a * b, 1), 23 + i) },
       };
       const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter };
-      const expected = await runKernelOn('cpu', 'Conv2DBackpropFilter', inputs, attrs);
-      const actual = await runKernelOn('wasm', 'Conv2DBackpropFilter', inputs, attrs);
-      assert.deepEqual(actual.shape, c.filter);
-      assertClose(actual.values, expected.values, `Conv2DBackpropFilter ${c.x.join('×')} * ${c.filter.join('×')}`);
-      assert.equal(actual.leaked, 0, 'tensors leaked');
+      await assertWasmMatchesCpu('Conv2DBackpropFilter', inputs, attrs, { what: `Conv2DBackpropFilter ${c.x.join('×')} * ${c.filter.join('×')}`, shape: c.filter });
     }
   });
 
@@ -268,11 +298,7 @@ describe('wasm training kernels match the cpu backend', () => {
           dimRoundingMode: c.dimRoundingMode,
           inputShape: toLayout([c.batch, c.inHeight, c.inWidth, c.inChannels]),
         };
-        const expected = await runKernelOn('cpu', 'Conv2DBackpropInput', inputs, attrs);
-        const actual = await runKernelOn('wasm', 'Conv2DBackpropInput', inputs, attrs);
-        assert.deepEqual(actual.shape, expected.shape);
-        assertClose(actual.values, expected.values, 'Conv2DBackpropInput');
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesCpu('Conv2DBackpropInput', inputs, attrs);
       }),
       { numRuns: NUM_RUNS },
     );
@@ -294,11 +320,7 @@ describe('wasm training kernels match the cpu backend', () => {
         filter: { shape: c.filter, values: randomValues(c.filter.reduce((a, b) => a * b, 1), 47 + i) },
       };
       const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
-      const expected = await runKernelOn('cpu', 'Conv2DBackpropInput', inputs, attrs);
-      const actual = await runKernelOn('wasm', 'Conv2DBackpropInput', inputs, attrs);
-      assert.deepEqual(actual.shape, c.x);
-      assertClose(actual.values, expected.values, `Conv2DBackpropInput ${c.x.join('×')} * ${c.filter.join('×')} stride ${c.strides}`);
-      assert.equal(actual.leaked, 0, 'tensors leaked');
+      await assertWasmMatchesCpu('Conv2DBackpropInput', inputs, attrs, { what: `Conv2DBackpropInput ${c.x.join('×')} * ${c.filter.join('×')} stride ${c.strides}`, shape: c.x });
     }
   });
 
@@ -311,15 +333,7 @@ describe('wasm training kernels match the cpu backend', () => {
         const inputs = { x: { shape: [c.batch, c.inHeight, c.inWidth, c.inChannels], values: x }, dy: { shape: info.outShape, values: dy } };
         const filterShape = [c.filterHeight, c.filterWidth, c.inChannels, info.outChannels / c.inChannels];
         const attrs = { strides: c.strides, dilations: c.dilations, pad: c.pad, dimRoundingMode: c.dimRoundingMode, filterShape };
-        const actual = await runKernelOn('wasm', 'DepthwiseConv2dNativeBackpropFilter', inputs, attrs);
-        assert.deepEqual(actual.shape, filterShape);
-        assertClose(actual.values, depthwiseFilterGradientBySum(c, x, dy), 'DepthwiseConv2dNativeBackpropFilter vs the sum');
-        // The cpu kernel ignores dilation (tfjs only asks for dilation 1 in gradients), so compare with it only there.
-        if (c.dilations.every((d) => d === 1)) {
-          const expected = await runKernelOn('cpu', 'DepthwiseConv2dNativeBackpropFilter', inputs, attrs);
-          assertClose(actual.values, expected.values, 'DepthwiseConv2dNativeBackpropFilter vs cpu');
-        }
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesSum('DepthwiseConv2dNativeBackpropFilter', inputs, attrs, { shape: filterShape, bySum: depthwiseFilterGradientBySum(c, x, dy), cpuToo: c.dilations.every((d) => d === 1) });
       }),
       { numRuns: NUM_RUNS },
     );
@@ -335,14 +349,7 @@ describe('wasm training kernels match the cpu backend', () => {
         const inputShape = [c.batch, c.inHeight, c.inWidth, c.inChannels];
         const inputs = { dy: { shape: info.outShape, values: dy }, filter: { shape: [c.filterHeight, c.filterWidth, c.inChannels, multiplier], values: w } };
         const attrs = { strides: c.strides, dilations: c.dilations, pad: c.pad, dimRoundingMode: c.dimRoundingMode, inputShape };
-        const actual = await runKernelOn('wasm', 'DepthwiseConv2dNativeBackpropInput', inputs, attrs);
-        assert.deepEqual(actual.shape, inputShape);
-        assertClose(actual.values, depthwiseInputGradientBySum(c, dy, w), 'DepthwiseConv2dNativeBackpropInput vs the sum');
-        if (c.dilations.every((d) => d === 1)) {
-          const expected = await runKernelOn('cpu', 'DepthwiseConv2dNativeBackpropInput', inputs, attrs);
-          assertClose(actual.values, expected.values, 'DepthwiseConv2dNativeBackpropInput vs cpu');
-        }
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesSum('DepthwiseConv2dNativeBackpropInput', inputs, attrs, { shape: inputShape, bySum: depthwiseInputGradientBySum(c, dy, w), cpuToo: c.dilations.every((d) => d === 1) });
       }),
       { numRuns: NUM_RUNS },
     );
@@ -391,11 +398,7 @@ describe('corrected kernels', () => {
           output,
         };
         const attrs = { filterSize: c.filter, strides, pad: c.pad };
-        const expected = await runKernelOn('cpu', 'MaxPoolGrad', inputs, attrs);
-        const actual = await runKernelOn('wasm', 'MaxPoolGrad', inputs, attrs);
-        assert.deepEqual(actual.shape, shape);
-        assertClose(actual.values, expected.values, 'MaxPoolGrad');
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesCpu('MaxPoolGrad', inputs, attrs, { shape });
       }),
       { numRuns: NUM_RUNS },
     );
@@ -536,11 +539,7 @@ describe('faster wasm kernels match the cpu backend', () => {
           b: { shape: bShape, values: randomValues(sizeOf(bShape), c.seed + 1) },
         };
         const attrs = { transposeA: c.transposeA, transposeB: c.transposeB };
-        const expected = await runKernelOn('cpu', 'BatchMatMul', inputs, attrs);
-        const actual = await runKernelOn('wasm', 'BatchMatMul', inputs, attrs);
-        assert.deepEqual(actual.shape, expected.shape);
-        assertClose(actual.values, expected.values, 'BatchMatMul');
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesCpu('BatchMatMul', inputs, attrs);
       }),
       { numRuns: NUM_RUNS },
     );
@@ -564,11 +563,7 @@ describe('faster wasm kernels match the cpu backend', () => {
         fc.asyncProperty(arb, async (c) => {
           const inputs = { x: { shape: c.shape, values: randomValues(sizeOf(c.shape), c.seed) } };
           const attrs = { axis: c.axis, keepDims: c.keepDims };
-          const expected = await runKernelOn('cpu', kernel, inputs, attrs);
-          const actual = await runKernelOn('wasm', kernel, inputs, attrs);
-          assert.deepEqual(actual.shape, expected.shape);
-          assertClose(actual.values, expected.values, kernel);
-          assert.equal(actual.leaked, 0, 'tensors leaked');
+          await assertWasmMatchesCpu(kernel, inputs, attrs);
         }),
         { numRuns: NUM_RUNS },
       );
@@ -586,11 +581,7 @@ describe('faster wasm kernels match the cpu backend', () => {
     await fc.assert(
       fc.asyncProperty(arb, async (c) => {
         const inputs = { x: { shape: c.shape, values: randomValues(sizeOf(c.shape), c.seed) } };
-        const expected = await runKernelOn('cpu', 'Tile', inputs, { reps: c.reps });
-        const actual = await runKernelOn('wasm', 'Tile', inputs, { reps: c.reps });
-        assert.deepEqual(actual.shape, expected.shape);
-        assertClose(actual.values, expected.values, 'Tile');
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesCpu('Tile', inputs, { reps: c.reps });
       }),
       { numRuns: NUM_RUNS },
     );
@@ -625,11 +616,7 @@ describe('faster wasm kernels match the cpu backend', () => {
         // Divisors kept away from zero.
         const smallInput = { shape: small, values: randomValues(sizeOf(small), c.seed + 1).map((v) => v + Math.sign(v || 1) * 0.5) };
         const inputs = c.smallFirst ? { a: smallInput, b: bigInput } : { a: bigInput, b: smallInput };
-        const expected = await runKernelOn('cpu', c.kernel, inputs, {});
-        const actual = await runKernelOn('wasm', c.kernel, inputs, {});
-        assert.deepEqual(actual.shape, expected.shape);
-        assertClose(actual.values, expected.values, `${c.kernel} [${inputs.a.shape}] [${inputs.b.shape}]`);
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesCpu(c.kernel, inputs, {}, { what: `${c.kernel} [${inputs.a.shape}] [${inputs.b.shape}]` });
       }),
       { numRuns: NUM_RUNS },
     );
@@ -669,11 +656,7 @@ describe('faster wasm kernels match the cpu backend', () => {
     await fc.assert(
       fc.asyncProperty(arb, async (c) => {
         const inputs = { x: { shape: c.shape, values: randomValues(sizeOf(c.shape), c.seed) } };
-        const expected = await runKernelOn('cpu', 'Reverse', inputs, { dims: c.dims });
-        const actual = await runKernelOn('wasm', 'Reverse', inputs, { dims: c.dims });
-        assert.deepEqual(actual.shape, expected.shape);
-        assertClose(actual.values, expected.values, 'Reverse');
-        assert.equal(actual.leaked, 0, 'tensors leaked');
+        await assertWasmMatchesCpu('Reverse', inputs, { dims: c.dims });
       }),
       { numRuns: NUM_RUNS },
     );

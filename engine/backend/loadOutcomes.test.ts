@@ -17,12 +17,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makeTempDir } from '../testing/imageFiles.js';
+import { nodeChildAnswer } from '../testing/nodeChild.js';
 
 interface Outcome {
   activeAfterDescribe: string;
@@ -70,18 +70,12 @@ const described = await describeBackends();
 console.log(JSON.stringify({ activeAfterDescribe, auto, activeAfterAuto, named, described, current: currentBackend() }));
 `,
   );
-  const child = spawn(process.execPath, ['--require', join(dir, 'preload.cjs'), '--import', 'tsx', join(dir, 'probe.mts')], {
+  const { answer } = await nodeChildAnswer<Outcome>(['--require', join(dir, 'preload.cjs'), '--import', 'tsx', join(dir, 'probe.mts')], {
     cwd: import.meta.dirname,
     // No WebGPU adapter in these children: a driver file that does not exist (webgpu is not their subject).
     env: { ...process.env, VK_ICD_FILENAMES: join(dir, 'no-driver.json') },
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise((done) => child.on('close', done));
-  assert.equal(code, 0, stderr);
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Outcome;
+  return answer;
 }
 
 /** A stand-in for tfjs-node-gpu's index: registers 'tensorflow' and activates it, as the package does on require. */

@@ -12,11 +12,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makeTempDir } from '../testing/imageFiles.js';
+import { nodeChildAnswer } from '../testing/nodeChild.js';
 
 const NATIVE_ERROR = 'libtensorflow.so.2: cannot open shared object file: No such file or directory';
 
@@ -50,14 +50,10 @@ const described = await describeBackends();
 console.log(JSON.stringify({ auto, active, tensorflow, wasm, described, after: tf.getBackend() }));
 `,
   );
-  const child = spawn(process.execPath, ['--require', join(dir, 'preload.cjs'), '--import', 'tsx', join(dir, 'probe.mts')], { cwd: import.meta.dirname });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise((done) => child.on('close', done));
-  assert.equal(code, 0, stderr);
-  const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
+  type Status = { name: string; available: boolean; reason: string };
+  type Refused = { code: string; message: string; hint: string };
+  type Answer = { auto: { name: string; unavailable: Status[] }; active: string; tensorflow: Refused; wasm: Refused; described: Status[]; after: string };
+  const { answer: result } = await nodeChildAnswer<Answer>(['--require', join(dir, 'preload.cjs'), '--import', 'tsx', join(dir, 'probe.mts')], { cwd: import.meta.dirname });
 
   const couldNotLoad = `tfjs-node-gpu is installed but could not load: ${NATIVE_ERROR}`;
   assert.equal(result.auto.name, 'cpu');

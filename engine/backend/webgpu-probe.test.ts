@@ -14,11 +14,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makeTempDir } from '../testing/imageFiles.js';
+import { nodeChildAnswer } from '../testing/nodeChild.js';
 import { SWIFTSHADER_ICD, webgpuSkipReason } from '../testing/swiftshader.js';
 import { adapterLabel, describeAdapter } from './webgpu.js';
 
@@ -62,14 +62,7 @@ process.exit(0);
     );
     const childEnv = { ...process.env, ...env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
-    const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'child.mts')], { cwd: import.meta.dirname, env: childEnv });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const code = await new Promise((done) => child.on('close', done));
-    assert.equal(code, 0, stderr);
-    return { answer: JSON.parse(stdout.trim().split('\n').at(-1)!) as Answer, stderr };
+    return await nodeChildAnswer<Answer>(['--import', 'tsx', join(dir, 'child.mts')], { cwd: import.meta.dirname, env: childEnv });
   } finally {
     await remove();
   }

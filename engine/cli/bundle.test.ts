@@ -135,8 +135,10 @@ test('the bundled engine process summarises a real image folder through its deco
         if (message.client === 1 && parsed.kind === 'response' && parsed.id === 1) resolve(parsed as never);
       });
       child.on('exit', (code) => reject(new Error(`the engine exited (${code}): ${stderr}`)));
+      child.on('error', reject);
       const command = { type: 'data.summary', data: { kind: 'image-folder', path: images, validationSplit: 0.25, seed: 1 }, verify: true };
-      child.send({ client: 1, frame: JSON.stringify({ kind: 'request', id: 1, command }) });
+      // With a callback a send to an engine that already died is this promise's failure, not an 'error' event nobody hears.
+      child.send({ client: 1, frame: JSON.stringify({ kind: 'request', id: 1, command }) }, (error) => error && reject(error));
     });
     assert.equal(response.ok, true, JSON.stringify(response.error));
     assert.equal(response.result!.total, 3 * PER_CLASS);
@@ -144,7 +146,11 @@ test('the bundled engine process summarises a real image folder through its deco
     // The pool says when its workers cannot load and it falls back to the main thread.
     assert.doesNotMatch(stderr, /decode worker/i);
   } finally {
-    child.kill();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill();
+      await exited;
+    }
   }
 });
 

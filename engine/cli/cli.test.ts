@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writePatternFolder } from '../testing/imageFolderFixture.js';
+import { runNode } from '../testing/nodeChild.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/convnet-studio.js');
 let work: string;
@@ -26,16 +27,7 @@ after(async () => {
   await rm(data, { recursive: true, force: true });
 });
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env: { ...process.env, FORCE_COLOR: '0' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]) => runNode([BIN, ...args], { cwd: work, env: { ...process.env, FORCE_COLOR: '0' } });
 
 /** A user error: non-zero exit, the message, and no stack trace. */
 function assertCleanError(r: { code: number; stderr: string }, code: number, pattern: RegExp) {
@@ -188,7 +180,10 @@ test('a project file that became unreadable during the run gets one warning line
     if (!spoilt && stdout.includes('"type":"run-started"')) spoilt = writeFile(join(work, 'spoilt.cnnstudio.json'), '{ half a file');
   });
   child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise<number>((done) => child.on('close', (c) => done(c ?? -1)));
+  const code = await new Promise<number>((done, fail) => {
+    child.on('close', (c) => done(c ?? -1));
+    child.on('error', fail);
+  });
   await spoilt;
   assert.equal(code, 0, stderr);
   assert.match(stderr, /^convnet-studio: warning: run run-\S+ was not recorded in spoilt\.cnnstudio\.json: it is not valid JSON any more .*\n$/);

@@ -29,22 +29,44 @@ after(async () => {
   await rm(data, { recursive: true, force: true });
 });
 
-/** Collects a child's output; `waitFor` resolves when stdout or stderr matches. */
+/**
+ * Collects a child's output; `waitFor` resolves when stdout or stderr matches,
+ * and fails at once (with the child's stderr) when the child has ended
+ * without it, rather than waiting out the test's timeout. `exited` fails when
+ * the child could not be started.
+ */
 function watch(child: ChildProcess) {
   let stdout = '';
   let stderr = '';
-  const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  let ended: string | null = null;
+  const waiters: Array<{ pattern: RegExp; resolve: () => void; reject: (error: Error) => void }> = [];
   const check = () => {
     for (const w of [...waiters]) {
       if (w.pattern.test(stdout) || w.pattern.test(stderr)) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve();
+      } else if (ended !== null) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.reject(new Error(`the child ${ended} before printing ${w.pattern}; stderr: ${stderr}`));
       }
     }
   };
   child.stdout!.on('data', (d) => ((stdout += d), check()));
   child.stderr!.on('data', (d) => ((stderr += d), check()));
-  const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+  const exited = new Promise<number | null>((done, fail) => {
+    child.on('close', (code, signal) => {
+      ended = `exited (${code ?? signal})`;
+      check();
+      done(code);
+    });
+    child.on('error', (error) => {
+      ended = `could not run (${error.message})`;
+      check();
+      fail(error);
+    });
+  });
+  // A test that has not reached `await io.exited` yet still hears of a start failure through waitFor.
+  exited.catch(() => undefined);
   return {
     get stdout() {
       return stdout;
@@ -53,7 +75,7 @@ function watch(child: ChildProcess) {
       return stderr;
     },
     exited,
-    waitFor: (pattern: RegExp) => new Promise<void>((resolve) => (waiters.push({ pattern, resolve }), check())),
+    waitFor: (pattern: RegExp) => new Promise<void>((resolve, reject) => (waiters.push({ pattern, resolve, reject }), check())),
   };
 }
 

@@ -7,11 +7,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../backend/select.js';
+import { writeBrightnessModel } from '../testing/brightnessModel.js';
 import { greyPng, makeTempDir, writeTree } from '../testing/imageFiles.js';
-import { saveModelFolder } from '../model/modelFiles.js';
 
 const BIN = fileURLToPath(new URL('../../bin/convnet-studio.js', import.meta.url));
 let temp: { dir: string; remove: () => Promise<void> };
@@ -19,17 +17,7 @@ let temp: { dir: string; remove: () => Promise<void> };
 before(async () => {
   await selectBackend('cpu');
   temp = await makeTempDir('predict-partial-');
-  // A model that tells dark from bright images by their mean.
-  const input = tfl.input({ shape: [8, 8, 1], name: 'input' });
-  const pooled = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(input) as tfl.SymbolicTensor;
-  const out = tfl.layers.dense({ units: 2, activation: 'softmax', name: 'classes' }).apply(pooled) as tfl.SymbolicTensor;
-  const model = tfl.model({ inputs: input, outputs: out });
-  model.getLayer('classes').setWeights([tf.tensor2d([[-20, 20]]), tf.tensor1d([10, -10])]);
-  await saveModelFolder(model, join(temp.dir, 'model'), {
-    classNames: ['dark', 'bright'],
-    preprocessing: { resize: 'stretch', channels: 1, colour: 'grey', normalization: { mode: 'zero-one', mean: [0], std: [1] }, alphaBackground: 'black' },
-  });
-  model.dispose();
+  await writeBrightnessModel(join(temp.dir, 'model'));
   await writeTree(join(temp.dir, 'images'), { 'dark.png': await greyPng(8, 8, 10), 'bright.png': await greyPng(8, 8, 240), 'broken.png': 'not a png' });
 });
 

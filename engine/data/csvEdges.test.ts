@@ -7,15 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StudioError } from '../errors.js';
 import { parseCsv, planCsv } from './csvSource.js';
 import { greyPng, makeTempDir, writeTree } from '../testing/imageFiles.js';
-
-async function refused(promise: Promise<unknown>): Promise<StudioError> {
-  const error = await promise.then(() => assert.fail('should be refused'), (e: unknown) => e);
-  assert.ok(error instanceof StudioError, `expected a StudioError, got ${String(error)}`);
-  return error;
-}
+import { rejection } from '../testing/rejection.js';
 
 test('a quoted field may hold a line break; the next row keeps its own line number', () => {
   assert.deepEqual(parseCsv('"two\nlines.png",cat\nb.png,dog\n'), [
@@ -78,13 +72,13 @@ test('an empty CSV, one with only its header, and a folder given as the CSV are 
   await writeFile(join(dir, 'empty.csv'), '');
   await writeFile(join(dir, 'header.csv'), 'path,label\n\n');
   for (const name of ['empty.csv', 'header.csv']) {
-    const none = await refused(planCsv(join(dir, name)));
+    const none = await rejection(planCsv(join(dir, name)));
     assert.equal(none.code, 'data-no-images');
     assert.equal(none.message, `CSV file "${join(dir, name)}" lists no images.`);
     assert.equal(none.hint, 'Write one image per line as path,label (e.g. images/cat01.png,cat), with an optional header line "path,label".');
   }
   await mkdir(join(dir, 'list.csv'));
-  const folder = await refused(planCsv(join(dir, 'list.csv')));
+  const folder = await rejection(planCsv(join(dir, 'list.csv')));
   assert.equal(folder.code, 'data-file-unreadable');
   assert.equal(folder.message, `CSV file "${join(dir, 'list.csv')}" cannot be read (EISDIR).`);
   assert.match(folder.hint, /^Check the path/);

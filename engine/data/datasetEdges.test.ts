@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { StudioError } from '../errors.js';
 import { defaultAugmentation, defaultDataSource, type DataSource } from '../project/schema.js';
 import { normalizeBytes, shuffledOrder } from './batches.js';
 import { dataSettings, defaultMemoryBudget, loadDataset } from './dataset.js';
@@ -19,36 +18,21 @@ import { normalizationFor } from './normalization.js';
 import { resolveSourcePath } from './source.js';
 import { splitRecord } from './splitRecord.js';
 import { classFolders, greyPng, makeTempDir, writeTree } from '../testing/imageFiles.js';
+import { refusal, rejection } from '../testing/rejection.js';
 
 const source = (changes: Partial<DataSource> = {}): DataSource => ({ ...defaultDataSource(), validationSplit: 0, ...changes }) as DataSource;
 const grey2 = { height: 2, width: 2, channels: 1 } as const;
 
-function refusedNow(run: () => unknown): StudioError {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof StudioError, `expected a StudioError, got ${String(error)}`);
-    return error;
-  }
-  return assert.fail('should be refused');
-}
-
-async function refused(promise: Promise<unknown>): Promise<StudioError> {
-  const error = await promise.then(() => assert.fail('should be refused'), (e: unknown) => e);
-  assert.ok(error instanceof StudioError, `expected a StudioError, got ${String(error)}`);
-  return error;
-}
-
 test('settings a hand-written project gets wrong are refused, naming the setting; what it leaves out gets the default', () => {
-  const resize = refusedNow(() => dataSettings(source({ preprocessing: { resize: 'squash', normalization: 'zero-one' } } as unknown as Partial<DataSource>)));
+  const resize = refusal(() => dataSettings(source({ preprocessing: { resize: 'squash', normalization: 'zero-one' } } as unknown as Partial<DataSource>)));
   assert.equal(resize.code, 'data-bad-resize');
   assert.equal(resize.message, 'The resize mode "squash" is not one the studio knows.');
   assert.equal(resize.hint, 'Set data.preprocessing.resize to one of stretch, center-crop, letterbox.');
-  const normalization = refusedNow(() => dataSettings(source({ preprocessing: { resize: 'stretch', normalization: 'z-score' } } as unknown as Partial<DataSource>)));
+  const normalization = refusal(() => dataSettings(source({ preprocessing: { resize: 'stretch', normalization: 'z-score' } } as unknown as Partial<DataSource>)));
   assert.equal(normalization.code, 'data-bad-normalization');
   assert.equal(normalization.hint, 'Set data.preprocessing.normalization to one of zero-one, minus-one-one, mean-std.');
   for (const budget of [-1, Number.NaN]) {
-    const bad = refusedNow(() => dataSettings(source({ cache: { memoryBudgetMB: budget } })));
+    const bad = refusal(() => dataSettings(source({ cache: { memoryBudgetMB: budget } })));
     assert.equal(bad.code, 'data-bad-budget');
     assert.equal(bad.message, `The memory budget ${budget} MiB is not a size.`);
   }
@@ -61,7 +45,7 @@ test('settings a hand-written project gets wrong are refused, naming the setting
 });
 
 test('a source without a path says what to point it at for its kind; relative paths follow the project file, else the working folder', () => {
-  const hints = (['image-folder', 'csv', 'idx'] as const).map((kind) => refusedNow(() => resolveSourcePath(source({ kind, path: null }))));
+  const hints = (['image-folder', 'csv', 'idx'] as const).map((kind) => refusal(() => resolveSourcePath(source({ kind, path: null }))));
   assert.ok(hints.every((error) => error.code === 'no-data' && error.message === 'The data source has no path.'));
   assert.deepEqual(
     hints.map((error) => error.hint),
@@ -99,13 +83,13 @@ test('files deleted while a run loads them: a few are skipped and listed, more t
 
   const many = await layout('many');
   const gone = ['000', '001', '002'].map((n) => `train/dog/${n}.png`);
-  const tooMany = await refused(loadDataset(source({ path: many }), many, grey2, deleting(many, gone)));
+  const tooMany = await rejection(loadDataset(source({ path: many }), many, grey2, deleting(many, gone)));
   assert.equal(tooMany.code, 'data-vanished');
   assert.equal(tooMany.message, `3 of the 41 images listed in "${many}" disappeared while the run loaded them (more than 5 % of the data; e.g. "${join(many, gone[0]!)}").`);
   assert.equal(tooMany.hint, 'Leave the dataset in place while a run loads it, then start the run again.');
 
   const split = await layout('split');
-  const emptied = await refused(loadDataset(source({ path: split }), split, grey2, deleting(split, ['val/cat/000.png'])));
+  const emptied = await rejection(loadDataset(source({ path: split }), split, grey2, deleting(split, ['val/cat/000.png'])));
   assert.equal(emptied.code, 'data-vanished');
   assert.match(emptied.message, /^1 of the 41 images listed in ".*" disappeared while the run loaded them \(every image of the validation split is among them; e\.g\. ".*val\/cat\/000\.png"\)\.$/);
 });
@@ -114,7 +98,7 @@ test('no training image decodes: the run is refused with how many failed and the
   const { dir, remove } = await makeTempDir('dataset-none');
   t.after(remove);
   await writeTree(dir, { 'cat/a.png': 'not a png', 'dog/b.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2]) });
-  const none = await refused(loadDataset(source({ path: dir }), dir, grey2));
+  const none = await rejection(loadDataset(source({ path: dir }), dir, grey2));
   assert.equal(none.code, 'data-no-images');
   assert.match(none.message, new RegExp(`^None of the training images of "${dir}" could be decoded \\(2 failed, e\\.g\\. "${join(dir, 'cat', 'a.png')}": cannot be decoded: `));
   assert.match(none.hint, /PNG, JPEG, WebP, GIF, TIFF/);
@@ -131,7 +115,7 @@ test('mean-std over images whose channel never changes keeps std 1; without imag
   const flipped = await loadDataset(source({ path: dir, augmentation: { ...defaultAugmentation(), horizontalFlip: true } }), dir, grey2);
   assert.deepEqual(flipped.train.augmentation, { settings: { ...defaultAugmentation(), horizontalFlip: true }, seed: 42 });
   assert.equal(flipped.validation.augmentation, undefined);
-  const none = refusedNow(() => normalizationFor('mean-std', 3));
+  const none = refusal(() => normalizationFor('mean-std', 3));
   assert.equal(none.code, 'data-no-statistics');
   // Three channels each with its own mean and std: (v/255 − mean)/std.
   const values = normalizeBytes(Uint8Array.from([255, 0, 51, 0, 255, 102]), 3, { mode: 'mean-std', mean: [0.5, 0, 0.2], std: [0.5, 1, 0.2] });
@@ -155,7 +139,7 @@ test('a file overwritten while a run streams from it stops the run with its name
   assert.ok(target.every((v) => v === 128), 'classFolders writes grey 128 everywhere');
 
   await writeFile(streamed.train.files[2]!, 'overwritten by something else');
-  const changed = await refused(streamed.train.reader.read(Int32Array.from([2, 3]), 0, 2, target.subarray(0, 8)));
+  const changed = await rejection(streamed.train.reader.read(Int32Array.from([2, 3]), 0, 2, target.subarray(0, 8)));
   assert.equal(changed.code, 'data-file-changed');
   assert.match(changed.message, new RegExp(`^"${streamed.train.files[2]}" cannot be decoded: .* — it decoded when the run started, so it changed on disk during training\\.$`));
   await assert.rejects(streamed.train.reader.read(Int32Array.from([7]), 0, 1, target.subarray(0, 4)), /^RangeError: image index 7 is outside the split's 0…3$/);

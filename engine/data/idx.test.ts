@@ -4,25 +4,11 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { StudioError } from '../errors.js';
 import { FASHION_MNIST_DEFAULT_DIR } from './fashionMnist.js';
 import { parseIdx, readIdxFile, readIdxImagesAndLabels } from './idx.js';
+import { idxBytes } from '../testing/idxFiles.js';
 import { makeTempDir } from '../testing/imageFiles.js';
-
-/** An IDX file: magic 0x0000·type·rank, big-endian dimensions, then the element bytes as given. */
-function idxBytes(type: number, shape: number[], body: Uint8Array): Buffer {
-  const header = Buffer.alloc(4 + 4 * shape.length);
-  header[2] = type;
-  header[3] = shape.length;
-  shape.forEach((size, i) => header.writeUInt32BE(size, 4 + 4 * i));
-  return Buffer.concat([header, body]);
-}
-
-async function idxError(promise: Promise<unknown>): Promise<StudioError> {
-  const error = await promise.then(() => assert.fail('should be rejected'), (e: unknown) => e);
-  assert.ok(error instanceof StudioError, `expected a StudioError, got ${String(error)}`);
-  return error;
-}
+import { rejection } from '../testing/rejection.js';
 
 const haveFashionMnist = existsSync(join(FASHION_MNIST_DEFAULT_DIR, 'train-images-idx3-ubyte.gz'));
 
@@ -73,26 +59,26 @@ test('a wrong file is rejected with an error that names it and says what is wron
   await writeFile(path('labels.idx'), idxBytes(0x08, [3], new Uint8Array(3)));
   await writeFile(path('broken.gz'), Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01, 0x02]));
 
-  const magic = await idxError(readIdxFile(path('photo.png')));
+  const magic = await rejection(readIdxFile(path('photo.png')));
   assert.equal(magic.code, 'data-bad-idx');
   assert.match(magic.message, new RegExp(`^"${path('photo.png')}" is not a valid IDX file: its magic number is 0x89504e47`));
   assert.match(magic.hint, /not at another kind of file/);
 
-  const short = await idxError(readIdxFile(path('short.idx')));
+  const short = await rejection(readIdxFile(path('short.idx')));
   assert.match(short.message, /header says 10×28×28 uint8 elements \(7856 bytes in all\) but the file has 116 bytes/);
   assert.match(short.hint, /cut off/);
 
-  const swapped = await idxError(readIdxImagesAndLabels(path('labels.idx'), path('images.idx')));
+  const swapped = await rejection(readIdxImagesAndLabels(path('labels.idx'), path('images.idx')));
   assert.match(swapped.message, new RegExp(`^"${path('labels.idx')}" is not a valid IDX file: an images file holds uint8 × 3 dimensions`));
   assert.match(swapped.hint, /images file first and the labels file second/);
 
-  const mismatch = await idxError(readIdxImagesAndLabels(path('images.idx'), path('labels.idx')));
+  const mismatch = await rejection(readIdxImagesAndLabels(path('images.idx'), path('labels.idx')));
   assert.match(mismatch.message, /holds 2 images but .* holds 3 labels/);
 
-  const gzip = await idxError(readIdxFile(path('broken.gz')));
+  const gzip = await rejection(readIdxFile(path('broken.gz')));
   assert.match(gzip.message, /starts like gzip but does not unpack/);
 
-  const missing = await idxError(readIdxFile(path('absent.idx')));
+  const missing = await rejection(readIdxFile(path('absent.idx')));
   assert.equal(missing.code, 'data-file-missing');
   assert.match(missing.message, /absent\.idx" does not exist/);
 });

@@ -8,19 +8,13 @@ import assert from 'node:assert/strict';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { StudioError } from '../errors.js';
 import { defaultDataSource, type DataSource } from '../project/schema.js';
 import { planCsv, parseCsv } from './csvSource.js';
 import { loadDataset } from './dataset.js';
 import { FASHION_MNIST_DEFAULT_DIR } from './fashionMnist.js';
 import { planIdx } from './idxSource.js';
 import { greyPng, imagesOf, makeTempDir, writeTree } from '../testing/imageFiles.js';
-
-async function refused(promise: Promise<unknown>): Promise<StudioError> {
-  const error = await promise.then(() => assert.fail('should be refused'), (e: unknown) => e);
-  assert.ok(error instanceof StudioError, `expected a StudioError, got ${String(error)}`);
-  return error;
-}
+import { rejection } from '../testing/rejection.js';
 
 test('parseCsv reads quotes, commas and quotes inside quotes, CRLF, a BOM, and drops blank lines', () => {
   const rows = parseCsv('\ufeffpath,label\r\n"a, b.png","say ""hi"""\r\n\r\nc.png,x\n');
@@ -94,17 +88,17 @@ test('a CSV without a header is path,label; one whose files are all missing, or 
   assert.deepEqual(plain.given, { val: false, test: false });
 
   await writeFile(join(dir, 'elsewhere.csv'), 'path,label\nphotos/a.png,cat\nphotos/b.png,dog\n');
-  const missing = await refused(planCsv(join(dir, 'elsewhere.csv')));
+  const missing = await rejection(planCsv(join(dir, 'elsewhere.csv')));
   assert.equal(missing.code, 'data-no-images');
   assert.equal(missing.message, `None of the 2 images listed in "${join(dir, 'elsewhere.csv')}" exist (e.g. "${join(dir, 'photos', 'a.png')}" from line 2).`);
   assert.match(missing.hint, new RegExp(`relative to its folder "${dir.replaceAll('/', '\\/')}"`));
 
   await writeFile(join(dir, 'one.csv'), 'a.png,cat\nb.png,cat\n');
-  const one = await refused(planCsv(join(dir, 'one.csv')));
+  const one = await rejection(planCsv(join(dir, 'one.csv')));
   assert.equal(one.code, 'data-one-class');
   assert.match(one.message, /has the label "cat"; a classifier needs at least two classes/);
 
-  const absent = await refused(planCsv(join(dir, 'nope.csv')));
+  const absent = await rejection(planCsv(join(dir, 'nope.csv')));
   assert.equal(absent.code, 'data-file-missing');
 });
 
@@ -137,7 +131,7 @@ test('IDX: a wrong magic number, a missing labels file or too few class names ar
   t.after(remove);
   await writeFile(join(dir, 'train-images-idx3-ubyte'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]));
   await copyFile(join(FASHION_MNIST_DEFAULT_DIR, 't10k-labels-idx1-ubyte.gz'), join(dir, 'train-labels-idx1-ubyte.gz'));
-  const magic = await refused(planIdx(dir, null, null));
+  const magic = await rejection(planIdx(dir, null, null));
   assert.equal(magic.code, 'data-bad-idx');
   assert.equal(
     magic.message,
@@ -145,11 +139,11 @@ test('IDX: a wrong magic number, a missing labels file or too few class names ar
   );
   assert.match(magic.hint, /Point at the unpacked IDX file or its \.gz/);
 
-  const noLabels = await refused(planIdx(join(dir, 'train-labels-idx1-ubyte.gz'), null, null));
+  const noLabels = await rejection(planIdx(join(dir, 'train-labels-idx1-ubyte.gz'), null, null));
   assert.equal(noLabels.code, 'data-file-missing');
   assert.match(noLabels.hint, /"labels"/);
 
-  const few = await refused(planIdx(FASHION_MNIST_DEFAULT_DIR, null, ['a', 'b']));
+  const few = await rejection(planIdx(FASHION_MNIST_DEFAULT_DIR, null, ['a', 'b']));
   assert.equal(few.code, 'data-bad-label');
   assert.equal(few.message, 'The IDX labels go up to 9, but only 2 class names are given.');
 });

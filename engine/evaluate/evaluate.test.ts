@@ -6,13 +6,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { selectBackend } from '../backend/select.js';
+import { writeBrightnessModel } from '../testing/brightnessModel.js';
 import { greyPng, makeTempDir, writeTree } from '../testing/imageFiles.js';
 import { Engine } from '../engine.js';
-import { saveModelFolder } from '../model/modelFiles.js';
 import { classificationMetrics } from './metrics.js';
 
 let temp: { dir: string; remove: () => Promise<void> };
@@ -20,28 +18,11 @@ let modelDir: string;
 let dataDir: string;
 const engine = new Engine({ backend: 'cpu' });
 
-/**
- * 8×8 grey images in, [dark, bright] out: the mean pixel (in [0, 1]) against
- * 0.5, sharpened by a weight of 40, so a grey level's class is known exactly.
- */
-async function brightnessModel(dir: string): Promise<void> {
-  const input = tfl.input({ shape: [8, 8, 1], name: 'input' });
-  const pooled = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(input) as tfl.SymbolicTensor;
-  const out = tfl.layers.dense({ units: 2, activation: 'softmax', name: 'classes' }).apply(pooled) as tfl.SymbolicTensor;
-  const model = tfl.model({ inputs: input, outputs: out });
-  model.getLayer('classes').setWeights([tf.tensor2d([[-20, 20]]), tf.tensor1d([10, -10])]);
-  await saveModelFolder(model, dir, {
-    classNames: ['dark', 'bright'],
-    preprocessing: { resize: 'stretch', channels: 1, colour: 'grey', normalization: { mode: 'zero-one', mean: [0], std: [1] }, alphaBackground: 'black' },
-  });
-  model.dispose();
-}
-
 before(async () => {
   await selectBackend('cpu');
   temp = await makeTempDir('evaluate-');
   modelDir = join(temp.dir, 'model');
-  await brightnessModel(modelDir);
+  await writeBrightnessModel(modelDir);
   dataDir = join(temp.dir, 'data');
   // dark: 3 truly dark, 1 bright-looking (a mistake); bright: 2 bright, 1 dark-looking.
   await writeTree(dataDir, {

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../backend/select.js';
 import { saveModelFolder } from '../model/modelFiles.js';
+import { writeBrightnessModel } from '../testing/brightnessModel.js';
 import { greyPng, makeTempDir, solidImage, writeTree } from '../testing/imageFiles.js';
 import { evaluateModel, MAX_THUMBNAILS, thumbnailsOf } from './evaluate.js';
 import { predictImages, topClasses } from './predict.js';
@@ -24,25 +25,11 @@ import { rejection } from '../testing/rejection.js';
 let temp: { dir: string; remove: () => Promise<void> };
 let modelDir: string;
 
-/** 8×8 grey images in, [dark, bright] out: the mean grey level against 0.5 (as in evaluate.test.ts). */
-async function brightnessModel(dir: string): Promise<void> {
-  const input = tfl.input({ shape: [8, 8, 1], name: 'input' });
-  const pooled = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(input) as tfl.SymbolicTensor;
-  const out = tfl.layers.dense({ units: 2, activation: 'softmax', name: 'classes' }).apply(pooled) as tfl.SymbolicTensor;
-  const model = tfl.model({ inputs: input, outputs: out });
-  model.getLayer('classes').setWeights([tf.tensor2d([[-20, 20]]), tf.tensor1d([10, -10])]);
-  await saveModelFolder(model, dir, {
-    classNames: ['dark', 'bright'],
-    preprocessing: { resize: 'stretch', channels: 1, colour: 'grey', normalization: { mode: 'zero-one', mean: [0], std: [1] }, alphaBackground: 'black' },
-  });
-  model.dispose();
-}
-
 before(async () => {
   await selectBackend('cpu');
   temp = await makeTempDir('evaluate-edges');
   modelDir = join(temp.dir, 'model');
-  await brightnessModel(modelDir);
+  await writeBrightnessModel(modelDir);
 });
 
 after(async () => {

@@ -6,37 +6,25 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '../backend/select.js';
+import { writeBrightnessModel } from '../testing/brightnessModel.js';
 import { greyPng, makeTempDir, writeTree } from '../testing/imageFiles.js';
 import { Engine } from '../engine.js';
 import { parseRequest } from '../host/messageValidation.js';
 import { MAX_SENT_IMAGE_BYTES } from '../protocol.js';
-import { saveModelFolder } from '../model/modelFiles.js';
 
 let temp: { dir: string; remove: () => Promise<void> };
 let modelDir: string;
 const engine = new Engine({ backend: 'cpu' });
 
-/** [dark, bright] from the mean grey level, as in evaluate.test.ts. */
 before(async () => {
   await selectBackend('cpu');
   temp = await makeTempDir('predict-bytes-');
   modelDir = join(temp.dir, 'model');
-  const input = tfl.input({ shape: [8, 8, 1], name: 'input' });
-  const pooled = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(input) as tfl.SymbolicTensor;
-  const out = tfl.layers.dense({ units: 2, activation: 'softmax', name: 'classes' }).apply(pooled) as tfl.SymbolicTensor;
-  const model = tfl.model({ inputs: input, outputs: out });
-  model.getLayer('classes').setWeights([tf.tensor2d([[-20, 20]]), tf.tensor1d([10, -10])]);
-  await saveModelFolder(model, modelDir, {
-    classNames: ['dark', 'bright'],
-    preprocessing: { resize: 'stretch', channels: 1, colour: 'grey', normalization: { mode: 'zero-one', mean: [0], std: [1] }, alphaBackground: 'black' },
-  });
-  model.dispose();
+  await writeBrightnessModel(modelDir);
 });
 
 after(async () => {

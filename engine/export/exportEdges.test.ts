@@ -25,6 +25,7 @@ import { importForFineTuning } from './importForFineTuning.js';
 import { toKeras } from './python/toKeras.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 import { makeSidecar } from './sidecar.js';
+import { assertRefused, assertRejected } from '../testing/rejection.js';
 
 let temp: { dir: string; remove: () => Promise<void> };
 let count = 0;
@@ -64,37 +65,19 @@ async function saved(model: tfl.LayersModel, metadata: Record<string, unknown> =
   return dir;
 }
 
-function refusal(run: () => unknown, code: string, pattern: RegExp): void {
-  assert.throws(run, (e: unknown) => {
-    assert.ok(isStudioError(e), String(e));
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
-
-async function refuses(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
-  await assert.rejects(promise, (e: unknown) => {
-    assert.ok(isStudioError(e), String(e));
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
-
 describe('exports that cannot be written, with nothing written', () => {
   test('an export folder that is a file', async () => {
     const source = await saved(sequential([4, 4, 1], tfl.layers.flatten({}), tfl.layers.dense({ units: 2, activation: 'softmax' })));
     const file = join(temp.dir, 'not-a-folder');
     await writeFile(file, 'mine');
-    await refuses(exportModel({ source, formats: ['tfjs'], outDir: file }), 'export-dir-unwritable', new RegExp(`Cannot write to the export folder ${file} \\(`));
+    await assertRejected(exportModel({ source, formats: ['tfjs'], outDir: file }), 'export-dir-unwritable', new RegExp(`Cannot write to the export folder ${file} \\(`));
     assert.equal(await readFile(file, 'utf8'), 'mine');
   });
 
   test('a channels_first layer stops an ONNX export naming the layer; the staging folder is gone', async () => {
     const source = await saved(sequential([2, 6, 6], tfl.layers.conv2d({ filters: 2, kernelSize: 3, dataFormat: 'channelsFirst', name: 'nchw' }), tfl.layers.flatten({}), tfl.layers.dense({ units: 2 })));
     const outDir = join(temp.dir, 'nchw-export');
-    await refuses(exportModel({ source, formats: ['onnx'], outDir }), 'unsupported-layer', /Layer "nchw" \(Conv2D\) uses data_format channelsFirst; the studio works in channels_last \(NHWC\)/);
+    await assertRejected(exportModel({ source, formats: ['onnx'], outDir }), 'unsupported-layer', /Layer "nchw" \(Conv2D\) uses data_format channelsFirst; the studio works in channels_last \(NHWC\)/);
     assert.ok(!existsSync(outDir));
     assert.deepEqual((await readdir(temp.dir)).filter((name) => name.includes('.export.tmp')), []);
   });
@@ -102,14 +85,14 @@ describe('exports that cannot be written, with nothing written', () => {
   test('a failed export into a new folder removes the parent folders it made', async () => {
     const source = await saved(sequential([2, 6, 6], tfl.layers.conv2d({ filters: 2, kernelSize: 3, dataFormat: 'channelsFirst', name: 'nchw' })));
     const parent = join(temp.dir, 'made-for-the-export');
-    await refuses(exportModel({ source, formats: ['keras'], outDir: join(parent, 'deeper', 'out') }), 'unsupported-layer', /Layer "nchw" \(Conv2D\) uses data_format channelsFirst/);
+    await assertRejected(exportModel({ source, formats: ['keras'], outDir: join(parent, 'deeper', 'out') }), 'unsupported-layer', /Layer "nchw" \(Conv2D\) uses data_format channelsFirst/);
     assert.ok(!existsSync(parent));
   });
 
   test('format lists: any case and spacing; none, or an unknown one, is refused naming it', () => {
     assert.deepEqual(parseFormats(' ONNX, keras,,tfjs,onnx '), ['onnx', 'keras', 'tfjs']);
-    refusal(() => parseFormats(' , '), 'bad-format', /^No export format given\.$/);
-    refusal(() => parseFormats(['tfjs', 'coreml']), 'bad-format', /^There is no export format "coreml"\.$/);
+    assertRefused(() => parseFormats(' , '), 'bad-format', /^No export format given\.$/);
+    assertRefused(() => parseFormats(['tfjs', 'coreml']), 'bad-format', /^There is no export format "coreml"\.$/);
   });
 
   test('check outputs of different lengths never agree', () => {
@@ -153,12 +136,12 @@ describe('Keras source for less common layers', () => {
   });
 
   test('an activation without a Keras counterpart, and a layer without a Keras translation, name the layer', () => {
-    refusal(
+    assertRefused(
       () => toKeras(described(sequential([4], tfl.layers.dense({ units: 2, activation: 'softplus', name: 'soft' })))),
       'unsupported-layer',
       /Layer "soft" \(Dense\) cannot be exported to Keras: its activation "softplus" has no counterpart there \(supported: linear, relu/,
     );
-    refusal(
+    assertRefused(
       () => toKeras(described(sequential([4, 4, 2], tfl.layers.permute({ dims: [2, 1, 3], name: 'swap' })))),
       'unsupported-layer',
       /Layer "swap" \(Permute\) cannot be exported to Keras: the exporter has no Keras translation for this layer type/,
@@ -192,14 +175,14 @@ describe('damaged safetensors files name the file', () => {
   });
 
   test('too short, a header longer than the file, an array that is not F32', () => {
-    refusal(() => decodeSafetensors(good.subarray(0, 5), 'short.safetensors'), 'weights-unreadable', /short\.safetensors is too short to be a safetensors file/);
-    refusal(() => decodeSafetensors(good.subarray(0, 20), 'cut.safetensors'), 'weights-unreadable', /cut\.safetensors has a header longer than the file/);
+    assertRefused(() => decodeSafetensors(good.subarray(0, 5), 'short.safetensors'), 'weights-unreadable', /short\.safetensors is too short to be a safetensors file/);
+    assertRefused(() => decodeSafetensors(good.subarray(0, 20), 'cut.safetensors'), 'weights-unreadable', /cut\.safetensors has a header longer than the file/);
     const text = JSON.stringify({ 'dense/kernel': { dtype: 'F16', shape: [2], data_offsets: [0, 4] } });
     const bytes = new Uint8Array(8 + text.length + 4);
     new DataView(bytes.buffer).setBigUint64(0, BigInt(text.length), true);
     bytes.set(new TextEncoder().encode(text), 8);
     const decoded = () => decodeSafetensors(bytes, 'half.safetensors');
-    refusal(decoded, 'weights-unreadable', /half\.safetensors: weight dense\/kernel is F16, not F32/);
+    assertRefused(decoded, 'weights-unreadable', /half\.safetensors: weight dense\/kernel is F16, not F32/);
   });
 });
 
@@ -239,29 +222,29 @@ describe('fine-tuning graph edits', () => {
 
   test('every head that cannot be replaced is refused, naming the node', () => {
     const graph = classifier();
-    refusal(() => replaceHead(graph, { classCount: 0 }), 'bad-class-count', /at least 1 \(got 0\)/);
-    refusal(() => replaceHead(graph, { classCount: 2.5 }), 'bad-class-count', /got 2\.5/);
-    refusal(() => replaceHead({ nodes: graph.nodes.filter((n) => n.type !== 'Output'), edges: [] }, { classCount: 2 }), 'no-output', /The graph has no Output node/);
-    refusal(() => replaceHead(graph, { classCount: 2, after: 'output' }), 'bad-head', /The head cannot go after the Output node "output"/);
-    refusal(() => replaceHead(graph, { classCount: 2, after: 'nowhere' }), 'unknown-node', /There is no node "nowhere" in the graph/);
+    assertRefused(() => replaceHead(graph, { classCount: 0 }), 'bad-class-count', /at least 1 \(got 0\)/);
+    assertRefused(() => replaceHead(graph, { classCount: 2.5 }), 'bad-class-count', /got 2\.5/);
+    assertRefused(() => replaceHead({ nodes: graph.nodes.filter((n) => n.type !== 'Output'), edges: [] }, { classCount: 2 }), 'no-output', /The graph has no Output node/);
+    assertRefused(() => replaceHead(graph, { classCount: 2, after: 'output' }), 'bad-head', /The head cannot go after the Output node "output"/);
+    assertRefused(() => replaceHead(graph, { classCount: 2, after: 'nowhere' }), 'unknown-node', /There is no node "nowhere" in the graph/);
     // A merge on the way back from the Output.
     const merged: Graph = {
       nodes: [...graph.nodes.filter((n) => n.id !== 'act'), { id: 'sum', type: 'Add', params: {}, position: { x: 0, y: 0 } }],
       edges: [...graph.edges.filter((e) => e.target !== 'act' && e.source !== 'act'), { id: 'a', source: 'drop', target: 'sum' }, { id: 'b', source: 'drop', target: 'sum' }, { id: 'c', source: 'sum', target: 'output' }],
     };
-    refusal(() => replaceHead(merged, { classCount: 2 }), 'bad-head', /Cannot find the classifier head: node "sum" has 2 inputs/);
+    assertRefused(() => replaceHead(merged, { classCount: 2 }), 'bad-head', /Cannot find the classifier head: node "sum" has 2 inputs/);
     const loose: Graph = { nodes: graph.nodes, edges: graph.edges.filter((e) => e.target !== 'dense') };
-    refusal(() => replaceHead(loose, { classCount: 2 }), 'bad-head', /The head "dense" has 0 inputs/);
+    assertRefused(() => replaceHead(loose, { classCount: 2 }), 'bad-head', /The head "dense" has 0 inputs/);
     const noDense: Graph = {
       nodes: graph.nodes.filter((n) => ['input', 'flatten', 'output'].includes(n.id)),
       edges: [{ id: 'x', source: 'input', target: 'flatten' }, { id: 'y', source: 'flatten', target: 'output' }],
     };
-    refusal(() => replaceHead(noDense, { classCount: 2 }), 'bad-head', /The graph has no Dense layer before its Output to replace/);
+    assertRefused(() => replaceHead(noDense, { classCount: 2 }), 'bad-head', /The graph has no Dense layer before its Output to replace/);
   });
 
   test('freezing names an unknown node with the ones there are; unfreezing clears the mark', () => {
     const graph = classifier();
-    refusal(() => setFrozen(graph, ['conv', 'ghost'], true), 'unknown-node', /There is no node "ghost"/);
+    assertRefused(() => setFrozen(graph, ['conv', 'ghost'], true), 'unknown-node', /There is no node "ghost"/);
     assert.throws(() => setFrozen(graph, ['ghost'], true), (e: unknown) => isStudioError(e) && /Use one of: input, conv, bn, flatten, dense, drop, act, output\./.test(e.hint));
     const frozen = freezeUpTo(graph, 'bn');
     assert.deepEqual(frozen.nodes.filter((n) => n.frozen).map((n) => n.id), ['input', 'conv', 'bn']);

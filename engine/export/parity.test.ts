@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as ort from 'onnxruntime-node';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir } from '../testing/imageFiles.js';
+import { readTorchOutput, RUN_TORCH_MODEL_PY, writeTorchModel } from '../testing/torchModels.js';
 import { buildModel } from '../graph/tfjs/build.js';
 import { layerTypes } from '../graph/layers/index.js';
 import { createProject, listTemplates } from '../graph/templates.js';
@@ -20,7 +20,6 @@ import { maxDifference } from './exportModel.js';
 import { describeModel } from '../model/modelDescription.js';
 import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, toOnnx } from './onnx/toOnnx.js';
 import { toPytorch } from './python/toPytorch.js';
-import { encodeSafetensors, namedWeights } from './safetensors.js';
 import { everyLayerGraphs, fashionMnist, randomiseWeights, runPython } from '../testing/exportFixtures.js';
 
 const TOLERANCE = 1e-4;
@@ -99,31 +98,18 @@ describe('export parity', () => {
 
   test('the PyTorch module outputs equal TensorFlow.js outputs within 1e-4 (python3-torch)', async () => {
     for (const [i, c] of cases.entries()) {
-      const dir = join(temp.dir, `model${i}`);
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, 'model.py'), toPytorch(c.description, { description: c.name }));
-      await writeFile(join(dir, 'weights.safetensors'), encodeSafetensors(namedWeights(c.description)));
-      await writeFile(join(dir, 'x.safetensors'), encodeSafetensors(new Map([['x', { shape: c.x.shape, data: (await c.x.data()) as Float32Array }]])));
+      await writeTorchModel(join(temp.dir, `model${i}`), toPytorch(c.description, { description: c.name }), c.description, c.x);
     }
     // One Python process for every model: torch takes seconds to import.
     await runPython(`
 import importlib.util, os, sys, torch
+${RUN_TORCH_MODEL_PY}
 for i in range(${cases.length}):
-    d = os.path.join(${JSON.stringify(temp.dir)}, f"model{i}")
-    spec = importlib.util.spec_from_file_location(f"model{i}", os.path.join(d, "model.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    x = torch.from_numpy(module.read_weights(os.path.join(d, "x.safetensors"))["x"])
-    if x.dim() == 4:
-        x = x.permute(0, 3, 1, 2)  # the module takes NCHW
-    net = module.load_model().eval()
-    with torch.no_grad():
-        net(x).numpy().astype("<f4").tofile(os.path.join(d, "y.f32"))
+    run_model(os.path.join(${JSON.stringify(temp.dir)}, f"model{i}"), f"model{i}")
 `);
     const figures: string[] = [];
     for (const [i, c] of cases.entries()) {
-      const bytes = await readFile(join(temp.dir, `model${i}`, 'y.f32'));
-      const y = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+      const y = await readTorchOutput(join(temp.dir, `model${i}`));
       const difference = maxDifference(c.expected, y);
       figures.push(`${c.name}: ${difference.toExponential(2)}`);
       assert.ok(difference <= TOLERANCE, `${c.name}: PyTorch differs from tfjs by ${difference}`);

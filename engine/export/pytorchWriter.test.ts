@@ -13,15 +13,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isStudioError } from '../errors.js';
 import { makeTempDir } from '../testing/imageFiles.js';
+import { readTorchOutput, RUN_TORCH_MODEL_PY, writeTorchModel } from '../testing/torchModels.js';
 import { runPython } from '../testing/exportFixtures.js';
-import { buildCase, largestDifference, writerCases, type BuiltCase } from '../testing/writerCases.js';
+import { buildCase, largestDifference, unsupportedLayer, writerCases, type BuiltCase } from '../testing/writerCases.js';
 import { chain } from '../testing/graphs.js';
 import type { DescribedLayer, ModelDescription } from '../model/modelDescription.js';
-import { encodeSafetensors, namedWeights } from './safetensors.js';
 import { toPytorch, type PytorchSourceOptions } from './python/toPytorch.js';
 
 const TOLERANCE = 1e-4;
@@ -87,30 +85,18 @@ before(async () => {
   });
 
   for (const [i, e] of entries.entries()) {
-    const dir = join(temp.dir, `model${i}`);
-    await mkdir(dir, { recursive: true });
     const source = toPytorch(e.description, e.options);
     sources.set(e.name, source);
-    await writeFile(join(dir, 'model.py'), source);
-    await writeFile(join(dir, 'weights.safetensors'), encodeSafetensors(namedWeights(e.description)));
-    await writeFile(join(dir, 'x.safetensors'), encodeSafetensors(new Map([['x', { shape: e.built.x.shape, data: (await e.built.x.data()) as Float32Array }]])));
+    await writeTorchModel(join(temp.dir, `model${i}`), source, e.description, e.built.x);
   }
   const report = await runPython(`
 import importlib.util, json, os, sys, torch
+${RUN_TORCH_MODEL_PY}
 report = []
 for i in range(${entries.length}):
     d = os.path.join(${JSON.stringify(temp.dir)}, f"model{i}")
     try:
-        spec = importlib.util.spec_from_file_location(f"model{i}", os.path.join(d, "model.py"))
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        x = torch.from_numpy(module.read_weights(os.path.join(d, "x.safetensors"))["x"])
-        if x.dim() == 4:
-            x = x.permute(0, 3, 1, 2)  # the module takes NCHW
-        net = module.load_model().eval()
-        with torch.no_grad():
-            y = net(x)
-        y.numpy().astype("<f4").tofile(os.path.join(d, "y.f32"))
+        module, net, y = run_model(d, f"model{i}")
         modules = [[name, type(m).__name__, getattr(m, "p", None), getattr(m, "eps", None), getattr(m, "momentum", None)] for name, m in net.named_modules() if name]
         classes = [name for name, value in vars(module).items() if isinstance(value, type) and issubclass(value, torch.nn.Module) and value.__module__ == module.__name__]
         report.append({
@@ -140,8 +126,7 @@ async function outputOf(name: string): Promise<{ ran: Ran; y: Float32Array; entr
   const index = entries.findIndex((e) => e.name === name);
   const result = ran[index]!;
   assert.equal(result.error, undefined, `Python: ${result.error}`);
-  const bytes = await readFile(join(temp.dir, `model${index}`, 'y.f32'));
-  return { ran: result, y: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), entry: entries[index]! };
+  return { ran: result, y: await readTorchOutput(join(temp.dir, `model${index}`)), entry: entries[index]! };
 }
 
 /** Trainable values of the tfjs model, as PyTorch counts them (BatchNorm's moving statistics are buffers there). */
@@ -243,14 +228,6 @@ describe('the module around the layers', () => {
 });
 
 describe('what the writer refuses, it refuses naming the layer', () => {
-  function refusal(message: string) {
-    return (e: unknown) => {
-      assert.ok(isStudioError(e), String(e));
-      assert.equal(e.message, message);
-      assert.equal(e.code, 'unsupported-layer');
-      return true;
-    };
-  }
   /** The description of Input → one layer (its tfjs model disposed). */
   async function oneLayer(inputShape: number[], type: string, params: Record<string, number> = {}): Promise<ModelDescription> {
     const b = await buildCase({ name: type, graph: chain(inputShape, [{ type, params }]), exportsTo: ['pytorch'] }, 5);
@@ -263,12 +240,12 @@ describe('what the writer refuses, it refuses naming the layer', () => {
     const byRows = await oneLayer([5, 4, 2], 'BatchNormalization', { axis: 1 });
     assert.throws(
       () => toPytorch(byRows),
-      refusal('Layer "l1" (BatchNormalization) cannot be exported to PyTorch: PyTorch\'s BatchNorm normalises the channels only, and this layer normalises axis (1,) of a rank-4 tensor.'),
+      unsupportedLayer('Layer "l1" (BatchNormalization) cannot be exported to PyTorch: PyTorch\'s BatchNorm normalises the channels only, and this layer normalises axis (1,) of a rank-4 tensor.'),
     );
     const ofRows = await oneLayer([3, 4], 'BatchNormalization');
     assert.throws(
       () => toPytorch(ofRows),
-      refusal('Layer "l1" (BatchNormalization) cannot be exported to PyTorch: PyTorch\'s BatchNorm normalises the channels only, and this layer normalises axis (2,) of a rank-3 tensor.'),
+      unsupportedLayer('Layer "l1" (BatchNormalization) cannot be exported to PyTorch: PyTorch\'s BatchNorm normalises the channels only, and this layer normalises axis (2,) of a rank-3 tensor.'),
     );
     const ofVector = await oneLayer([6], 'BatchNormalization', { axis: 1 });
     assert.doesNotThrow(() => toPytorch(ofVector), 'axis 1 of a vector is its features');
@@ -279,7 +256,7 @@ describe('what the writer refuses, it refuses naming the layer', () => {
     const byRows = await oneLayer([5, 4, 2], 'LayerNormalization', { axis: 1 });
     assert.throws(
       () => toPytorch(byRows),
-      refusal('Layer "l1" (LayerNormalization) cannot be exported to PyTorch: PyTorch\'s LayerNorm normalises the last dimensions only, and this layer normalises axes (1,).'),
+      unsupportedLayer('Layer "l1" (LayerNormalization) cannot be exported to PyTorch: PyTorch\'s LayerNorm normalises the last dimensions only, and this layer normalises axes (1,).'),
     );
     assert.throws(() => toPytorch(changed(byRows, 'l1', (l) => (l.config['axis'] = [1, 3]))), /normalises axes \(1, 3\)\.$/);
     // The last two axes together are what nn.LayerNorm([h, w]) normalises, in either order.
@@ -290,7 +267,7 @@ describe('what the writer refuses, it refuses naming the layer', () => {
     const dense = entries.find((e) => e.name === 'Dense with relu')!.description;
     assert.throws(
       () => toPytorch(changed(dense, 'l1', (l) => (l.config['activation'] = 'hard_sigmoid'))),
-      refusal(
+      unsupportedLayer(
         'Layer "l1" (Dense) cannot be exported to PyTorch: its activation "hard_sigmoid" has no counterpart there (supported: linear, relu, relu6, elu, selu, sigmoid, tanh, softmax, swish, gelu).',
       ),
     );
@@ -300,7 +277,7 @@ describe('what the writer refuses, it refuses naming the layer', () => {
     const dense = entries.find((e) => e.name === 'Dense without bias')!.description;
     assert.throws(
       () => toPytorch(changed(dense, 'l1', (l) => (l.className = 'Lambda'))),
-      refusal('Layer "l1" (Lambda) cannot be exported to PyTorch: the exporter has no PyTorch translation for this layer type.'),
+      unsupportedLayer('Layer "l1" (Lambda) cannot be exported to PyTorch: the exporter has no PyTorch translation for this layer type.'),
     );
   });
 });

@@ -26,10 +26,17 @@ async function killMidSaves(path: string, ms: number): Promise<void> {
     for (;;) await writeFileAtomic(${JSON.stringify(path)}, big);
   `;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  // Listened for from the start: a child that dies early must not leave the waits below hanging.
+  const exited = new Promise<string>((resolve, reject) => {
+    child.once('exit', (code, signal) => resolve(String(signal ?? code)));
+    child.once('error', reject);
+  });
+  const ready = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  const early = await Promise.race([ready.then(() => null), exited]);
+  assert.equal(early, null, 'the saving child ended before it was ready');
   await new Promise((resolve) => setTimeout(resolve, ms));
   child.kill('SIGKILL');
-  await new Promise((resolve) => child.once('exit', resolve));
+  assert.equal(await exited, 'SIGKILL', 'the saving child was still saving when it was killed');
 }
 
 test('temporaries left by killed saves are removed at the next save and at open; others stay', async (t) => {

@@ -9,40 +9,27 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import { EngineSupervisor } from '../host/engineSupervisor.js';
 import { forkEngine } from '../host/forkEngine.js';
-import { MAX_FRAME_BYTES, startWebHost, type WebHost } from '../host/web/webHost.js';
+import { MAX_FRAME_BYTES, type WebHost } from '../host/web/webHost.js';
 import type { EngineMessage } from '../protocol.js';
+import { upgradeStatus } from '../testing/sockets.js';
+import { startTestWebHost, type TestWebHost } from '../testing/webHostFixture.js';
 
+let served: TestWebHost;
 let host: WebHost;
-let rendererDir: string;
 
 before(async () => {
-  rendererDir = await mkdtemp(join(tmpdir(), 'cnnstudio-hostile-renderer-'));
-  await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>studio</title>');
-  host = await startWebHost({ rendererDir, backend: 'cpu', log: () => undefined });
+  served = await startTestWebHost();
+  host = served.host;
 });
 
 after(async () => {
-  await host?.close();
-  await rm(rendererDir, { recursive: true, force: true });
+  await served?.close();
 });
 
-function opens(headers: Record<string, string>): Promise<number | 'opened'> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/engine?token=${host.token}`, { headers });
-    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.on('open', () => {
-      ws.close();
-      resolve('opened');
-    });
-    ws.on('error', () => undefined);
-  });
-}
+const opens = (headers: Record<string, string>) => upgradeStatus(`ws://127.0.0.1:${host.port}/engine?token=${host.token}`, headers);
 
 async function connect(): Promise<{ ws: WebSocket; messages: EngineMessage[]; closed: Promise<number> }> {
   const ws = new WebSocket(`ws://127.0.0.1:${host.port}/engine?token=${host.token}`);

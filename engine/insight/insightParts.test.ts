@@ -23,20 +23,11 @@ import { firstConvolutionFilters, weightHistograms } from './filters.js';
 import { overlayPixels } from './images.js';
 import { lastSpatialNode, modelNodes, runLayers } from './modelNodes.js';
 import { withSentImages } from './sentImages.js';
+import { refusal } from '../testing/rejection.js';
 
 before(async () => {
   await selectBackend('cpu');
 });
-
-function studioError(run: () => unknown): StudioError {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof StudioError, `expected a StudioError, got ${String(error)}`);
-    return error;
-  }
-  return assert.fail('should be refused');
-}
 
 async function pixelsOf(dataUrl: string): Promise<{ width: number; height: number; channels: number; data: number[] }> {
   const png = Buffer.from(dataUrl.slice('data:image/png;base64,'.length), 'base64');
@@ -66,7 +57,7 @@ test('a helper layer carries its node\'s output but not its class; a size unknow
 test('a model without a spatial layer has nothing for Grad-CAM; a layer reading a second output cannot be run layer by layer', () => {
   const flatInput = tfl.input({ shape: [6], name: 'features' });
   const flat = tfl.model({ inputs: flatInput, outputs: tfl.layers.dense({ units: 2, name: 'head' }).apply(flatInput) as tfl.SymbolicTensor });
-  const none = studioError(() => lastSpatialNode(flat));
+  const none = refusal(() => lastSpatialNode(flat));
   assert.deepEqual([none.message, none.hint, none.code], ['The model has no layer with a spatial output to explain.', 'Grad-CAM needs a convolutional layer.', 'no-spatial-layer']);
   flat.dispose();
 
@@ -75,7 +66,7 @@ test('a model without a spatial layer has nothing for Grad-CAM; a layer reading 
   const [, state] = tfl.layers.lstm({ units: 4, returnState: true, recurrentInitializer: 'glorotUniform', name: 'lstm' }).apply(sequence) as tfl.SymbolicTensor[];
   const model = tfl.model({ inputs: sequence, outputs: tfl.layers.dense({ units: 2, name: 'head' }).apply(state!) as tfl.SymbolicTensor });
   const x = tf.ones([1, 3, 2]);
-  const refused = studioError(() => tf.tidy(() => {
+  const refused = refusal(() => tf.tidy(() => {
     runLayers(model, x);
   }));
   assert.equal(refused.message, 'Layer "head" reads output 1 of "lstm"; only single-output layers can be explained.');
@@ -127,11 +118,11 @@ test('a class by its name, its index or its index as text; an unknown one lists 
   assert.equal(resolveClass('c3', names), 3);
   assert.equal(resolveClass(5, names), 5);
   assert.equal(resolveClass(' 7 ', names), 7);
-  const unknown = studioError(() => resolveClass('dog', names));
+  const unknown = refusal(() => resolveClass('dog', names));
   assert.equal(unknown.message, 'The model has no class "dog".');
   assert.equal(unknown.hint, 'Give a class name (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, …) or an index from 0 to 13.');
-  assert.equal(studioError(() => resolveClass(14, names)).code, 'unknown-class');
-  assert.equal(studioError(() => resolveClass(2, ['a', 'b'])).hint, 'Give a class name (a, b) or an index from 0 to 1.');
+  assert.equal(refusal(() => resolveClass(14, names)).code, 'unknown-class');
+  assert.equal(refusal(() => resolveClass(2, ['a', 'b'])).hint, 'Give a class name (a, b) or an index from 0 to 1.');
 });
 
 test('images sent as bytes: too many are refused, errors that are not the studio\'s pass unchanged, the folder is removed', async () => {

@@ -20,6 +20,7 @@ import { configAxes, configPair, configSides, describeModel, requireWeight, type
 import { applyInitialWeights } from './initialWeights.js';
 import { saveModelFolder } from './modelFiles.js';
 import { readSidecar } from './sidecar.js';
+import { assertRefused } from '../testing/rejection.js';
 
 let temp: { dir: string; remove: () => Promise<void> };
 let conv: DescribedLayer;
@@ -47,27 +48,18 @@ after(async () => {
 
 const withConfig = (layer: DescribedLayer, key: string, value: unknown): DescribedLayer => ({ ...layer, config: { ...layer.config, [key]: value } });
 
-function refusal(run: () => unknown, code: string, pattern: RegExp): void {
-  assert.throws(run, (e: unknown) => {
-    assert.ok(isStudioError(e), String(e));
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
-
 describe('config values in every form', () => {
   test('a kernel size as tfjs writes it, as one int, and refused as three ints', () => {
     assert.deepEqual(configPair(conv, 'kernelSize'), [3, 2]);
     assert.deepEqual(configPair(withConfig(conv, 'kernelSize', 5), 'kernelSize'), [5, 5]);
-    refusal(() => configPair(withConfig(conv, 'kernelSize', [1, 2, 3]), 'kernelSize'), 'unsupported-model', /Layer "conv" has kernelSize \[1,2,3\]; expected an int or a pair/);
+    assertRefused(() => configPair(withConfig(conv, 'kernelSize', [1, 2, 3]), 'kernelSize'), 'unsupported-model', /Layer "conv" has kernelSize \[1,2,3\]; expected an int or a pair/);
   });
 
   test('padding sides as tfjs writes them, as one int, as [vertical, horizontal], and refused otherwise', () => {
     assert.deepEqual(configSides(padding, 'padding'), [[1, 2], [3, 4]]);
     assert.deepEqual(configSides(withConfig(padding, 'padding', 2), 'padding'), [[2, 2], [2, 2]]);
     assert.deepEqual(configSides(withConfig(padding, 'padding', [1, 3]), 'padding'), [[1, 1], [3, 3]]);
-    refusal(() => configSides(withConfig(padding, 'padding', 'same'), 'padding'), 'unsupported-model', /Layer "pad" has padding "same"; expected \[\[top, bottom\], \[left, right\]\]/);
+    assertRefused(() => configSides(withConfig(padding, 'padding', 'same'), 'padding'), 'unsupported-model', /Layer "pad" has padding "same"; expected \[\[top, bottom\], \[left, right\]\]/);
   });
 
   test('axes counted from the end become non-negative', () => {
@@ -77,8 +69,8 @@ describe('config values in every form', () => {
 
   test('a missing weight names the layer and the weights it has', () => {
     assert.deepEqual(requireWeight(conv, 'kernel').shape, [3, 2, 1, 2]);
-    refusal(() => requireWeight(conv, 'gamma'), 'weights-mismatch', /Layer "conv" \(Conv2D\) has no "gamma" weight \(it has kernel, bias\)/);
-    refusal(() => requireWeight(padding, 'kernel'), 'weights-mismatch', /Layer "pad" \(ZeroPadding2D\) has no "kernel" weight \(it has none\)/);
+    assertRefused(() => requireWeight(conv, 'gamma'), 'weights-mismatch', /Layer "conv" \(Conv2D\) has no "gamma" weight \(it has kernel, bias\)/);
+    assertRefused(() => requireWeight(padding, 'kernel'), 'weights-mismatch', /Layer "pad" \(ZeroPadding2D\) has no "kernel" weight \(it has none\)/);
   });
 });
 

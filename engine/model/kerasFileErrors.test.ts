@@ -17,13 +17,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { makeTempDir } from '../testing/imageFiles.js';
 import { keras2Config, keras3Config } from '../testing/pretrainedBases.js';
-import { isStudioError } from '../errors.js';
 import type { Graph } from '../graph/schema.js';
 import { convertKerasFile, keras3LayerKeys, keras3ToKeras2 } from './kerasFile.js';
 import { readKerasH5Weights, stringList } from './kerasH5.js';
 import { readKerasWeightsByNode } from './kerasInitialWeights.js';
 import { loadModelFolder } from './modelFiles.js';
 import { readZipEntries } from './zipEntries.js';
+import { assertRejected } from '../testing/rejection.js';
 
 const WRITER = join(dirname(fileURLToPath(import.meta.url)), '..', 'testing', 'fixtures', 'write_hdf5_tree.py');
 
@@ -67,15 +67,6 @@ function keras3Weights(): Tree {
     groups[keys.get(layer.name)!] = { groups: { vars: { datasets: Object.fromEntries(layer.getWeights().map((t, i) => [String(i), dataset(t)])) } } };
   }
   return { groups: { layers: { groups } } };
-}
-
-async function refuses(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
-  await assert.rejects(promise, (e: unknown) => {
-    assert.ok(isStudioError(e), String(e));
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, pattern);
-    return true;
-  });
 }
 
 before(async () => {
@@ -182,54 +173,54 @@ describe('well-formed Keras files convert to the model they hold', () => {
 
 describe('damaged HDF5 files are refused, naming the file and what is missing', () => {
   test('a path that does not exist, and a file that is not HDF5', async () => {
-    await refuses(readKerasH5Weights(file('nowhere.h5')), 'model-unreadable', new RegExp(`Cannot open ${file('nowhere.h5')} \\(ENOENT\\)`));
+    await assertRejected(readKerasH5Weights(file('nowhere.h5')), 'model-unreadable', new RegExp(`Cannot open ${file('nowhere.h5')} \\(ENOENT\\)`));
     await writeFile(file('text.h5'), 'just some text, long enough to be probed at byte 0 and nowhere else');
-    await refuses(readKerasH5Weights(file('text.h5')), 'model-wrong-format', /text\.h5 is not an HDF5 file \(no HDF5 signature\)/);
+    await assertRejected(readKerasH5Weights(file('text.h5')), 'model-wrong-format', /text\.h5 is not an HDF5 file \(no HDF5 signature\)/);
   });
 
   test('an HDF5 file cut short after its signature', async () => {
     const bytes = await readFile(file('full.h5'));
     await writeFile(file('cut.h5'), bytes.subarray(0, 600));
-    await refuses(readKerasH5Weights(file('cut.h5')), 'model-wrong-format', /cut\.h5 (is not an HDF5 file|could not be read as a Keras HDF5 file) \(/);
+    await assertRejected(readKerasH5Weights(file('cut.h5')), 'model-wrong-format', /cut\.h5 (is not an HDF5 file|could not be read as a Keras HDF5 file) \(/);
   });
 
   test("a Keras 3 model.weights.h5 read as Keras 2 weights says to import the .keras file", async () => {
-    await refuses(readKerasH5Weights(file('weights-keras3-layout.h5')), 'model-wrong-format', /weights-keras3-layout\.h5 is not in the Keras 2 HDF5 layout \(no layer_names\)/);
+    await assertRejected(readKerasH5Weights(file('weights-keras3-layout.h5')), 'model-wrong-format', /weights-keras3-layout\.h5 is not in the Keras 2 HDF5 layout \(no layer_names\)/);
   });
 
   test('an empty layer_names list', async () => {
-    await refuses(readKerasH5Weights(file('no-layer-names.h5')), 'model-wrong-format', /no-layer-names\.h5 has no Keras layer_names: it is not a Keras weights file/);
+    await assertRejected(readKerasH5Weights(file('no-layer-names.h5')), 'model-wrong-format', /no-layer-names\.h5 has no Keras layer_names: it is not a Keras weights file/);
   });
 
   test('a listed layer without its group', async () => {
-    await refuses(readKerasH5Weights(file('missing-group.h5')), 'model-wrong-format', /missing-group\.h5 lists layer "dense" but has no group for it/);
+    await assertRejected(readKerasH5Weights(file('missing-group.h5')), 'model-wrong-format', /missing-group\.h5 lists layer "dense" but has no group for it/);
   });
 
   test('a listed weight without its dataset', async () => {
-    await refuses(readKerasH5Weights(file('missing-dataset.h5')), 'model-wrong-format', /missing-dataset\.h5: layer "dense" lists weight "dense\/bias:0" but has no dataset for it/);
+    await assertRejected(readKerasH5Weights(file('missing-dataset.h5')), 'model-wrong-format', /missing-dataset\.h5: layer "dense" lists weight "dense\/bias:0" but has no dataset for it/);
   });
 
   test('a weight stored as text', async () => {
-    await refuses(readKerasH5Weights(file('text-weight.h5')), 'weights-mismatch', /text-weight\.h5:dense\/dense\/kernel:0 is not a numeric weight/);
+    await assertRejected(readKerasH5Weights(file('text-weight.h5')), 'weights-mismatch', /text-weight\.h5:dense\/dense\/kernel:0 is not a numeric weight/);
   });
 });
 
 describe('damaged full-model files are refused on conversion, naming the layer', () => {
   test('a layer of the architecture without weights in the file', async () => {
-    await refuses(convertKerasFile(file('full-missing-layer.h5')), 'weights-mismatch', /full-missing-layer\.h5 has no weights for layer "dense"/);
+    await assertRejected(convertKerasFile(file('full-missing-layer.h5')), 'weights-mismatch', /full-missing-layer\.h5 has no weights for layer "dense"/);
   });
 
   test('a weight of the wrong shape, and a weight left out', async () => {
-    await refuses(convertKerasFile(file('full-wrong-shape.h5')), 'weights-mismatch', /full-wrong-shape\.h5: layer "dense" needs dense\/kernel \[8,2\], but the file has \[2,8\] there/);
-    await refuses(convertKerasFile(file('full-no-bias.h5')), 'weights-mismatch', /full-no-bias\.h5: layer "dense" needs dense\/bias \[2\], but the file has nothing there/);
+    await assertRejected(convertKerasFile(file('full-wrong-shape.h5')), 'weights-mismatch', /full-wrong-shape\.h5: layer "dense" needs dense\/kernel \[8,2\], but the file has \[2,8\] there/);
+    await assertRejected(convertKerasFile(file('full-no-bias.h5')), 'weights-mismatch', /full-no-bias\.h5: layer "dense" needs dense\/bias \[2\], but the file has nothing there/);
   });
 
   test('a model_config that is not JSON', async () => {
-    await refuses(convertKerasFile(file('full-bad-json.h5')), 'model-wrong-format', /full-bad-json\.h5 could not be read as a Keras HDF5 file \(.*JSON/);
+    await assertRejected(convertKerasFile(file('full-bad-json.h5')), 'model-wrong-format', /full-bad-json\.h5 could not be read as a Keras HDF5 file \(.*JSON/);
   });
 
   test('an architecture with a Lambda layer', async () => {
-    await refuses(convertKerasFile(file('full-lambda.h5')), 'unsupported-model', /full-lambda\.h5 holds an architecture TensorFlow\.js cannot build \(/);
+    await assertRejected(convertKerasFile(file('full-lambda.h5')), 'unsupported-model', /full-lambda\.h5 holds an architecture TensorFlow\.js cannot build \(/);
   });
 
   test('train --weights with a full-model file reads it by layer name; with a missing file names the path', async () => {
@@ -243,28 +234,28 @@ describe('damaged full-model files are refused on conversion, naming the layer',
     const found = await readKerasWeightsByNode(file('full.h5'), graph);
     assert.deepEqual([...found.nodeIdOfLayer], [['image', 'image'], ['dense', 'dense']], 'the layers the graph has, and no others');
     assert.deepEqual(found.description.layers.find((l) => l.name === 'conv')!.weights.get('kernel')!.shape, [3, 3, 1, 2]);
-    await refuses(readKerasWeightsByNode(file('absent.h5'), graph), 'model-not-found', /absent\.h5 does not exist/);
+    await assertRejected(readKerasWeightsByNode(file('absent.h5'), graph), 'model-not-found', /absent\.h5 does not exist/);
   });
 });
 
 describe('damaged .keras archives are refused, naming the archive and the member', () => {
   test('an archive without model.weights.h5, or without config.json', async () => {
-    await refuses(convertKerasFile(file('no-weights.keras')), 'model-wrong-format', /no-weights\.keras lacks model\.weights\.h5: it is not a Keras 3 \.keras file/);
-    await refuses(convertKerasFile(file('no-config.keras')), 'model-wrong-format', /no-config\.keras lacks config\.json/);
+    await assertRejected(convertKerasFile(file('no-weights.keras')), 'model-wrong-format', /no-weights\.keras lacks model\.weights\.h5: it is not a Keras 3 \.keras file/);
+    await assertRejected(convertKerasFile(file('no-config.keras')), 'model-wrong-format', /no-config\.keras lacks config\.json/);
   });
 
   test('weights without a layers group, or a layer without vars', async () => {
-    await refuses(convertKerasFile(file('no-layers.keras')), 'weights-mismatch', /no-layers\.keras has no weights for layer "conv" \(looked for layers\/conv2d\/vars\)/);
-    await refuses(convertKerasFile(file('no-vars.keras')), 'weights-mismatch', /no-vars\.keras has no weights for layer "conv" \(looked for layers\/conv2d\/vars\)/);
+    await assertRejected(convertKerasFile(file('no-layers.keras')), 'weights-mismatch', /no-layers\.keras has no weights for layer "conv" \(looked for layers\/conv2d\/vars\)/);
+    await assertRejected(convertKerasFile(file('no-vars.keras')), 'weights-mismatch', /no-vars\.keras has no weights for layer "conv" \(looked for layers\/conv2d\/vars\)/);
   });
 
   test('a member compressed with a method other than stored or deflate', async () => {
-    await refuses(readZipEntries(file('bzip2.keras')), 'model-wrong-format', /bzip2\.keras is not a readable ZIP archive \(member config\.json uses compression method 12\)/);
+    await assertRejected(readZipEntries(file('bzip2.keras')), 'model-wrong-format', /bzip2\.keras is not a readable ZIP archive \(member config\.json uses compression method 12\)/);
   });
 
   test('a file that is not a ZIP, a ZIP64 archive, a damaged directory, a damaged member', async () => {
     await writeFile(file('plain.keras'), 'not a zip archive at all, but long enough to be searched for a directory');
-    await refuses(readZipEntries(file('plain.keras')), 'model-wrong-format', /plain\.keras is not a readable ZIP archive \(no end of central directory\)/);
+    await assertRejected(readZipEntries(file('plain.keras')), 'model-wrong-format', /plain\.keras is not a readable ZIP archive \(no end of central directory\)/);
     const good = await readFile(file('model.keras'));
     const end = good.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
     const directory = good.readUInt32LE(end + 16);
@@ -275,11 +266,11 @@ describe('damaged .keras archives are refused, naming the archive and the member
       return file(name);
     };
     const zip64 = await patched('zip64.keras', (b) => b.writeUInt32LE(0xffffffff, end + 16));
-    await refuses(readZipEntries(zip64), 'model-wrong-format', /zip64\.keras is not a readable ZIP archive \(ZIP64 archives are not supported\)/);
+    await assertRejected(readZipEntries(zip64), 'model-wrong-format', /zip64\.keras is not a readable ZIP archive \(ZIP64 archives are not supported\)/);
     const moved = await patched('directory.keras', (b) => b.writeUInt32LE(directory + 1, end + 16));
-    await refuses(readZipEntries(moved), 'model-wrong-format', /directory\.keras is not a readable ZIP archive \(damaged central directory\)/);
+    await assertRejected(readZipEntries(moved), 'model-wrong-format', /directory\.keras is not a readable ZIP archive \(damaged central directory\)/);
     const member = await patched('member.keras', (b) => b.writeUInt32LE(b.readUInt32LE(directory + 42) + 1, directory + 42));
-    await refuses(readZipEntries(member), 'model-wrong-format', /member\.keras is not a readable ZIP archive \(damaged member config\.json\)/);
+    await assertRejected(readZipEntries(member), 'model-wrong-format', /member\.keras is not a readable ZIP archive \(damaged member config\.json\)/);
     // The same archive unpatched reads both members (config.json deflated, the weights stored).
     const entries = await readZipEntries(file('model.keras'));
     assert.deepEqual([...entries.keys()], ['config.json', 'model.weights.h5']);

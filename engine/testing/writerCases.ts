@@ -9,8 +9,10 @@
  * `exportsTo` names the writers that must reproduce tfjs; a graph a writer
  * refuses is listed in the writer's own test with the error it gives.
  */
+import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { isStudioError } from '../errors.js';
 import { buildModel } from '../graph/tfjs/build.js';
 import type { Graph } from '../graph/schema.js';
 import { validateGraph } from '../graph/validate.js';
@@ -289,4 +291,14 @@ export function largestDifference(a: ArrayLike<number>, b: ArrayLike<number>): n
     if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : d;
   }
   return worst;
+}
+
+/** For assert.throws: the writer refused a layer it cannot write, with exactly this message. */
+export function unsupportedLayer(message: string) {
+  return (e: unknown) => {
+    assert.ok(isStudioError(e), String(e));
+    assert.equal(e.message, message);
+    assert.equal(e.code, 'unsupported-layer');
+    return true;
+  };
 }

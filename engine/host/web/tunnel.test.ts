@@ -10,29 +10,35 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { hostname, networkInterfaces, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname, networkInterfaces } from 'node:os';
 import WebSocket from 'ws';
-import { startWebHost, type WebHost } from './webHost.js';
+import type { WebHost } from './webHost.js';
 import { tunnelInstructions } from './tunnel.js';
+import { endedByPeer, upgradeStatus } from '../../testing/sockets.js';
+import { startTestWebHost, type TestWebHost } from '../../testing/webHostFixture.js';
 import type { EngineInfo, ResponseMessage } from '../../protocol.js';
 
+let served: TestWebHost;
 let host: WebHost;
 let forward: Server;
 let forwardPort: number;
 const sockets = new Set<Socket>();
+/** Errors on the forward's sockets other than the other end closing (see after()). */
+const forwardErrors: Error[] = [];
 
 before(async () => {
-  const rendererDir = await mkdtemp(join(tmpdir(), 'cnnstudio-tunnel-'));
-  await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>studio</title>');
-  host = await startWebHost({ rendererDir, backend: 'cpu', log: () => undefined });
+  served = await startTestWebHost();
+  host = served.host;
   forward = createServer((incoming) => {
     const outgoing = connect(host.port, '127.0.0.1');
-    for (const s of [incoming, outgoing]) {
+    for (const [s, other] of [[incoming, outgoing], [outgoing, incoming]] as const) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
+      // As ssh -L does: one end gone (a reset or broken pipe when a side closes first is the expected end) takes the other with it.
+      s.on('error', (error) => {
+        if (!endedByPeer(error)) forwardErrors.push(error);
+        other.destroy();
+      });
     }
     incoming.pipe(outgoing).pipe(incoming);
   });
@@ -41,9 +47,10 @@ before(async () => {
 });
 
 after(async () => {
+  assert.deepEqual(forwardErrors, [], 'the forward saw no error but a closed end');
   for (const s of sockets) s.destroy();
   await new Promise<void>((resolve) => forward.close(() => resolve()));
-  await host.close();
+  await served.close();
 });
 
 test('web mode serves on 127.0.0.1 only: the machine’s other addresses refuse the port', async () => {
@@ -73,20 +80,19 @@ test('through the forwarded port the page loads with the token, and the engine a
   // As the browser on the laptop sends them: Origin and Host are both the laptop's end of the tunnel.
   const origin = `http://localhost:${forwardPort}`;
   const ws = new WebSocket(`ws://localhost:${forwardPort}/engine?token=${host.token}`, { headers: { Origin: origin } });
-  const reply = new Promise<ResponseMessage>((resolve, reject) => {
+  // One promise for the whole exchange, so a failed connection is one rejection, not a second unhandled one.
+  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  const response = await new Promise<ResponseMessage>((resolve, reject) => {
     ws.on('message', (data) => {
       const message = JSON.parse(String(data));
       if (message.kind === 'response') resolve(message);
     });
     ws.once('error', reject);
+    ws.once('close', (code) => reject(new Error(`the connection closed (${code}) before the answer`)));
+    ws.once('open', () => ws.send(JSON.stringify({ kind: 'request', id: 1, command: { type: 'info' } })));
   });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  ws.send(JSON.stringify({ kind: 'request', id: 1, command: { type: 'info' } }));
-  const response = await reply;
   ws.close();
+  await closed;
   assert.equal(response.ok, true);
   const info = (response as { result: EngineInfo }).result;
   assert.equal(info.host, hostname());
@@ -94,15 +100,7 @@ test('through the forwarded port the page loads with the token, and the engine a
 });
 
 test('through the forwarded port a connection without the token is still refused', async () => {
-  const status = await new Promise<number | 'opened'>((resolve) => {
-    const ws = new WebSocket(`ws://localhost:${forwardPort}/engine`);
-    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.on('open', () => {
-      ws.close();
-      resolve('opened');
-    });
-    ws.on('error', () => undefined);
-  });
+  const status = await upgradeStatus(`ws://localhost:${forwardPort}/engine`);
   assert.equal(status, 401);
 });
 

@@ -4,30 +4,31 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { startWebHost, type WebHost } from './webHost.js';
+import type { WebHost } from './webHost.js';
 import { CONTENT_SECURITY_POLICY } from '../contentSecurityPolicy.js';
 import { MAX_MESSAGE_BYTES } from '../messageValidation.js';
 import { createProject } from '../../graph/templates.js';
 import { writePatternFolder } from '../../testing/imageFolderFixture.js';
+import { upgradeStatus } from '../../testing/sockets.js';
+import { startTestWebHost, type TestWebHost } from '../../testing/webHostFixture.js';
 import type { EngineMessage, EventMessage, ResponseMessage } from '../../protocol.js';
 
+let served: TestWebHost;
 let host: WebHost;
 let rendererDir: string;
 const log: string[] = [];
 
 before(async () => {
-  rendererDir = await mkdtemp(join(tmpdir(), 'cnnstudio-renderer-'));
-  await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>studio</title>');
-  await writeFile(join(rendererDir, 'app.js'), 'console.log(1)');
-  host = await startWebHost({ rendererDir, backend: 'cpu', log: (line) => log.push(line) });
+  served = await startTestWebHost({ files: { 'app.js': 'console.log(1)' }, log: (line) => log.push(line) });
+  ({ host, rendererDir } = served);
 });
 
 after(async () => {
-  await host?.close();
+  await served?.close();
 });
 
 const socketUrl = (token: string | null, path = '/engine') => `ws://127.0.0.1:${host.port}${path}${token === null ? '' : `?token=${token}`}`;
@@ -45,11 +46,16 @@ async function connect(headers: Record<string, string> = {}) {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
+  // Once open, the connection ends only when a test closes it: an error or an early close fails the wait at once, not after its timeout.
+  let broken: Error | null = null;
+  ws.on('error', (error) => (broken ??= error));
+  ws.on('close', (code) => ((broken ??= new Error(`the connection closed (${code})`)), waiters.splice(0).forEach((w) => w())));
   async function next<T extends EngineMessage>(match: (m: EngineMessage) => m is T, timeoutMs = 60_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = messages.findIndex(match);
       if (i >= 0) return messages.splice(i, 1)[0] as T;
+      if (broken) throw broken;
       if (Date.now() > deadline) throw new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(messages).slice(0, 500)}`);
       await new Promise<void>((resolve) => {
         waiters.push(resolve);
@@ -69,26 +75,13 @@ async function connect(headers: Record<string, string> = {}) {
   return { ws, request, event, messages };
 }
 
-/** Whether a connection attempt is refused, and with which HTTP status. */
-function refusedStatus(url: string, headers: Record<string, string> = {}): Promise<number | 'opened'> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.on('open', () => {
-      ws.close();
-      resolve('opened');
-    });
-    ws.on('error', () => undefined);
-  });
-}
-
 test('a WebSocket without the token, with a wrong one, on another path or from another origin is refused', async () => {
-  assert.equal(await refusedStatus(socketUrl(null)), 401);
-  assert.equal(await refusedStatus(socketUrl('')), 401);
-  assert.equal(await refusedStatus(socketUrl(host.token.slice(0, -1) + (host.token.endsWith('A') ? 'B' : 'A'))), 401);
-  assert.equal(await refusedStatus(socketUrl(host.token, '/other')), 404);
-  assert.equal(await refusedStatus(socketUrl(host.token), { Origin: 'http://evil.example' }), 403);
-  assert.equal(await refusedStatus(socketUrl(host.token), { Origin: `http://127.0.0.1:${host.port}` }), 'opened');
+  assert.equal(await upgradeStatus(socketUrl(null)), 401);
+  assert.equal(await upgradeStatus(socketUrl('')), 401);
+  assert.equal(await upgradeStatus(socketUrl(host.token.slice(0, -1) + (host.token.endsWith('A') ? 'B' : 'A'))), 401);
+  assert.equal(await upgradeStatus(socketUrl(host.token, '/other')), 404);
+  assert.equal(await upgradeStatus(socketUrl(host.token), { Origin: 'http://evil.example' }), 403);
+  assert.equal(await upgradeStatus(socketUrl(host.token), { Origin: `http://127.0.0.1:${host.port}` }), 'opened');
   assert.ok(log.some((l) => /refused a WebSocket connection from 127\.0\.0\.1: 401 Unauthorized/.test(l)));
   assert.ok(host.token.length >= 40, 'the token is long enough not to be guessed');
 });
