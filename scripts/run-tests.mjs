@@ -26,9 +26,23 @@ if (files.length === 0) {
   console.error('No *.test.ts files found under', roots.join(', ') || 'engine');
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', ...files],
-  { stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+// Two test files at a time where they are self-contained (each file is its own process; about a third of
+// a file's time is starting it), one at a time for the end-to-end tests, each of which drives a Chromium
+// window, a web host and an engine and would only fight another for the two cores.
+// CONVNET_STUDIO_TEST_CONCURRENCY sets the first (1 runs everything one file at a time).
+const concurrency = Number(process.env.CONVNET_STUDIO_TEST_CONCURRENCY ?? 2);
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  console.error(`CONVNET_STUDIO_TEST_CONCURRENCY must be a whole number from 1 (got ${process.env.CONVNET_STUDIO_TEST_CONCURRENCY}).`);
+  process.exit(2);
+}
+const isEndToEnd = (file) => file.split(/[\\/]/)[0] === 'e2e';
+const groups = [
+  { files: files.filter((f) => !isEndToEnd(f)), concurrency },
+  { files: files.filter(isEndToEnd), concurrency: 1 },
+].filter((g) => g.files.length > 0);
+let failed = false;
+for (const group of groups) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${group.concurrency}`, ...group.files], { stdio: 'inherit' });
+  if (result.status !== 0) failed = true;
+}
+process.exit(failed ? 1 : 0);

@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '../backend/select.js';
@@ -19,15 +19,22 @@ import { MAX_SENT_IMAGE_BYTES } from '../protocol.js';
 let temp: { dir: string; remove: () => Promise<void> };
 let modelDir: string;
 const engine = new Engine({ backend: 'cpu' });
+const systemTemp = process.env.TMPDIR;
 
 before(async () => {
   await selectBackend('cpu');
   temp = await makeTempDir('predict-bytes-');
   modelDir = join(temp.dir, 'model');
   await writeBrightnessModel(modelDir);
+  // A temporary folder of this file's own (os.tmpdir() reads TMPDIR at each call): another test file
+  // running at the same time may predict from bytes too, and its folders must not count as this one's leftovers.
+  await mkdir(join(temp.dir, 'tmp'));
+  process.env.TMPDIR = join(temp.dir, 'tmp');
 });
 
 after(async () => {
+  if (systemTemp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = systemTemp;
   await temp.remove();
 });
 
