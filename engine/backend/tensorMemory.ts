@@ -13,15 +13,11 @@
  * take the copying path.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { asWasmBackend } from './kernels/wasm-heap.js';
 
-interface WasmLike {
-  typedArrayFromHeap(info: { shape: number[]; dtype: tf.DataType; dataId: object }): tf.TypedArray;
-  refCount(dataId: object): number;
-}
-
-interface CpuLike {
+/** tfjs-backend-cpu keeps each tensor's values in its data map. */
+interface CpuBackendData {
   data: { get(dataId: object): { values?: unknown } | undefined };
-  refCount(dataId: object): number;
 }
 
 /**
@@ -30,17 +26,10 @@ interface CpuLike {
  */
 export function tensorView(tensor: tf.Tensor): Float32Array | null {
   if (tensor.dtype !== 'float32' || tensor.isDisposed) return null;
-  const backendName = tf.getBackend();
-  const backend = tf.engine().findBackend(backendName) as unknown;
-  if (backendName === 'wasm') {
-    const view = (backend as WasmLike).typedArrayFromHeap({ shape: tensor.shape, dtype: tensor.dtype, dataId: tensor.dataId });
-    return view instanceof Float32Array && view.length === tensor.size ? view : null;
-  }
-  if (backendName === 'cpu') {
-    const values = (backend as CpuLike).data.get(tensor.dataId)?.values;
-    return values instanceof Float32Array && values.length === tensor.size ? values : null;
-  }
-  return null;
+  const name = tf.getBackend();
+  const values =
+    name === 'wasm' ? asWasmBackend(tf.backend()).typedArrayFromHeap(tensor) : name === 'cpu' ? (tf.backend() as unknown as CpuBackendData).data.get(tensor.dataId)?.values : null;
+  return values instanceof Float32Array && values.length === tensor.size ? values : null;
 }
 
 /**
@@ -50,9 +39,7 @@ export function tensorView(tensor: tf.Tensor): Float32Array | null {
  */
 export function writableTensorView(tensor: tf.Tensor): Float32Array | null {
   const view = tensorView(tensor);
-  if (!view) return null;
-  const backend = tf.engine().findBackend(tf.getBackend()) as unknown as WasmLike | CpuLike;
-  return backend.refCount(tensor.dataId) === 1 ? view : null;
+  return view && tf.backend().refCount(tensor.dataId) === 1 ? view : null;
 }
 
 /** Copies the tensor's values into `target` at `offset`, without an intermediate array where the backend allows. */
